@@ -1,0 +1,129 @@
+"""``lakehose``: start the server, ask it how it is, flush it."""
+
+from __future__ import annotations
+
+import json
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from lakehose import __version__
+from lakehose.errors import LakehoseError
+from lakehose.settings import Settings
+from lakehose.storage import StateDirectory
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lakehose")
+def cli() -> None:
+    """lakehose: DynamoDB, Kinesis, Firehose, S3, Lambda, Glue and Athena on your machine."""
+
+
+@cli.command()
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1, loopback only).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default 4566; 0 = any).")
+@click.option("--home", type=click.Path(path_type=Path), default=None, help="State directory.")
+def up(host: str | None, port: int | None, home: Path | None) -> None:
+    """Serve the AWS APIs on one port until interrupted."""
+    from lakehose.gateway.server import bind, endpoint_for, serve
+    from lakehose.runtime import Lakehose
+
+    settings = _settings(home=home, host=host, port=port)
+    runtime = Lakehose(settings=settings)
+    try:
+        runtime.start()
+    except LakehoseError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        sys.exit(1)
+    try:
+        sock = bind(settings.host, settings.port)
+    except OSError as error:
+        runtime.close()
+        errors.print(f"[red]error:[/red] cannot listen on {settings.host}:{settings.port}: {error}")
+        sys.exit(1)
+    endpoint = endpoint_for(sock)
+    services = ", ".join(s for s, state in runtime.health().items() if state != "unavailable")
+    console.print(f"lakehose {__version__} listening on {endpoint}", highlight=False)
+    console.print(f"state directory: {runtime.state.path}", highlight=False)
+    console.print(f"services: {services or 'none yet'}", highlight=False)
+    console.print(
+        f'try: boto3.client("kinesis", endpoint_url="{endpoint}", region_name='
+        f'"{settings.region}", aws_access_key_id="test", aws_secret_access_key="test")',
+        highlight=False,
+        soft_wrap=True,
+    )
+    sys.stdout.flush()
+    try:
+        serve(runtime, sock)
+    finally:
+        runtime.close()
+        console.print("lakehose stopped", highlight=False)
+
+
+@cli.command()
+@click.option("--home", type=click.Path(path_type=Path), default=None, help="State directory.")
+@click.option("--endpoint", default=None, help="Server URL (default: the one serving --home).")
+def status(home: Path | None, endpoint: str | None) -> None:
+    """Ask the running server how it and each service are."""
+    url = endpoint or _running_endpoint(home)
+    health = _admin(url, "GET", "health")
+    table = Table(title=f"lakehose {health.get('version', '?')} at {url}")
+    table.add_column("service")
+    table.add_column("state")
+    for service, state in health.get("services", {}).items():
+        table.add_row(service, state)
+    console.print(table)
+
+
+@cli.command()
+@click.option("--home", type=click.Path(path_type=Path), default=None, help="State directory.")
+@click.option("--endpoint", default=None, help="Server URL (default: the one serving --home).")
+def flush(home: Path | None, endpoint: str | None) -> None:
+    """Deliver all buffered work of the running server now."""
+    url = endpoint or _running_endpoint(home)
+    _admin(url, "POST", "flush")
+    console.print("flushed", highlight=False)
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings.from_env(**overrides)
+    except LakehoseError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        sys.exit(2)
+
+
+def _running_endpoint(home: Path | None) -> str:
+    settings = _settings(home=home)
+    record = StateDirectory(settings.home).read_server()
+    if record is None:
+        errors.print(
+            f"no lakehose server is running for {settings.home.resolve()}; start one with "
+            "`lakehose up`, or pass --endpoint"
+        )
+        sys.exit(1)
+    return record.endpoint_url
+
+
+def _admin(endpoint: str, method: str, action: str) -> dict[str, Any]:
+    request = urllib.request.Request(f"{endpoint}/_lakehose/{action}", method=method, data=None)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            document: dict[str, Any] = json.loads(response.read())
+            return document
+    except (urllib.error.URLError, OSError) as error:
+        errors.print(f"cannot reach lakehose at {endpoint}: {error}")
+        sys.exit(1)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,72 @@
+"""Transport-neutral HTTP messages: what the ASGI server and the in-process hook both speak."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote
+
+
+class Headers(Mapping[str, str]):
+    """Case-insensitive header mapping that keeps the first spelling of each name."""
+
+    def __init__(self, items: Iterable[tuple[str, str]] | Mapping[str, str] = ()) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else items
+        self._items: dict[str, tuple[str, str]] = {}
+        for name, value in pairs:
+            key = name.lower()
+            if key in self._items:
+                # Repeated headers join with a comma, as HTTP/1.1 allows.
+                self._items[key] = (self._items[key][0], f"{self._items[key][1]},{value}")
+            else:
+                self._items[key] = (name, value)
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()][1]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+
+@dataclass
+class HttpRequest:
+    """One request as it arrived: ``path`` and ``query`` are still percent-encoded."""
+
+    method: str
+    path: str
+    query: str = ""
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+
+    @property
+    def host(self) -> str:
+        return self.headers.get("host", "")
+
+    @property
+    def decoded_path(self) -> str:
+        return unquote(self.path)
+
+    def query_items(self) -> list[tuple[str, str]]:
+        """Query parameters in order, decoded; a bare ``?uploads`` yields ``("uploads", "")``."""
+        return parse_qsl(self.query, keep_blank_values=True)
+
+    def query_params(self) -> dict[str, list[str]]:
+        params: dict[str, list[str]] = {}
+        for name, value in self.query_items():
+            params.setdefault(name, []).append(value)
+        return params
+
+
+@dataclass
+class HttpResponse:
+    """A complete response; bodies are small enough to hold in memory (S3 objects included)."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""

@@ -1,0 +1,80 @@
+"""boto3 clients that talk to a runtime's gateway without a socket.
+
+A ``before-send`` handler on the client's event system receives the fully signed request that
+botocore would put on the wire, hands it to the gateway, and returns the gateway's response as if
+it came from the network; everything else (serialization, signing, retries, parsing) is botocore's.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
+from botocore.config import Config
+from urllib3.response import HTTPResponse as Urllib3Response
+
+from lakehose.gateway.http import Headers, HttpRequest
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+    from lakehose.runtime import Lakehose
+
+
+def in_process_client(runtime: Lakehose, service: str, **kwargs: Any) -> BaseClient:
+    settings = runtime.settings
+    credentials = settings.credentials
+    kwargs.setdefault("region_name", settings.region)
+    kwargs.setdefault("endpoint_url", settings.endpoint_url)
+    kwargs.setdefault("aws_access_key_id", credentials.access_key_id if credentials else "test")
+    kwargs.setdefault(
+        "aws_secret_access_key", credentials.secret_access_key if credentials else "test"
+    )
+    if service == "s3":
+        # Path-style by default: no DNS for bucket.localhost is needed in-process either way,
+        # but path-style keeps URLs identical to what users see against `lakehose up`.
+        kwargs["config"] = Config(s3={"addressing_style": "path"}).merge(
+            kwargs.get("config") or Config()
+        )
+    client = boto3.session.Session().client(service, **kwargs)  # type: ignore[call-overload]
+
+    def send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        response = runtime.gateway.handle(_to_http_request(request))
+        raw = Urllib3Response(
+            body=io.BytesIO(response.body),
+            headers=response.headers,
+            status=response.status,
+            preload_content=False,
+            decode_content=False,
+        )
+        headers = HTTPHeaders()
+        for header, value in response.headers.items():
+            headers[header] = value
+        return AWSResponse(request.url, response.status, headers, raw)
+
+    client.meta.events.register("before-send", send)
+    return client  # type: ignore[no-any-return]
+
+
+def _to_http_request(request: AWSPreparedRequest) -> HttpRequest:
+    url = urlsplit(request.url)
+    body = request.body
+    if body is None:
+        data = b""
+    elif isinstance(body, bytes | bytearray):
+        data = bytes(body)
+    elif isinstance(body, str):
+        data = body.encode()
+    else:
+        read = body.read()
+        data = read.encode() if isinstance(read, str) else bytes(read)
+    headers = Headers(
+        (name, value.decode() if isinstance(value, bytes) else str(value))
+        for name, value in request.headers.items()
+    )
+    if "host" not in headers:
+        headers = Headers([*((n, headers[n]) for n in headers), ("Host", url.netloc)])
+    return HttpRequest(request.method, url.path or "/", url.query, headers, data)

@@ -1,0 +1,74 @@
+"""The contract every wire protocol fulfils."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.model import OperationModel, ServiceModel, StructureShape
+
+from lakehose.errors import ServiceError
+from lakehose.gateway.http import HttpRequest, HttpResponse
+
+
+class SerializationException(ServiceError):
+    """A value on the wire whose JSON type does not fit its shape (AWS's Coral serializer)."""
+
+    status = 400
+
+
+class WireProtocol(ABC):
+    """Turns requests into parameter dicts and results or errors into responses.
+
+    Parameters and results use botocore's member names and Python values: ``bytes`` for blobs,
+    aware ``datetime`` for timestamps (results may also give epoch seconds), ``int``/``float``,
+    ``bool``, ``str``, lists and dicts. ``None`` in a result means "absent".
+    """
+
+    name: str
+
+    @abstractmethod
+    def parse(
+        self, request: HttpRequest, operation: OperationModel, uri_params: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """The operation's input parameters; raises ``ServiceError`` for undecodable input."""
+
+    @abstractmethod
+    def serialize(
+        self, result: Mapping[str, Any], operation: OperationModel, request_id: str
+    ) -> HttpResponse:
+        """A successful response for ``result`` (a dict shaped like the output shape)."""
+
+    @abstractmethod
+    def serialize_error(
+        self,
+        error: ServiceError,
+        service: ServiceModel,
+        operation: OperationModel | None,
+        request_id: str,
+    ) -> HttpResponse:
+        """An error response in the protocol's format, with the model's status code."""
+
+    def missing_member_error(self, names: list[str]) -> ServiceError | None:
+        """A protocol-specific error for missing required members, or ``None`` for Coral's."""
+        return None
+
+
+def error_status(error: ServiceError, service: ServiceModel) -> int:
+    """The status the model declares for this error code, else the error's own, else 400/500."""
+    if error.http_status is not None:
+        return error.http_status
+    for shape in service.error_shapes:
+        if shape.name == error.error_code:
+            declared = shape.metadata.get("error", {}).get("httpStatusCode")
+            if declared:
+                return int(declared)
+    return 400 if error.is_sender_fault else 500
+
+
+def error_shape(service: ServiceModel, code: str) -> StructureShape | None:
+    for shape in service.error_shapes:
+        if shape.name == code and isinstance(shape, StructureShape):
+            return shape
+    return None

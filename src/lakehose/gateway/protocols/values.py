@@ -1,0 +1,72 @@
+"""Scalar encodings shared by the wire protocols: timestamps and blobs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+TimestampFormat = str  # "iso8601" | "unixTimestamp" | "rfc822"
+
+
+class ValueFormatError(ValueError):
+    """A scalar on the wire that does not decode as its shape says."""
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """Epoch seconds (number or numeric string), ISO 8601 or RFC 822, to an aware UTC datetime."""
+    if isinstance(value, bool):
+        raise ValueFormatError(f"{value!r} is not a timestamp")
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueFormatError(f"{value!r} is not a timestamp")
+        return datetime.fromtimestamp(value, tz=UTC)
+    if not isinstance(value, str):
+        raise ValueFormatError(f"{value!r} is not a timestamp")
+    text = value.strip()
+    try:
+        return datetime.fromtimestamp(float(text), tz=UTC)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            raise ValueFormatError(f"{value!r} is not a timestamp") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def to_datetime(value: Any) -> datetime:
+    """Engine results may give timestamps as datetimes or epoch seconds."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return parse_timestamp(value)
+
+
+def format_timestamp(value: Any, fmt: TimestampFormat) -> str | float | int:
+    moment = to_datetime(value)
+    if fmt == "unixTimestamp":
+        seconds = moment.timestamp()
+        # Millisecond precision, as AWS sends; whole seconds stay integers.
+        rounded = round(seconds, 3)
+        return int(rounded) if rounded == int(rounded) else rounded
+    if fmt == "rfc822":
+        return format_datetime(moment, usegmt=True)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def decode_base64(value: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueFormatError("invalid base64 data") from None
+
+
+def encode_base64(value: bytes | bytearray | memoryview | str) -> str:
+    raw = value.encode() if isinstance(value, str) else bytes(value)
+    return base64.b64encode(raw).decode("ascii")

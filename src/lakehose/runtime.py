@@ -1,0 +1,208 @@
+"""The composition root: ``Lakehose`` owns the state directory, the engines and their workers.
+
+Engines never import each other; where one needs another (Firehose reads Kinesis, Athena reads
+Glue), this module builds the adapter that fulfils the consumer's port. Engines are started in
+pipeline order and closed in reverse, and ``flush()`` walks the same order so that work one engine
+hands to the next is carried all the way through in one call.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from lakehose.clock import Clock, ManualClock, SystemClock
+from lakehose.errors import ConfigurationError, LakehoseError
+from lakehose.gateway.catalog import SERVICES
+from lakehose.gateway.dispatcher import Gateway
+from lakehose.ids import IdGenerator
+from lakehose.services.engine import Engine, EngineEnvironment
+from lakehose.settings import Settings
+from lakehose.storage import StateDirectory
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+logger = logging.getLogger(__name__)
+
+# How often the background worker asks engines for due work under the system clock.
+TICK_SECONDS = 0.2
+
+EngineBuilder = Callable[["Lakehose", EngineEnvironment], Engine]
+
+# Engines in pipeline order; each later issue adds its builder here.
+ENGINE_BUILDERS: dict[str, EngineBuilder] = {}
+
+
+class Lakehose:
+    """An embedded lakehose: the seven AWS services on one state directory.
+
+    Use it as a context manager, or call ``start()`` and ``close()``::
+
+        with Lakehose(home=tmp_path) as lake:
+            kinesis = lake.client("kinesis")
+    """
+
+    def __init__(
+        self,
+        home: str | Path | None = None,
+        *,
+        clock: Clock | None = None,
+        region: str | None = None,
+        account_id: str | None = None,
+        settings: Settings | None = None,
+        seed: int | None = None,
+        options: dict[str, Any] | None = None,
+        background: bool = True,
+    ) -> None:
+        base = settings or Settings.from_env()
+        self.settings = base.replace(
+            home=Path(home) if home is not None else None,
+            region=region,
+            account_id=account_id,
+            options={**base.options, **(options or {})} if options else None,
+        )
+        self.clock: Clock = clock or SystemClock()
+        self.ids = IdGenerator(seed)
+        self.state = StateDirectory(self.settings.home)
+        self._engines: dict[str, Engine] = {}
+        self._background = background
+        self._stopping = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._gateway: Gateway | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def start(self) -> Lakehose:
+        if self.state.locked:
+            return self
+        self.state.acquire()
+        try:
+            for service, build in ENGINE_BUILDERS.items():
+                self._engines[service] = build(self, self.environment(service))
+            for engine in self._engines.values():
+                engine.start()
+            self._gateway = Gateway(self, self.settings, self.ids)
+        except BaseException:
+            self._close_engines()
+            self.state.release()
+            raise
+        if self._background:
+            self._stopping.clear()
+            self._worker = threading.Thread(target=self._tick, name="lakehose-worker", daemon=True)
+            self._worker.start()
+        return self
+
+    def close(self) -> None:
+        self._stopping.set()
+        if self._worker is not None:
+            self._worker.join()
+            self._worker = None
+        self._close_engines()
+        self._gateway = None
+        self.state.release()
+
+    def __enter__(self) -> Lakehose:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def environment(self, service: str) -> EngineEnvironment:
+        """What an engine for ``service`` is given: its directory, clock, ids and options."""
+        prefix = f"{service}."
+        return EngineEnvironment(
+            region=self.settings.region,
+            account_id=self.settings.account_id,
+            clock=self.clock,
+            ids=self.ids,
+            directory=self.state.service_dir(service),
+            endpoint_url=self.settings.endpoint_url,
+            options={
+                key[len(prefix) :]: value
+                for key, value in self.settings.options.items()
+                if key.startswith(prefix)
+            },
+        )
+
+    def register(self, engine: Engine) -> None:
+        """Add or replace the engine serving ``engine.service_name`` on a started runtime."""
+        if engine.service_name not in SERVICES:
+            raise ConfigurationError(f"lakehose serves no service named {engine.service_name!r}")
+        engine.start()
+        previous = self._engines.pop(engine.service_name, None)
+        self._engines[engine.service_name] = engine
+        if previous is not None:
+            previous.close()
+
+    # -- what the gateway and users call ------------------------------------------------------
+
+    @property
+    def gateway(self) -> Gateway:
+        if self._gateway is None:
+            raise LakehoseError(
+                "the runtime is not started; call start() or use it in a with block"
+            )
+        return self._gateway
+
+    def engine(self, service: str) -> Engine | None:
+        return self._engines.get(service)
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def health(self) -> dict[str, str]:
+        return {
+            service: engine.health() if (engine := self._engines.get(service)) else "unavailable"
+            for service in SERVICES
+        }
+
+    def flush(self) -> None:
+        """Run all pending buffered work now, in pipeline order."""
+        for engine in list(self._engines.values()):
+            engine.flush()
+
+    def run_due(self) -> None:
+        """Run the work whose time has come by the clock."""
+        for engine in list(self._engines.values()):
+            engine.run_due()
+
+    def advance(self, seconds: float) -> None:
+        """Move a manual clock forward and run what became due."""
+        if not isinstance(self.clock, ManualClock):
+            raise ConfigurationError("advance() needs Lakehose(clock=ManualClock())")
+        self.clock.advance(seconds)
+        self.run_due()
+
+    def client(self, service: str, **kwargs: Any) -> BaseClient:
+        """A boto3 client whose requests go through this runtime's gateway, without a socket."""
+        from lakehose.gateway.inprocess import in_process_client
+
+        return in_process_client(self, service, **kwargs)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        while not self._stopping.wait(TICK_SECONDS):
+            try:
+                self.run_due()
+            except Exception:
+                # A failing engine must not stop the others' timers; it is logged and retried.
+                logger.exception("background work failed")
+
+    def _close_engines(self) -> None:
+        for engine in reversed(list(self._engines.values())):
+            try:
+                engine.close()
+            except Exception:
+                logger.exception("closing the %s engine failed", engine.service_name)
+        self._engines.clear()

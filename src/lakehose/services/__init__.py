@@ -1,0 +1,1 @@
+"""Engines: one package per AWS service, each reproducing that service's semantics."""

@@ -1,0 +1,155 @@
+"""Fixtures shared by every suite.
+
+Behaviour tests take the ``aws`` fixture and run twice: once against an in-process runtime
+(``Lakehose.client``) and once against a real ``lakehose up`` process on a free loopback port,
+shared by the whole session. Tests that share that server create uniquely named resources
+(the ``name`` fixture) and never assume they are alone on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+from botocore.client import BaseClient
+from botocore.config import Config
+
+from lakehose import Lakehose
+from lakehose.clock import ManualClock
+
+_ENDPOINT = re.compile(r"listening on (http://\S+)")
+
+
+class AwsTarget(Protocol):
+    """Where a behaviour test sends its boto3 calls."""
+
+    mode: str
+
+    def client(self, service: str, **kwargs: Any) -> BaseClient: ...
+
+
+class InProcess:
+    mode = "inprocess"
+
+    def __init__(self, lake: Lakehose) -> None:
+        self.lake = lake
+
+    def client(self, service: str, **kwargs: Any) -> BaseClient:
+        return self.lake.client(service, **kwargs)
+
+
+class ServerProcess:
+    """A ``lakehose up`` child process; ``stop()`` sends SIGTERM, ``kill()`` SIGKILL."""
+
+    mode = "server"
+
+    def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
+        self.home = home
+        environment = {**os.environ, **(env or {})}
+        environment.pop("LAKEHOSE_HOME", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "lakehose", "up", "--port", "0", "--home", str(home)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+        )
+        self.endpoint = self._wait_for_endpoint()
+
+    def _wait_for_endpoint(self) -> str:
+        assert self.process.stdout is not None
+        seen = []
+        for line in self.process.stdout:
+            seen.append(line)
+            if found := _ENDPOINT.search(line):
+                self._wait_until_healthy(found.group(1))
+                return found.group(1)
+        stderr = self.process.stderr.read() if self.process.stderr else ""
+        raise RuntimeError(f"lakehose up did not start: {''.join(seen)}{stderr}")
+
+    @staticmethod
+    def _wait_until_healthy(endpoint: str) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{endpoint}/_lakehose/health", timeout=5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def client(self, service: str, **kwargs: Any) -> BaseClient:
+        import boto3
+
+        kwargs.setdefault("region_name", "us-east-1")
+        kwargs.setdefault("aws_access_key_id", "test")
+        kwargs.setdefault("aws_secret_access_key", "test")
+        kwargs.setdefault("config", Config(retries={"max_attempts": 1}))
+        return boto3.session.Session().client(  # type: ignore[no-any-return]
+            service, endpoint_url=self.endpoint, **kwargs
+        )
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            code = self.process.wait(timeout=30)
+        finally:
+            for stream in (self.process.stdout, self.process.stderr):
+                if stream:
+                    stream.close()
+        return code
+
+    def kill(self) -> int:
+        return self.stop(signal.SIGKILL)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(1_700_000_000.0)
+
+
+@pytest.fixture
+def lake(tmp_path: Path, clock: ManualClock) -> Iterator[Lakehose]:
+    """An in-process runtime on a fresh home with a manual clock and no background worker."""
+    with Lakehose(home=tmp_path / "home", clock=clock, background=False, seed=7) as runtime:
+        yield runtime
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One real ``lakehose up`` for the session's server-mode tests."""
+    process = ServerProcess(tmp_path_factory.mktemp("server") / "home")
+    yield process
+    process.stop()
+
+
+@pytest.fixture(params=["inprocess", "server"])
+def aws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AwsTarget]:
+    """Run the test in-process and against the session's ``lakehose up``."""
+    if request.param == "inprocess":
+        with Lakehose(home=tmp_path / "home", background=False) as runtime:
+            yield InProcess(runtime)
+    else:
+        yield request.getfixturevalue("server")
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def name(request: pytest.FixtureRequest) -> str:
+    """A resource name unique within the session (the server is shared)."""
+    base = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40]
+    return f"{base}-{os.getpid()}-{next(_counter)}"

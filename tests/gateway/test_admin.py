@@ -1,0 +1,94 @@
+"""Health and flush endpoints, the owner lock, and the CLI's view of a running server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from lakehose import Lakehose, __version__
+from lakehose.errors import StateDirectoryLocked
+from lakehose.gateway.http import HttpRequest
+from tests.conftest import ServerProcess
+
+SERVICES = ["dynamodb", "kinesis", "firehose", "s3", "lambda", "glue", "athena"]
+
+
+def test_second_runtime_on_one_home_is_refused(tmp_path: Path) -> None:
+    with Lakehose(home=tmp_path, background=False):
+        second = Lakehose(home=tmp_path, background=False)
+        with pytest.raises(StateDirectoryLocked, match="in use by another lakehose runtime"):
+            second.start()
+    # Once the first has closed, the home is free again.
+    with Lakehose(home=tmp_path, background=False) as again:
+        assert again.state.locked
+
+
+def test_health_and_flush_in_process(lake: Lakehose) -> None:
+    health = lake.gateway.handle(HttpRequest("GET", "/_lakehose/health"))
+    assert health.status == 200
+    document = json.loads(health.body)
+    assert document["version"] == __version__
+    assert list(document["services"]) == SERVICES
+    flushed = lake.gateway.handle(HttpRequest("POST", "/_lakehose/flush"))
+    assert (flushed.status, json.loads(flushed.body)) == (200, {"flushed": True})
+    missing = lake.gateway.handle(HttpRequest("GET", "/_lakehose/nothing"))
+    assert missing.status == 404
+
+
+def test_server_health_flush_status_and_second_up(server: ServerProcess) -> None:
+    with urllib.request.urlopen(f"{server.endpoint}/_lakehose/health") as response:
+        document = json.loads(response.read())
+    assert document["version"] == __version__
+    assert set(document["services"]) == set(SERVICES)
+    request = urllib.request.Request(f"{server.endpoint}/_lakehose/flush", method="POST")
+    with urllib.request.urlopen(request) as response:
+        assert json.loads(response.read()) == {"flushed": True}
+
+    status = subprocess.run(
+        [sys.executable, "-m", "lakehose", "status", "--home", str(server.home)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert server.endpoint in status.stdout
+    assert "kinesis" in status.stdout
+
+    second = subprocess.run(
+        [sys.executable, "-m", "lakehose", "up", "--port", "0", "--home", str(server.home)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 1
+    assert "in use by another lakehose runtime" in second.stderr
+    assert server.endpoint in second.stderr
+
+
+def test_status_without_a_server_says_so(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lakehose", "status", "--home", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "no lakehose server is running" in result.stderr
+
+
+def test_version_flag() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lakehose", "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == f"lakehose, version {__version__}"
+
+
+def test_server_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    process = ServerProcess(tmp_path / "home")
+    assert process.stop() == 0
+    # The lock went with it: a new runtime may own the home.
+    with Lakehose(home=tmp_path / "home", background=False):
+        pass
