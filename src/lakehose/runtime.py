@@ -34,8 +34,15 @@ TICK_SECONDS = 0.2
 
 EngineBuilder = Callable[["Lakehose", EngineEnvironment], Engine]
 
+
+def _build_kinesis(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
+    from lakehose.services.kinesis import KinesisEngine
+
+    return KinesisEngine(environment)
+
+
 # Engines in pipeline order; each later issue adds its builder here.
-ENGINE_BUILDERS: dict[str, EngineBuilder] = {}
+ENGINE_BUILDERS: dict[str, EngineBuilder] = {"kinesis": _build_kinesis}
 
 
 class Lakehose:

@@ -119,15 +119,16 @@ def test_s3_request_without_its_required_body_is_malformed_xml(aws: AwsTarget) -
     [
         (
             {"StreamName": "", "ShardId": "shardId-000000000000", "ShardIteratorType": "LATEST"},
-            "1 validation error detected: Value '' at 'streamName' failed to satisfy constraint: "
-            "Member must have length greater than or equal to 1",
+            "2 validation errors detected: Value '' at 'streamName' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value '' at "
+            "'streamName' failed to satisfy constraint: Member must have length greater than or "
+            "equal to 1",
         ),
         (
             {"StreamName": "s", "ShardId": "shardId-000000000000", "ShardIteratorType": "FIRST"},
             "1 validation error detected: Value 'FIRST' at 'shardIteratorType' failed to satisfy "
             "constraint: Member must satisfy enum value set: [AT_SEQUENCE_NUMBER, "
-            "AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP, AT_SUBSEQUENCE_NUMBER, "
-            "AFTER_SUBSEQUENCE_NUMBER]",
+            "AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]",
         ),
         (
             {"StreamName": "bad name!", "ShardId": "x", "ShardIteratorType": "LATEST"},
@@ -149,6 +150,7 @@ def test_range_constraint_and_list_paths(aws: AwsTarget) -> None:
     kinesis = aws.client("kinesis", config=NO_CLIENT_VALIDATION)
     with pytest.raises(ClientError) as caught:
         kinesis.put_records(StreamName="s", Records=[{"Data": b"x", "PartitionKey": ""}])
+    # Kinesis's PartitionKey has a length constraint and no pattern.
     assert caught.value.response["Error"]["Message"] == (
         "1 validation error detected: Value '' at 'records.1.member.partitionKey' failed to "
         "satisfy constraint: Member must have length greater than or equal to 1"
@@ -164,8 +166,14 @@ def test_range_constraint_and_list_paths(aws: AwsTarget) -> None:
 def test_wrong_json_type_is_a_serialization_error(aws: AwsTarget) -> None:
     dynamodb = aws.client("dynamodb", config=NO_CLIENT_VALIDATION)
     with pytest.raises(ClientError) as caught:
-        dynamodb.describe_table(TableName=5)
+        dynamodb.list_tables(ExclusiveStartTableName=5)
     assert caught.value.response["Error"] == {
         "Code": "SerializationException",
         "Message": "NUMBER_VALUE cannot be converted to String",
+    }
+    with pytest.raises(ClientError) as caught:
+        dynamodb.list_tables(Limit="5")
+    assert caught.value.response["Error"] == {
+        "Code": "SerializationException",
+        "Message": "STRING_VALUE cannot be converted to Integer",
     }

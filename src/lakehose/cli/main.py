@@ -18,8 +18,9 @@ from lakehose.errors import LakehoseError
 from lakehose.settings import Settings
 from lakehose.storage import StateDirectory
 
-console = Console()
-errors = Console(stderr=True)
+# soft_wrap: messages carry paths and URLs that must not be broken across lines.
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

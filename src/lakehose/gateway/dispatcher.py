@@ -58,10 +58,14 @@ class EngineHost(Protocol):
 class _Resolved:
     """A request on its way through the steps: service, protocol, operation."""
 
-    def __init__(self, service: str, protocol: WireProtocol, request: HttpRequest) -> None:
+    def __init__(
+        self, service: str, protocol: WireProtocol, request: HttpRequest, signed: HttpRequest
+    ) -> None:
         self.service = service
         self.protocol = protocol
         self.request = request
+        # The request as the client signed it, before any virtual-host rewrite.
+        self.signed = signed
         self.operation: OperationModel | None = None
 
 
@@ -123,9 +127,8 @@ class Gateway:
         if service is None:
             first = request.path.lstrip("/").split("/")[0]
             service = "lambda" if first in self._lambda_prefixes else "s3"
-        if service == "s3":
-            request = _path_style(request)
-        return _Resolved(service, self._protocols[service], request)
+        routed = _path_style(request) if service == "s3" else request
+        return _Resolved(service, self._protocols[service], routed, request)
 
     def _dispatch(self, resolved: _Resolved, request_id: str) -> HttpResponse:
         request = resolved.request
@@ -133,7 +136,10 @@ class Gateway:
         signature = read_signature(request)
         if self.settings.credentials is not None:
             verify_signature(
-                request, self.settings.credentials, protocol=model.protocol, now=self.host.now()
+                resolved.signed,
+                self.settings.credentials,
+                protocol=model.protocol,
+                now=self.host.now(),
             )
         uri_params: Mapping[str, str] = {}
         if model.protocol == "json":
@@ -141,7 +147,7 @@ class Gateway:
             resolved.operation = self.catalog.operation(resolved.service, name)
         else:
             route = self._routers[resolved.service].match(
-                request.method, request.path, request.query
+                request.method, request.path, request.query, request.headers
             )
             if route is not None:
                 resolved.operation, uri_params = route.operation, route.uri_params

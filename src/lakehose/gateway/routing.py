@@ -3,13 +3,16 @@
 JSON-RPC services (DynamoDB, Kinesis, Firehose, Glue, Athena) name the operation in
 ``X-Amz-Target``. REST services (Lambda, S3) are matched against the ``requestUri`` templates of
 their models: the method must agree, the path must fit the template, and every query key the
-template requires (``?uploads``, ``?list-type=2``) must be present. Among several matches the most
-specific wins: more required query keys, then more literal characters.
+template requires (``?uploads``, ``?list-type=2``) must be present, and so must every header the
+operation requires (S3's ``CopyObject`` is ``PutObject``'s URI plus ``x-amz-copy-source``). Among
+several matches the most specific wins: more required query keys and headers, then more literal
+characters.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote
 
@@ -33,11 +36,12 @@ class _Template:
     pattern: re.Pattern[str]
     labels: tuple[str, ...]
     required_query: tuple[tuple[str, str | None], ...]
+    required_headers: tuple[str, ...]
     literal_length: int
 
     @property
     def specificity(self) -> tuple[int, int]:
-        return (len(self.required_query), self.literal_length)
+        return (len(self.required_query) + len(self.required_headers), self.literal_length)
 
 
 class RestRouter:
@@ -50,9 +54,12 @@ class RestRouter:
             reverse=True,
         )
 
-    def match(self, method: str, path: str, query: str) -> Route | None:
+    def match(
+        self, method: str, path: str, query: str, headers: Mapping[str, str] | None = None
+    ) -> Route | None:
         """``path`` is percent-encoded as received; labels come back decoded."""
         keys = dict(parse_qsl(query, keep_blank_values=True))
+        present = {name.lower() for name in headers or {}}
         for template in self._templates:
             if template.method != method:
                 continue
@@ -63,6 +70,8 @@ class RestRouter:
                 key in keys and (value is None or keys[key] == value)
                 for key, value in template.required_query
             ):
+                continue
+            if not all(header in present for header in template.required_headers):
                 continue
             params = {
                 label: unquote(found.group(f"l{i}")) for i, label in enumerate(template.labels)
@@ -104,7 +113,7 @@ def _compile(operation: OperationModel) -> _Template:
     # Paths like "/{Bucket}" also accept a trailing slash, as S3 does.
     if not regex.endswith("/"):
         regex += "/?"
-    required = tuple(
+    required: tuple[tuple[str, str | None], ...] = tuple(
         (key, value if has_value else None)
         for key, has_value, value in (
             (part.partition("=")[0], "=" in part, part.partition("=")[2])
@@ -112,11 +121,31 @@ def _compile(operation: OperationModel) -> _Template:
             if part
         )
     )
+    required_headers = tuple(name.lower() for name in _required_located(operation, "header"))
+    # Required query members (UploadPart's partNumber, uploadId) tell operations apart too.
+    required += tuple(
+        (name, None)
+        for name in _required_located(operation, "querystring")
+        if name not in {key for key, _ in required}
+    )
     return _Template(
         operation=operation,
         method=operation.http["method"],
         pattern=re.compile(regex),
         labels=tuple(labels),
         required_query=required,
+        required_headers=required_headers,
         literal_length=literal_length,
     )
+
+
+def _required_located(operation: OperationModel, location: str) -> list[str]:
+    """Wire names of the required input members bound to ``location``."""
+    shape = operation.input_shape
+    if shape is None:
+        return []
+    return [
+        shape.members[name].serialization["name"]
+        for name in shape.required_members
+        if shape.members[name].serialization.get("location") == location
+    ]

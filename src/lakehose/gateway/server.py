@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
+import threading
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -39,8 +43,29 @@ def serve(runtime: Lakehose, sock: socket.socket) -> None:
         access_log=False,
         timeout_graceful_shutdown=5,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
     try:
         server.run(sockets=[sock])
     finally:
         runtime.state.clear_server()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, minus re-raising the stop signal after its graceful shutdown.
+
+    uvicorn re-raises a captured SIGTERM once it has stopped serving, which would kill the process
+    before the runtime closes its engines; lakehose finishes its own shutdown and exits 0.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        stops = (signal.SIGINT, signal.SIGTERM)
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in stops}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)

@@ -1,10 +1,7 @@
-"""AWS Signature Version 4: recompute what the client signed and compare.
+"""AWS Signature Version 4, checked by rebuilding the canonical request the way botocore does.
 
-A signature travels in the ``Authorization`` header or, for presigned URLs, in ``X-Amz-*`` query
-parameters. The canonical request is rebuilt from the request exactly as it arrived, following
-what botocore signs (``botocore/auth.py``): S3 signs its path as sent, every other service signs
-the normalized path percent-encoded a second time. Failures raise the error each protocol's
-clients see from AWS: JSON services answer in Coral's words, S3 in its own XML vocabulary.
+The signature travels in the ``Authorization`` header or, for presigned URLs, in ``X-Amz-*``
+query parameters. Failures raise the code, message and status AWS answers each protocol with.
 """
 
 from __future__ import annotations
@@ -15,7 +12,6 @@ import hmac
 import re
 import time
 from dataclasses import dataclass
-from email.utils import mktime_tz, parsedate_tz
 from urllib.parse import quote, unquote_to_bytes
 
 from lakehose.errors import ServiceError
@@ -23,28 +19,38 @@ from lakehose.gateway.http import HttpRequest
 from lakehose.settings import Credentials
 
 ALGORITHM = "AWS4-HMAC-SHA256"
-UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 MAX_SKEW = 15 * 60  # seconds AWS tolerates between a request's date and its own clock
 MAX_EXPIRES = 7 * 24 * 3600  # longest lifetime S3 grants a presigned URL
-_BASIC_FORMAT = "%Y%m%dT%H%M%SZ"
+# The X-Amz-<name> query parameters of a presigned URL; any of the first three marks one.
+_PRESIGN = ("Algorithm", "Credential", "Signature", "Date", "SignedHeaders", "Expires")
+_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 _TIMESTAMP = re.compile(r"\d{8}T\d{6}Z", re.ASCII)
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}", re.ASCII | re.IGNORECASE)
-_QUERY_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date")
-_QUERY_PARAMS += ("X-Amz-SignedHeaders", "X-Amz-Expires")
-_MISMATCH_JSON = (
-    "The request signature we calculated does not match the signature you provided. Check your"
-    " AWS Secret Access Key and signing method. Consult the service documentation for details."
-)
-_MISMATCH_S3 = (
-    "The request signature we calculated does not match the signature you provided."
-    " Check your key and signing method."
-)
-_CREDENTIAL_S3 = (
-    'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'
-)
-_SIGV2_S3 = (
-    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
-)
+_AUTH_FIELD = re.compile(r"(\w+)=([^,\s]*)")  # Name=value pairs of an Authorization header
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+_INCOMPLETE, _INVALID = "IncompleteSignatureException", "InvalidSignatureException"
+_MISMATCH = "The request signature we calculated does not match the signature you provided."
+_MISMATCH_JSON = f"{_MISMATCH} Check your AWS Secret Access Key and signing method."
+_MISMATCH_JSON += " Consult the service documentation for details."
+_UNKNOWN_JSON = "The security token included in the request is invalid."
+_UNKNOWN_S3 = "The AWS Access Key Id you provided does not exist in our records."
+_BODY_MISMATCH = "The provided 'x-amz-content-sha256' header does not match what was computed."
+_CREDENTIAL = "the Credential is mal-formed; expecting"
+_CREDENTIAL += ' "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'
+_SIGV2 = f"The authorization mechanism you have provided is not supported. Please use {ALGORITHM}."
+_SKEWED_MESSAGE = "The difference between the request time and the current time is too large."
+_SKEWED = ("RequestTimeTooSkewed", _SKEWED_MESSAGE, 403)
+_QUERY_ERROR = "AuthorizationQueryParametersError"
+_HEADER_CREDENTIAL = f"The authorization header is malformed; {_CREDENTIAL}"
+_QUERY_CREDENTIAL = f"Error parsing the X-Amz-Credential parameter; {_CREDENTIAL}"
+_QUERY_REQUIRED = "Query-string authentication version 4 requires the X-Amz-Algorithm,"
+_QUERY_REQUIRED += " X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders,"
+_QUERY_REQUIRED += " and X-Amz-Expires parameters."
+_COMPONENTS_MESSAGE = "The authorization header is malformed; the authorization header requires"
+_COMPONENTS_MESSAGE += " three components: Credential, SignedHeaders, and Signature."
+_COMPONENTS = ("AuthorizationHeaderMalformed", _COMPONENTS_MESSAGE, 400)
+_Json = tuple[str, str]  # an error as JSON protocols report it: code, message
+_S3 = tuple[str, str, int]  # an error as S3 reports it: code, message, status
 
 
 @dataclass(frozen=True)
@@ -59,27 +65,23 @@ class SignatureInfo:
 
 @dataclass(frozen=True)
 class _Signature:
-    """The parts of a SigV4 signature, wherever in the request it travelled."""
+    """A SigV4 signature's parts, wherever in the request they travelled."""
 
-    access_key_id: str
-    scope: str  # "<yyyymmdd>/<region>/<service>/aws4_request", exactly as the client sent it
+    credential: str  # "<key id>/<yyyymmdd>/<region>/<service>/aws4_request", as sent
     signed_headers: tuple[str, ...]
     signature: str
-    timestamp: str  # ISO-8601 basic format, as it appears in the string to sign
-    signed_at: float
+    signed_at: float  # X-Amz-Date, in seconds since the epoch
     expires: int | None  # lifetime in seconds; presigned URLs only
 
 
 def read_signature(request: HttpRequest) -> SignatureInfo:
     """The credential scope a request claims, without checking anything; never raises."""
-    credential = _first(request, "X-Amz-Credential")
+    credential = request.query_params().get("X-Amz-Credential", [None])[0]
     presigned = credential is not None
     if credential is None:
         credential = _auth_fields(request.headers.get("authorization", ""))[1].get("Credential")
     parts = _credential_parts(credential or "")
-    if parts is None:
-        return SignatureInfo()
-    return SignatureInfo(parts[0], parts[2], parts[3], presigned)
+    return SignatureInfo(parts[0], parts[2], parts[3], presigned) if parts else SignatureInfo()
 
 
 def verify_signature(
@@ -87,162 +89,112 @@ def verify_signature(
 ) -> None:
     """Raise the ``ServiceError`` AWS would send unless ``credentials`` signed ``request``."""
     sig = _parse(request, protocol)
-    if sig.access_key_id != credentials.access_key_id:
-        raise _unknown_key(protocol, sig.access_key_id)
+    key_id, _, scope = sig.credential.partition("/")
+    if key_id != credentials.access_key_id:
+        json_error = ("UnrecognizedClientException", _UNKNOWN_JSON)
+        s3_error = ("InvalidAccessKeyId", _UNKNOWN_S3, 403)
+        raise _fail(protocol, json_error, s3_error, {"AWSAccessKeyId": key_id})
     _check_time(sig, protocol, now)
     canonical = _canonical_request(request, sig, protocol)
     digest = hashlib.sha256(canonical.encode()).hexdigest()
-    string_to_sign = "\n".join((ALGORITHM, sig.timestamp, sig.scope, digest))
-    key = f"AWS4{credentials.secret_access_key}".encode()
-    for part in sig.scope.split("/"):  # date, region, service, "aws4_request", in that order
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    expected = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    string_to_sign = "\n".join((ALGORITHM, _format(sig.signed_at), scope, digest))
+    expected = _sign(credentials.secret_access_key, scope, string_to_sign)
     if not hmac.compare_digest(expected.encode(), sig.signature.encode()):
-        raise _mismatch(protocol, sig, canonical, string_to_sign)
-    # A correct signature over a declared body hash proves nothing if the body differs from it.
-    declared = request.headers.get("x-amz-content-sha256", "")
-    actual = hashlib.sha256(request.body).hexdigest()
-    if _SHA256_HEX.fullmatch(declared) and declared.lower() != actual:
-        if protocol != "rest-xml":
-            raise _mismatch(protocol, sig, canonical, string_to_sign)
-        message = "The provided 'x-amz-content-sha256' header does not match what was computed."
-        fields = {"ClientComputedContentSHA256": declared, "S3ComputedContentSHA256": actual}
-        raise _s3_error("XAmzContentSHA256Mismatch", message, 400, fields)
+        # S3 echoes what it signed so that clients can diff it against their own.
+        fields = {"AWSAccessKeyId": key_id, "StringToSign": string_to_sign}
+        fields |= {"SignatureProvided": sig.signature, "CanonicalRequest": canonical}
+        s3_error = ("SignatureDoesNotMatch", f"{_MISMATCH} Check your key and signing method.", 403)
+        raise _fail(protocol, (_INVALID, _MISMATCH_JSON), s3_error, fields)
+    # A good signature over a declared body hash proves nothing if the body differs from it.
+    declared = request.headers.get("x-amz-content-sha256", "").lower()
+    if _SHA256_HEX.fullmatch(declared) and hashlib.sha256(request.body).hexdigest() != declared:
+        s3_error = ("XAmzContentSHA256Mismatch", _BODY_MISMATCH, 400)
+        raise _fail(protocol, (_INVALID, _MISMATCH_JSON), s3_error)
 
 
 def _parse(request: HttpRequest, protocol: str) -> _Signature:
-    header = request.headers.get("authorization")
     params = request.query_params()
-    if any(name in params for name in _QUERY_PARAMS[:3]):
-        if header is not None and protocol == "rest-xml":
-            message = (
-                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter,"
-                " Signature query string parameter or the Authorization header should be specified"
-            )
-            raise _s3_error("InvalidArgument", message, 400)
-        return _from_query(request, protocol)
-    if header is not None:
-        return _from_header(request, header, protocol)
-    if protocol == "rest-xml":
-        if "AWSAccessKeyId" in params:  # a SigV2 presigned URL
-            raise _s3_error("InvalidRequest", _SIGV2_S3, 400)
-        raise _s3_error("AccessDenied", "Access Denied", 403)
-    # DynamoDB words this one differently from every other JSON service.
-    dynamodb = request.headers.get("x-amz-target", "").startswith("DynamoDB")
-    message = (
-        "Request is missing Authentication Token" if dynamodb else "Missing Authentication Token"
-    )
-    raise _json_error(protocol, "MissingAuthenticationTokenException", message)
+    header = request.headers.get("authorization")
+    if any(f"X-Amz-{name}" in params for name in _PRESIGN[:3]):
+        sig = _from_query(params, protocol)
+    elif header is not None:
+        sig = _from_header(request, header, protocol)
+    else:
+        # DynamoDB words this one differently from every other JSON service.
+        dynamodb = request.headers.get("x-amz-target", "").startswith("DynamoDB")
+        message = f"{'Request is missing' if dynamodb else 'Missing'} Authentication Token"
+        # boto3 presigns S3 URLs with SigV2 unless configured with signature_version="s3v4".
+        s3_error: _S3 = ("AccessDenied", "Access Denied", 403)
+        if "AWSAccessKeyId" in params:
+            s3_error = ("InvalidRequest", _SIGV2, 400)
+        raise _fail(protocol, ("MissingAuthenticationTokenException", message), s3_error)
+    if _credential_parts(sig.credential) is None:
+        message = f"Credential must have exactly 5 slash-delimited elements, got '{sig.credential}'"
+        if sig.expires is None:
+            s3_error = ("AuthorizationHeaderMalformed", _HEADER_CREDENTIAL, 400)
+        else:
+            s3_error = (_QUERY_ERROR, _QUERY_CREDENTIAL, 400)
+        raise _fail(protocol, (_INCOMPLETE, message), s3_error)
+    return sig
 
 
 def _from_header(request: HttpRequest, header: str, protocol: str) -> _Signature:
     algorithm, fields = _auth_fields(header)
-    if protocol == "rest-xml" and algorithm != ALGORITHM:
-        if algorithm == "AWS":  # SigV2, which current S3 regions refuse the same way
-            raise _s3_error("InvalidRequest", _SIGV2_S3, 400)
-        raise _s3_error("InvalidArgument", "Unsupported Authorization Type", 400)
     names = ("Credential", "Signature", "SignedHeaders")
-    missing = [n for n in names if algorithm != ALGORITHM or not fields.get(n)]
-    timestamp = request.headers.get("x-amz-date") or _from_http_date(request.headers.get("date"))
-    signed_at = _epoch(timestamp or "")
-    if protocol == "rest-xml" and missing:
-        message = (
-            "The authorization header is malformed; the authorization header requires three"
-            " components: Credential, SignedHeaders, and Signature."
-        )
-        raise _s3_error("AuthorizationHeaderMalformed", message, 400)
-    if protocol == "rest-xml" and signed_at is None:
-        message = "AWS authentication requires a valid Date or x-amz-date header"
-        raise _s3_error("AccessDenied", message, 403)
-    if missing or signed_at is None or timestamp is None:
-        problems = [f"Authorization header requires '{name}' parameter." for name in missing]
-        if signed_at is None:
-            problems.append(
-                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
-            )
-        raise _incomplete(protocol, " ".join([*problems, f"Authorization={header}"]))
-    credential = fields["Credential"]
-    if (parts := _credential_parts(credential)) is None:
-        if protocol == "rest-xml":
-            raise _s3_error(
-                "AuthorizationHeaderMalformed",
-                f"The authorization header is malformed; {_CREDENTIAL_S3}",
-                400,
-            )
-        raise _bad_credential(protocol, credential)
-    headers = _split_headers(fields["SignedHeaders"])
-    return _Signature(
-        parts[0], "/".join(parts[1:]), headers, fields["Signature"], timestamp, signed_at, None
-    )
-
-
-def _from_query(request: HttpRequest, protocol: str) -> _Signature:
-    values: dict[str, str] = {}
-    for name in _QUERY_PARAMS:
-        if (value := _first(request, name)) is None:
-            raise _query_error(
-                protocol,
-                "Query-string authentication version 4 requires the X-Amz-Algorithm,"
-                " X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders,"
-                " and X-Amz-Expires parameters.",
-            )
-        values[name] = value
-    if values["X-Amz-Algorithm"] != ALGORITHM:
-        raise _query_error(protocol, 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"')
-    expires = values["X-Amz-Expires"]
-    if not (expires.isascii() and expires.isdigit()):
-        raise _query_error(protocol, "X-Amz-Expires should be a number")
-    if int(expires) > MAX_EXPIRES:
-        raise _query_error(
-            protocol, f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_EXPIRES}"
-        )
-    timestamp = values["X-Amz-Date"]
+    if missing := [name for name in names if algorithm != ALGORITHM or not fields.get(name)]:
+        message = " ".join(f"Authorization header requires '{name}' parameter." for name in missing)
+        # S3 names SigV2's "AWS <key>:<signature>", or any other scheme, an unsupported mechanism.
+        s3 = ("InvalidRequest", _SIGV2, 400) if algorithm != ALGORITHM else _COMPONENTS
+        raise _fail(protocol, (_INCOMPLETE, f"{message} Authorization={header}"), s3)
+    timestamp = request.headers.get("x-amz-date", "")
     if (signed_at := _epoch(timestamp)) is None:
-        raise _query_error(
-            protocol, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""
-        )
-    credential = values["X-Amz-Credential"]
-    if (parts := _credential_parts(credential)) is None:
-        if protocol == "rest-xml":
-            raise _query_error(
-                protocol, f"Error parsing the X-Amz-Credential parameter; {_CREDENTIAL_S3}"
-            )
-        raise _bad_credential(protocol, credential)
-    headers = _split_headers(values["X-Amz-SignedHeaders"])
-    signature = values["X-Amz-Signature"]
-    return _Signature(
-        parts[0], "/".join(parts[1:]), headers, signature, timestamp, signed_at, int(expires)
-    )
+        message = "Authorization header requires existence of a valid 'X-Amz-Date' header."
+        s3_error = ("AccessDenied", "AWS authentication requires a valid x-amz-date header", 403)
+        raise _fail(protocol, (_INCOMPLETE, message), s3_error)
+    credential, headers = fields["Credential"], _split_headers(fields["SignedHeaders"])
+    return _Signature(credential, headers, fields["Signature"], signed_at, None)
+
+
+def _from_query(params: dict[str, list[str]], protocol: str) -> _Signature:
+    values = {name: found[0] for name in _PRESIGN if (found := params.get(f"X-Amz-{name}"))}
+    expires, signed_at = values.get("Expires", ""), _epoch(values.get("Date", ""))
+    problem = ""
+    if len(values) < len(_PRESIGN):
+        problem = _QUERY_REQUIRED
+    elif values["Algorithm"] != ALGORITHM:
+        problem = f'X-Amz-Algorithm only supports "{ALGORITHM}"'
+    elif not (expires.isascii() and expires.isdigit() and int(expires) <= MAX_EXPIRES):
+        problem = f"X-Amz-Expires must be a number of seconds no greater than {MAX_EXPIRES}"
+    elif signed_at is None:
+        problem = "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""
+    if problem or signed_at is None:
+        raise _fail(protocol, (_INCOMPLETE, problem), (_QUERY_ERROR, problem, 400))
+    credential, headers = values["Credential"], _split_headers(values["SignedHeaders"])
+    return _Signature(credential, headers, values["Signature"], signed_at, int(expires))
 
 
 def _check_time(sig: _Signature, protocol: str, now: float) -> None:
-    # A header signature is good for MAX_SKEW either side of now; a presigned URL from its date
-    # (give or take MAX_SKEW of clock difference) until its own expiry.
+    # A header signature holds for MAX_SKEW either side of now; a presigned URL from its date
+    # (give or take MAX_SKEW of clock difference) until it expires.
     lifetime = MAX_SKEW if sig.expires is None else sig.expires
-    if now - sig.signed_at > lifetime:
-        if protocol != "rest-xml":
-            unit = "15 min." if sig.expires is None else f"{lifetime} sec."
-            earliest = f"{_basic(now - lifetime)} ({_basic(now)} - {unit})"
-            message = f"Signature expired: {sig.timestamp} is now earlier than {earliest}"
-            raise _json_error(protocol, "InvalidSignatureException", message)
-        if sig.expires is None:
-            raise _skewed(sig, now)
-        fields = {"X-Amz-Expires": str(sig.expires), "Expires": _iso(sig.signed_at + sig.expires)}
-        raise _s3_error(
-            "AccessDenied", "Request has expired", 403, fields | {"ServerTime": _iso(now)}
-        )
-    if sig.signed_at - now > MAX_SKEW:
-        if protocol != "rest-xml":
-            latest = f"{_basic(now + MAX_SKEW)} ({_basic(now)} + 15 min.)"
-            message = f"Signature not yet current: {sig.timestamp} is still later than {latest}"
-            raise _json_error(protocol, "InvalidSignatureException", message)
-        if sig.expires is None:
-            raise _skewed(sig, now)
-        raise _s3_error("AccessDenied", "Request is not yet valid", 403)
+    late = now - sig.signed_at > lifetime
+    if not late and sig.signed_at - now <= MAX_SKEW:
+        return
+    if late:
+        unit = "15 min." if sig.expires is None else f"{lifetime} sec."
+        bound = f"is now earlier than {_format(now - lifetime)} ({_format(now)} - {unit})"
+    else:
+        bound = f"is still later than {_format(now + MAX_SKEW)} ({_format(now)} + 15 min.)"
+    signed = _format(sig.signed_at)
+    message = f"Signature {'expired' if late else 'not yet current'}: {signed} {bound}"
+    # For a presigned URL S3 speaks of the URL's lifetime rather than of clock skew.
+    reason = "Request has expired" if late else "Request is not yet valid"
+    s3_error = ("AccessDenied", reason, 403) if sig.expires is not None else _SKEWED
+    raise _fail(protocol, (_INVALID, message), s3_error)
 
 
 def _canonical_request(request: HttpRequest, sig: _Signature, protocol: str) -> str:
-    # Header values are trimmed and inner whitespace runs collapsed, as the SigV4 spec requires.
+    # Header values are trimmed and inner whitespace runs collapsed, as SigV4 requires.
     headers = "".join(
         f"{name}:{' '.join(request.headers.get(name, '').split())}\n" for name in sig.signed_headers
     )
@@ -250,39 +202,31 @@ def _canonical_request(request: HttpRequest, sig: _Signature, protocol: str) -> 
         uri = request.path or "/"  # S3SigV4Auth signs the path as sent: no normalizing, no quoting
     else:
         uri = quote(_normalize_path(request.path), safe="/~")
-    return "\n".join(
-        (
-            request.method.upper(),
-            uri,
-            _canonical_query(request.query, presigned=sig.expires is not None),
-            headers,
-            ";".join(sig.signed_headers),
-            _payload_hash(request, sig, protocol),
-        )
-    )
+    query = _canonical_query(request.query, presigned=sig.expires is not None)
+    payload = _payload_hash(request, sig, protocol)
+    signed = ";".join(sig.signed_headers)
+    return "\n".join((request.method.upper(), uri, query, headers, signed, payload))
 
 
 def _canonical_query(query: str, *, presigned: bool) -> str:
-    # Decode then re-encode every name and value so any client's spelling of the same query
-    # (e.g. "%7E" vs "~") yields the one canonical form; a presigned URL cannot sign its signature.
+    # Decode and re-encode every name and value so any spelling of the same query ("%7E" or "~")
+    # gives the one canonical form; a presigned URL cannot sign its own signature.
     pairs = []
-    for item in query.split("&"):
-        name, _, value = item.partition("=")
-        pair = (_uri_encode(name), _uri_encode(value))
-        if item and not (presigned and pair[0] == "X-Amz-Signature"):
-            pairs.append(pair)
+    for item in filter(None, query.split("&")):
+        name, _, value = (quote(unquote_to_bytes(p), safe="-_.~") for p in item.partition("="))
+        if not (presigned and name == "X-Amz-Signature"):
+            pairs.append((name, value))
     return "&".join(f"{name}={value}" for name, value in sorted(pairs))
 
 
 def _payload_hash(request: HttpRequest, sig: _Signature, protocol: str) -> str:
     declared = request.headers.get("x-amz-content-sha256")
-    if sig.expires is None:
-        # Literal markers (UNSIGNED-PAYLOAD, STREAMING-...) are signed as they stand.
-        return declared if declared is not None else hashlib.sha256(request.body).hexdigest()
-    if declared is not None and "x-amz-content-sha256" in sig.signed_headers:
-        return declared
-    # A presigned URL is signed before any body exists, so S3 fixes its payload hash.
-    return UNSIGNED_PAYLOAD if protocol == "rest-xml" else hashlib.sha256(request.body).hexdigest()
+    presigned = sig.expires is not None
+    if declared is not None and (not presigned or "x-amz-content-sha256" in sig.signed_headers):
+        return declared  # literal markers (UNSIGNED-PAYLOAD, STREAMING-...) are signed as they are
+    if presigned and protocol == "rest-xml":
+        return "UNSIGNED-PAYLOAD"  # S3 presigns before any body exists, so it fixes the hash
+    return hashlib.sha256(request.body).hexdigest()
 
 
 def _normalize_path(path: str) -> str:
@@ -294,114 +238,52 @@ def _normalize_path(path: str) -> str:
                 segments.pop()
         elif segment and segment != ".":
             segments.append(segment)
-    trailing = "/" if path.endswith("/") and segments else ""
-    return "/" + "/".join(segments) + trailing
+    return "/" + "/".join(segments) + ("/" if path.endswith("/") and segments else "")
 
 
 def _auth_fields(header: str) -> tuple[str, dict[str, str]]:
-    """``"ALG Credential=..., SignedHeaders=..., Signature=..."`` split into ALG and its fields."""
+    """``"ALG Credential=..., SignedHeaders=..., Signature=..."`` split into ALG and fields."""
     algorithm, _, rest = header.strip().partition(" ")
-    fields: dict[str, str] = {}
-    for item in rest.split(","):
-        name, sep, value = item.strip().partition("=")
-        if sep:
-            fields.setdefault(name, value.strip())
-    return algorithm, fields
+    return algorithm, dict(_AUTH_FIELD.findall(rest))
 
 
 def _credential_parts(credential: str) -> list[str] | None:
-    # Split from the right: only the access key id could ever contain a slash.
-    parts = credential.rsplit("/", 4)
-    if len(parts) != 5 or not all(parts) or parts[4] != "aws4_request":
-        return None
-    return parts
+    parts = credential.split("/")
+    ok = len(parts) == 5 and all(parts) and parts[4] == "aws4_request"
+    return parts if ok else None
 
 
 def _split_headers(value: str) -> tuple[str, ...]:
     return tuple(name.strip().lower() for name in value.split(";") if name.strip())
 
 
-def _first(request: HttpRequest, name: str) -> str | None:
-    values = request.query_params().get(name)
-    return values[0] if values else None
-
-
-def _uri_encode(text: str) -> str:
-    return quote(unquote_to_bytes(text), safe="-_.~")
+def _sign(secret: str, scope: str, string_to_sign: str) -> str:
+    key = f"AWS4{secret}".encode()
+    for part in scope.split("/"):  # date, region, service, "aws4_request", in that order
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
 
 
 def _epoch(timestamp: str) -> float | None:
-    if not _TIMESTAMP.fullmatch(timestamp):
-        return None
     try:
-        return float(calendar.timegm(time.strptime(timestamp, _BASIC_FORMAT)))
-    except ValueError:
+        parsed = time.strptime(timestamp, _DATE_FORMAT) if _TIMESTAMP.fullmatch(timestamp) else None
+    except ValueError:  # shaped right, but e.g. month 13
         return None
+    return float(calendar.timegm(parsed)) if parsed else None
 
 
-def _from_http_date(value: str | None) -> str | None:
-    """A ``Date`` header (RFC 7231) in the basic ISO-8601 form clients sign it in."""
-    parsed = parsedate_tz(value) if value else None
-    return _basic(mktime_tz(parsed)) if parsed else None
+def _format(epoch: float) -> str:
+    return time.strftime(_DATE_FORMAT, time.gmtime(epoch))
 
 
-def _basic(epoch: float) -> str:
-    return time.strftime(_BASIC_FORMAT, time.gmtime(epoch))
-
-
-def _iso(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
-def _json_error(protocol: str, code: str, message: str) -> ServiceError:
+def _fail(
+    protocol: str, json_error: _Json, s3_error: _S3, fields: dict[str, str] | None = None
+) -> ServiceError:
+    """The error as ``protocol`` reports it; only S3 adds diagnostic ``fields``."""
+    if protocol == "rest-xml":
+        code, message, status = s3_error
+        return ServiceError(message, code=code, status=status, sender_fault=True, fields=fields)
     # Lambda's REST front end answers authentication failures with 403; JSON-RPC services, 400.
+    code, message = json_error
     status = 403 if protocol == "rest-json" else 400
     return ServiceError(message, code=code, status=status, sender_fault=True)
-
-
-def _s3_error(
-    code: str, message: str, status: int, fields: dict[str, str] | None = None
-) -> ServiceError:
-    return ServiceError(message, code=code, status=status, sender_fault=True, fields=fields)
-
-
-def _incomplete(protocol: str, message: str) -> ServiceError:
-    return _json_error(protocol, "IncompleteSignatureException", message)
-
-
-def _bad_credential(protocol: str, credential: str) -> ServiceError:
-    return _incomplete(
-        protocol,
-        "Credential must have exactly 5 slash-delimited elements, e.g."
-        f" keyid/date/region/service/term, got '{credential}'",
-    )
-
-
-def _query_error(protocol: str, message: str) -> ServiceError:
-    if protocol == "rest-xml":
-        return _s3_error("AuthorizationQueryParametersError", message, 400)
-    return _incomplete(protocol, message)
-
-
-def _unknown_key(protocol: str, access_key_id: str) -> ServiceError:
-    if protocol == "rest-xml":
-        message = "The AWS Access Key Id you provided does not exist in our records."
-        return _s3_error("InvalidAccessKeyId", message, 403, {"AWSAccessKeyId": access_key_id})
-    message = "The security token included in the request is invalid."
-    return _json_error(protocol, "UnrecognizedClientException", message)
-
-
-def _skewed(sig: _Signature, now: float) -> ServiceError:
-    message = "The difference between the request time and the current time is too large."
-    fields = {"RequestTime": sig.timestamp, "ServerTime": _iso(now)}
-    fields["MaxAllowedSkewMilliseconds"] = str(MAX_SKEW * 1000)
-    return _s3_error("RequestTimeTooSkewed", message, 403, fields)
-
-
-def _mismatch(protocol: str, sig: _Signature, canonical: str, string_to_sign: str) -> ServiceError:
-    if protocol != "rest-xml":
-        return _json_error(protocol, "InvalidSignatureException", _MISMATCH_JSON)
-    # S3 echoes what it signed so that clients can diff it against their own canonical request.
-    fields = {"AWSAccessKeyId": sig.access_key_id, "StringToSign": string_to_sign}
-    fields |= {"SignatureProvided": sig.signature, "CanonicalRequest": canonical}
-    return _s3_error("SignatureDoesNotMatch", _MISMATCH_S3, 403, fields)

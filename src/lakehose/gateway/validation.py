@@ -90,7 +90,7 @@ def _check(value: Any, shape: Shape, path: str, out: list[Violation]) -> None:
         if isinstance(value, Mapping):
             _check_structure(value, shape, path, out)
         return
-    if kind in ("list", "map", "string", "blob"):
+    if kind in ("list", "map", "blob"):
         _check_length(value, metadata, path, out)
     if kind == "list":
         assert isinstance(shape, ListShape)
@@ -118,6 +118,8 @@ def _check(value: Any, shape: Shape, path: str, out: list[Violation]) -> None:
                         path, value, f"Member must satisfy regular expression pattern: {pattern}"
                     )
                 )
+        # Coral reports a string's pattern breach before its length breach.
+        _check_length(value, metadata, path, out)
     elif kind in ("integer", "long", "float", "double"):
         _check_range(value, metadata, path, out)
 

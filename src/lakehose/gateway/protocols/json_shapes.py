@@ -7,6 +7,7 @@ declare are ignored, as AWS ignores them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,8 @@ from lakehose.gateway.protocols.values import (
 
 _INTEGER_TYPES = ("integer", "long", "short", "byte")
 _FLOAT_TYPES = ("float", "double")
+# JSON has no literal for these; AWS's JSON protocols send them as strings.
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 def _kind(value: Any) -> str:
@@ -56,6 +59,8 @@ def decode(value: Any, shape: Shape) -> Any:
     kind = shape.type_name
     if kind == "structure":
         assert isinstance(shape, StructureShape)
+        if shape.is_document_type:
+            return value  # a document is free-form JSON
         if not isinstance(value, dict):
             raise _mismatch(value, "Structure")
         return decode_structure(value, shape)
@@ -102,6 +107,8 @@ def decode_scalar(value: Any, shape: Shape) -> Any:
             raise SerializationException(f"NUMBER_VALUE cannot be converted to {kind.capitalize()}")
         return int(value)
     if kind in _FLOAT_TYPES:
+        if isinstance(value, str) and value in _NON_FINITE:
+            return _NON_FINITE[value]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _mismatch(value, kind.capitalize())
         return float(value)
@@ -128,7 +135,7 @@ def encode(value: Any, shape: Shape) -> Any:
     kind = shape.type_name
     if kind == "structure":
         assert isinstance(shape, StructureShape)
-        return encode_structure(value, shape)
+        return value if shape.is_document_type else encode_structure(value, shape)
     if kind == "list":
         assert isinstance(shape, ListShape)
         return [encode(item, shape.member) for item in value]
@@ -142,7 +149,10 @@ def encode(value: Any, shape: Shape) -> Any:
     if kind in _INTEGER_TYPES:
         return int(value)
     if kind in _FLOAT_TYPES:
-        return float(value)
+        number = float(value)
+        if math.isfinite(number):
+            return number
+        return "NaN" if math.isnan(number) else ("Infinity" if number > 0 else "-Infinity")
     if isinstance(value, Decimal):
         return str(value)
     return value

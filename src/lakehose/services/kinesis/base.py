@@ -1,0 +1,163 @@
+"""What every group of Kinesis operations shares: storage, the clock, options and lookups.
+
+The operations live in mixins by noun (``streams``, ``shards``, ``records``, ``consumers``) that
+``engine.KinesisEngine`` combines; each mixin derives from ``KinesisBase`` for these helpers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import sqlite3
+from typing import Any, ClassVar
+
+import orjson
+
+from lakehose.arns import InvalidArn, build_arn, parse_arn
+from lakehose.services.engine import Engine, EngineEnvironment
+from lakehose.services.kinesis import store
+from lakehose.services.kinesis.errors import (
+    InvalidArgumentException,
+    LimitExceededException,
+    ResourceInUseException,
+    ResourceNotFoundException,
+)
+from lakehose.services.kinesis.iterators import IteratorCodec
+from lakehose.services.kinesis.store import StreamRow
+from lakehose.services.kinesis.throughput import ThroughputLimits
+from lakehose.storage import Database
+
+DEFAULT_SHARD_LIMIT = 500  # AWS's default account quota in its largest regions
+_MAX_SHARD_INDEX = (1 << 31) - 1
+
+
+class KinesisBase(Engine):
+    """Shared state and helpers of the Kinesis operation mixins."""
+
+    service_name: ClassVar[str] = "kinesis"
+
+    def __init__(self, environment: EngineEnvironment) -> None:
+        super().__init__(environment)
+        # How long a new stream stays CREATING, and a resharded one UPDATING (AWS takes seconds
+        # to minutes; 0 makes them ACTIVE at once, which is what most local tests want).
+        self.creation_delay_ms = _milliseconds(
+            environment.option("stream_creation_delay_seconds", 0)
+        )
+        self.update_delay_ms = _milliseconds(environment.option("stream_update_delay_seconds", 0))
+        self.shard_limit = int(environment.option("shard_limit", DEFAULT_SHARD_LIMIT))
+        self.limits = ThroughputLimits(bool(environment.option("enforce_throughput_limits", False)))
+        self._database: Database | None = None
+        self._iterator_codec: IteratorCodec | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._database is None:
+            raise RuntimeError("the kinesis engine is not started")
+        return self._database
+
+    @property
+    def iterators(self) -> IteratorCodec:
+        if self._iterator_codec is None:
+            raise RuntimeError("the kinesis engine is not started")
+        return self._iterator_codec
+
+    def now_ms(self) -> int:
+        return int(self.clock.now() * 1000)
+
+    # -- streams ------------------------------------------------------------------------------
+
+    def stream_arn(self, name: str) -> str:
+        return build_arn("kinesis", self.region, self.account_id, f"stream/{name}")
+
+    def stream_name(self, stream_name: str | None, stream_arn: str | None) -> str:
+        """The stream a request addresses by name, by ARN, or by both (which must agree)."""
+        if stream_arn is None:
+            if stream_name is None:
+                raise InvalidArgumentException("Either StreamName or StreamARN should be provided.")
+            return stream_name
+        name = self._name_in_arn(stream_arn)
+        if stream_name is not None and stream_name != name:
+            raise InvalidArgumentException(
+                f"StreamARN {stream_arn} and StreamName {stream_name} do not refer to the same "
+                "stream."
+            )
+        return name
+
+    def _name_in_arn(self, arn: str) -> str:
+        try:
+            parsed = parse_arn(arn)
+        except InvalidArn:
+            raise InvalidArgumentException(f"Invalid StreamARN {arn}.") from None
+        name = parsed.resource_id
+        if parsed.resource_type != "stream" or not name:
+            raise InvalidArgumentException(f"Invalid StreamARN {arn}.")
+        if parsed.region != self.region or parsed.account_id != self.account_id:
+            # Another account's or region's stream: not one this endpoint holds.
+            raise ResourceNotFoundException.stream(name, parsed.account_id)
+        return name
+
+    def locate(
+        self, connection: sqlite3.Connection, stream_name: str | None, stream_arn: str | None
+    ) -> StreamRow:
+        """The addressed stream, or AWS's ``ResourceNotFoundException``."""
+        name = self.stream_name(stream_name, stream_arn)
+        stream = store.find_stream(connection, name)
+        if stream is None:
+            raise ResourceNotFoundException.stream(name, self.account_id)
+        return stream
+
+    def require_active(self, stream: StreamRow, now_ms: int) -> None:
+        """Resharding and retention changes need an ACTIVE stream."""
+        status = stream.status(now_ms)
+        if status != "ACTIVE":
+            raise ResourceInUseException.not_active(stream.name, self.account_id, status)
+
+    def require_readable(self, stream: StreamRow, now_ms: int) -> None:
+        """Records flow while a stream is ACTIVE or UPDATING; while CREATING it is not found."""
+        if stream.status(now_ms) == "CREATING":
+            raise ResourceNotFoundException.stream(stream.name, self.account_id)
+
+    # -- shards -------------------------------------------------------------------------------
+
+    @staticmethod
+    def shard_index(given: str) -> int | None:
+        """The index a shard id names, read as leniently as AWS reads it, or ``None``.
+
+        AWS takes the digits after the first hyphen (``shardId-7``, ``shard-000007`` and
+        ``anything-7`` all name ``shardId-000000000007``) or a bare number, up to 2^31 - 1.
+        """
+        _, hyphen, suffix = given.partition("-")
+        digits = suffix if hyphen and suffix else given
+        if not digits.isascii() or not digits.isdigit():
+            return None
+        index = int(digits)
+        return index if index <= _MAX_SHARD_INDEX else None
+
+    def check_shard_limit(self, connection: sqlite3.Connection, added: int) -> None:
+        current = store.open_shard_count(connection)
+        if current + added > self.shard_limit:
+            raise LimitExceededException.shards(
+                self.account_id, self.region, current, self.shard_limit, added
+            )
+
+
+# -- pagination tokens ----------------------------------------------------------------------
+
+TOKEN_LIFETIME_MS = 300_000
+
+
+def encode_token(fields: dict[str, Any]) -> str:
+    """An opaque NextToken carrying where a listing left off."""
+    return base64.urlsafe_b64encode(orjson.dumps(fields)).decode("ascii")
+
+
+def decode_token(token: str) -> dict[str, Any] | None:
+    try:
+        fields = orjson.loads(base64.urlsafe_b64decode(token.encode("ascii")))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return None
+    return fields if isinstance(fields, dict) else None
+
+
+def _milliseconds(seconds: Any) -> int:
+    return max(0, int(float(seconds) * 1000))

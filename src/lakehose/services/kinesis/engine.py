@@ -1,0 +1,73 @@
+"""The Kinesis Data Streams engine: durable sharded streams with AWS's routing and limits.
+
+The operations are grouped by noun in mixins (``streams``, ``shards``, ``records``,
+``consumers``); this class adds the life cycle: opening the database, trimming what retention
+removed, closing.
+
+Options (``Lakehose(options={"kinesis.<name>": value})``):
+
+``stream_creation_delay_seconds`` (0)
+    How long a new stream stays CREATING (and a new consumer CREATING) by the engine's clock.
+``stream_update_delay_seconds`` (0)
+    How long a stream stays UPDATING after SplitShard, MergeShards or UpdateShardCount.
+``enforce_throughput_limits`` (False)
+    Per-shard write and read limits raising ``ProvisionedThroughputExceededException``.
+``shard_limit`` (500)
+    The account's open-shard quota.
+"""
+
+from __future__ import annotations
+
+from lakehose.services.kinesis import store
+from lakehose.services.kinesis.consumers import ConsumerOperations
+from lakehose.services.kinesis.iterators import IteratorCodec
+from lakehose.services.kinesis.records import RecordOperations
+from lakehose.services.kinesis.shards import ShardOperations
+from lakehose.services.kinesis.streams import StreamOperations
+
+# Retention is checked at most this often by the clock; reads filter expired records regardless.
+TRIM_INTERVAL_MS = 1000
+_KEY_BYTES = 32
+
+
+class KinesisEngine(StreamOperations, ShardOperations, RecordOperations, ConsumerOperations):
+    """Amazon Kinesis Data Streams on a SQLite database in the engine's directory."""
+
+    _last_trim_ms: int | None = None
+
+    def start(self) -> None:
+        self._database = store.open_store(self.environment.directory)
+        with self.db.transaction() as connection:
+            key = store.setting(
+                connection, "iterator_key", bytes.fromhex(self.ids.hex(2 * _KEY_BYTES))
+            )
+        self._iterator_codec = IteratorCodec(key)
+
+    def run_due(self) -> None:
+        now = self.now_ms()
+        if self._last_trim_ms is not None and now - self._last_trim_ms < TRIM_INTERVAL_MS:
+            return
+        self._last_trim_ms = now
+        self.trim(now)
+
+    def trim(self, now_ms: int) -> int:
+        """Delete the records and closed shards that retention removed; returns records deleted."""
+        deleted = 0
+        with self.db.read() as connection:
+            streams = store.all_streams(connection)
+        for stream in streams:
+            cutoff = stream.retention_cutoff_ms(now_ms)
+            # One transaction per stream keeps writers waiting only briefly.
+            with self.db.transaction() as connection:
+                for shard in store.shards(connection, stream.id):
+                    deleted += store.trim_records(connection, stream.id, shard.index, cutoff)
+                store.drop_shards_closed_before(connection, stream.id, cutoff)
+        return deleted
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+            self._database = None
+
+    def health(self) -> str:
+        return "running" if self._database is not None else "stopped"

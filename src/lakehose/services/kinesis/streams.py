@@ -1,0 +1,294 @@
+"""Stream life cycle, description, retention and tags."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from lakehose.services.kinesis import store
+from lakehose.services.kinesis.base import KinesisBase, decode_token, encode_token
+from lakehose.services.kinesis.errors import (
+    InvalidArgumentException,
+    ResourceInUseException,
+    missing_members,
+)
+from lakehose.services.kinesis.hashing import uniform_ranges
+from lakehose.services.kinesis.store import ShardRow, StreamRow
+
+DEFAULT_RETENTION_HOURS = 24
+MIN_RETENTION_HOURS = 24
+MAX_RETENTION_HOURS = 8760
+ON_DEMAND_SHARDS = 4  # what AWS opens for a new on-demand stream
+DEFAULT_MAX_RECORD_KIB = 1024
+MAX_TAGS = 50
+_PAGE = 100  # DescribeStream and ListStreams return at most this many per call
+
+
+def timestamp(epoch_ms: int) -> datetime:
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+
+
+class StreamOperations(KinesisBase):
+    def create_stream(
+        self,
+        *,
+        stream_name: str,
+        shard_count: int | None = None,
+        stream_mode_details: dict[str, str] | None = None,
+        tags: dict[str, str] | None = None,
+        max_record_size_in_ki_b: int | None = None,
+    ) -> dict[str, Any]:
+        mode = (stream_mode_details or {}).get("StreamMode", "PROVISIONED")
+        if mode == "PROVISIONED" and shard_count is None:
+            raise missing_members(["shardCount"])
+        if mode == "ON_DEMAND" and shard_count is not None:
+            raise InvalidArgumentException(
+                "ShardCount cannot be specified for a stream in ON_DEMAND mode."
+            )
+        count = ON_DEMAND_SHARDS if shard_count is None else shard_count
+        if tags is not None and len(tags) > MAX_TAGS:
+            raise InvalidArgumentException(_too_many_tags(stream_name, self.account_id))
+        now = self.now_ms()
+        with self.db.transaction() as connection:
+            if store.find_stream(connection, stream_name) is not None:
+                raise ResourceInUseException.exists(stream_name, self.account_id)
+            self.check_shard_limit(connection, count)
+            stream = store.insert_stream(
+                connection,
+                name=stream_name,
+                created_ms=now,
+                active_ms=now + self.creation_delay_ms,
+                retention_hours=DEFAULT_RETENTION_HOURS,
+                mode=mode,
+                max_record_kib=max_record_size_in_ki_b or DEFAULT_MAX_RECORD_KIB,
+            )
+            for index, (start, end) in enumerate(uniform_ranges(count)):
+                store.insert_shard(
+                    connection,
+                    ShardRow(stream.id, index, None, None, start, end, now, now // 1000, None, 1),
+                )
+            store.update_stream(connection, stream.id, next_shard_index=count)
+            if tags:
+                store.put_tags(connection, stream.id, tags)
+        return {}
+
+    def delete_stream(
+        self,
+        *,
+        stream_name: str | None = None,
+        stream_arn: str | None = None,
+        enforce_consumer_deletion: bool | None = None,
+    ) -> dict[str, Any]:
+        with self.db.transaction() as connection:
+            stream = self.locate(connection, stream_name, stream_arn)
+            if not enforce_consumer_deletion and store.consumers(connection, stream.id):
+                raise ResourceInUseException(
+                    f"Stream {stream.name} under account {self.account_id} has registered "
+                    "consumers. Deregister them or set EnforceConsumerDeletion to true."
+                )
+            store.delete_stream(connection, stream.id)
+        self.limits.forget(stream.id)
+        return {}
+
+    def describe_stream(
+        self,
+        *,
+        stream_name: str | None = None,
+        stream_arn: str | None = None,
+        limit: int | None = None,
+        exclusive_start_shard_id: str | None = None,
+    ) -> dict[str, Any]:
+        now = self.now_ms()
+        with self.db.read() as connection:
+            stream = self.locate(connection, stream_name, stream_arn)
+            status = stream.status(now)
+            # A stream shows its shards once it is ACTIVE, as AWS's does.
+            shards = [] if status == "CREATING" else store.shards(connection, stream.id)
+        if exclusive_start_shard_id is not None:
+            after = self.shard_index(exclusive_start_shard_id)
+            shards = [s for s in shards if after is None or s.index > after]
+        page = min(limit or _PAGE, _PAGE)
+        description = {
+            **self._summary_fields(stream, status),
+            "Shards": [shard.describe() for shard in shards[:page]],
+            "HasMoreShards": len(shards) > page,
+        }
+        return {"StreamDescription": description}
+
+    def describe_stream_summary(
+        self, *, stream_name: str | None = None, stream_arn: str | None = None
+    ) -> dict[str, Any]:
+        now = self.now_ms()
+        with self.db.read() as connection:
+            stream = self.locate(connection, stream_name, stream_arn)
+            status = stream.status(now)
+            open_shards = (
+                0
+                if status == "CREATING"
+                else len(store.shards(connection, stream.id, open_only=True))
+            )
+            consumer_count = len(store.consumers(connection, stream.id))
+        summary = {
+            **self._summary_fields(stream, status),
+            "OpenShardCount": open_shards,
+            "ConsumerCount": consumer_count,
+            "MaxRecordSizeInKiB": stream.max_record_kib,
+        }
+        return {"StreamDescriptionSummary": summary}
+
+    def _summary_fields(self, stream: StreamRow, status: str) -> dict[str, Any]:
+        return {
+            "StreamName": stream.name,
+            "StreamARN": self.stream_arn(stream.name),
+            "StreamStatus": status,
+            "StreamModeDetails": {"StreamMode": stream.mode},
+            "RetentionPeriodHours": stream.retention_hours,
+            "StreamCreationTimestamp": timestamp(stream.created_ms),
+            "EnhancedMonitoring": [{"ShardLevelMetrics": []}],
+            "EncryptionType": "NONE",
+        }
+
+    def list_streams(
+        self,
+        *,
+        limit: int | None = None,
+        exclusive_start_stream_name: str | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        after = exclusive_start_stream_name or ""
+        if next_token is not None:
+            fields = decode_token(next_token)
+            if fields is None or not isinstance(fields.get("after"), str):
+                raise InvalidArgumentException(f"Invalid NextToken {next_token}.")
+            after = max(after, fields["after"])
+        page = min(limit or _PAGE, _PAGE)
+        now = self.now_ms()
+        with self.db.read() as connection:
+            streams = store.list_streams(connection, after, page + 1)
+        more = len(streams) > page
+        streams = streams[:page]
+        result: dict[str, Any] = {
+            "StreamNames": [stream.name for stream in streams],
+            "HasMoreStreams": more,
+            "StreamSummaries": [
+                {
+                    "StreamName": stream.name,
+                    "StreamARN": self.stream_arn(stream.name),
+                    "StreamStatus": stream.status(now),
+                    "StreamModeDetails": {"StreamMode": stream.mode},
+                    "StreamCreationTimestamp": timestamp(stream.created_ms),
+                }
+                for stream in streams
+            ],
+        }
+        if more:
+            result["NextToken"] = encode_token({"after": streams[-1].name})
+        return result
+
+    # -- retention ----------------------------------------------------------------------------
+
+    def increase_stream_retention_period(
+        self,
+        *,
+        retention_period_hours: int,
+        stream_name: str | None = None,
+        stream_arn: str | None = None,
+    ) -> dict[str, Any]:
+        return self._set_retention(stream_name, stream_arn, retention_period_hours, increase=True)
+
+    def decrease_stream_retention_period(
+        self,
+        *,
+        retention_period_hours: int,
+        stream_name: str | None = None,
+        stream_arn: str | None = None,
+    ) -> dict[str, Any]:
+        return self._set_retention(stream_name, stream_arn, retention_period_hours, increase=False)
+
+    def _set_retention(
+        self, stream_name: str | None, stream_arn: str | None, hours: int, *, increase: bool
+    ) -> dict[str, Any]:
+        if hours < MIN_RETENTION_HOURS:
+            raise InvalidArgumentException(
+                f"Minimum allowed retention period is {MIN_RETENTION_HOURS} hours. "
+                f"Requested retention period ({hours} hours) is too short."
+            )
+        if hours > MAX_RETENTION_HOURS:
+            raise InvalidArgumentException(
+                f"Maximum allowed retention period is {MAX_RETENTION_HOURS} hours. "
+                f"Requested retention period ({hours} hours) is too long."
+            )
+        now = self.now_ms()
+        with self.db.transaction() as connection:
+            stream = self.locate(connection, stream_name, stream_arn)
+            self.require_active(stream, now)
+            current = stream.retention_hours
+            if increase and hours < current:
+                raise InvalidArgumentException(
+                    f"Requested retention period ({hours} hours) for stream {stream.name} can not "
+                    f"be shorter than existing retention period ({current} hours). "
+                    "Use DecreaseRetentionPeriod API."
+                )
+            if not increase and hours > current:
+                raise InvalidArgumentException(
+                    f"Requested retention period ({hours} hours) for stream {stream.name} can not "
+                    f"be longer than existing retention period ({current} hours). "
+                    "Use IncreaseRetentionPeriod API."
+                )
+            store.update_stream(connection, stream.id, retention_hours=hours)
+        return {}
+
+    # -- tags ---------------------------------------------------------------------------------
+
+    def add_tags_to_stream(
+        self,
+        *,
+        tags: dict[str, str],
+        stream_name: str | None = None,
+        stream_arn: str | None = None,
+    ) -> dict[str, Any]:
+        with self.db.transaction() as connection:
+            stream = self.locate(connection, stream_name, stream_arn)
+            if len(store.tags(connection, stream.id).keys() | tags.keys()) > MAX_TAGS:
+                raise InvalidArgumentException(_too_many_tags(stream.name, self.account_id))
+            store.put_tags(connection, stream.id, tags)
+        return {}
+
+    def remove_tags_from_stream(
+        self,
+        *,
+        tag_keys: list[str],
+        stream_name: str | None = None,
+        stream_arn: str | None = None,
+    ) -> dict[str, Any]:
+        with self.db.transaction() as connection:
+            stream = self.locate(connection, stream_name, stream_arn)
+            store.delete_tags(connection, stream.id, tag_keys)
+        return {}
+
+    def list_tags_for_stream(
+        self,
+        *,
+        stream_name: str | None = None,
+        stream_arn: str | None = None,
+        exclusive_start_tag_key: str | None = None,
+        limit: int | None = None,
+    ) -> dict[str, Any]:
+        with self.db.read() as connection:
+            stream = self.locate(connection, stream_name, stream_arn)
+            tags = store.tags(connection, stream.id)
+        keys = [
+            key for key in tags if exclusive_start_tag_key is None or key > exclusive_start_tag_key
+        ]
+        page = limit or MAX_TAGS
+        return {
+            "Tags": [{"Key": key, "Value": tags[key]} for key in keys[:page]],
+            "HasMoreTags": len(keys) > page,
+        }
+
+
+def _too_many_tags(stream: str, account_id: str) -> str:
+    return (
+        f"Failed to add tags to stream {stream} under account {account_id} because a given stream "
+        f"cannot have more than {MAX_TAGS} tags associated with it."
+    )
