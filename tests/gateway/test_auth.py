@@ -72,3 +72,17 @@ def test_signatures_are_checked(
     with pytest.raises(ClientError) as caught:
         call(_client(guarded, service, "AKIANOBODYKNOWSTHIS0", SECRET))
     assert caught.value.response["Error"]["Code"] == unknown_key_code
+
+
+def test_virtual_host_s3_request_is_verified_as_signed(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home", credentials=Credentials(KEY_ID, SECRET))
+    with Lakehose(settings=settings, background=False) as lake:
+        virtual = Config(s3={"addressing_style": "virtual"}, retries={"max_attempts": 1})
+        s3 = lake.client("s3", config=virtual)
+        with pytest.raises(ClientError) as caught:
+            s3.get_bucket_analytics_configuration(Bucket="bucket", Id="id")
+        assert caught.value.response["Error"]["Code"] == "NotImplemented"
+        s3 = lake.client("s3", config=virtual, aws_secret_access_key="wrong")
+        with pytest.raises(ClientError) as caught:
+            s3.get_bucket_analytics_configuration(Bucket="bucket", Id="id")
+        assert caught.value.response["Error"]["Code"] == "SignatureDoesNotMatch"

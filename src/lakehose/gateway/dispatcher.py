@@ -24,7 +24,6 @@ from typing import Any, Protocol
 import orjson
 from botocore import xform_name
 from botocore.model import OperationModel
-from lakehose.gateway.sigv4 import read_signature, verify_signature
 
 from lakehose import __version__
 from lakehose.errors import InternalFailure, ServiceError, UnknownOperationException
@@ -33,6 +32,7 @@ from lakehose.gateway.context import RequestContext
 from lakehose.gateway.http import HttpRequest, HttpResponse
 from lakehose.gateway.protocols import WireProtocol, protocol_for
 from lakehose.gateway.routing import RestRouter
+from lakehose.gateway.sigv4 import read_signature, verify_signature
 from lakehose.gateway.validation import missing_members, validate, validation_error
 from lakehose.ids import IdGenerator
 from lakehose.settings import Settings

@@ -37,9 +37,7 @@ def in_process_client(runtime: Lakehose, service: str, **kwargs: Any) -> BaseCli
         # Path-style by default: no DNS for bucket.localhost is needed in-process either way,
         # but path-style keeps URLs identical to what users see against `lakehose up`.
         # SigV4 presigning too: boto3 otherwise presigns us-east-1 URLs with SigV2.
-        kwargs["config"] = Config(
-            s3={"addressing_style": "path"}, signature_version="s3v4"
-        ).merge(
+        kwargs["config"] = Config(s3={"addressing_style": "path"}, signature_version="s3v4").merge(
             kwargs.get("config") or Config()
         )
     client = boto3.session.Session().client(service, **kwargs)  # type: ignore[call-overload]
