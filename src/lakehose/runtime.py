@@ -27,6 +27,8 @@ from lakehose.storage import StateDirectory
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
+    from lakehose.gateway.server import BackgroundServer
+
 logger = logging.getLogger(__name__)
 
 # How often the background worker asks engines for due work under the system clock.
@@ -41,8 +43,11 @@ def _build_kinesis(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
     return KinesisEngine(environment)
 
 
-# Engines in pipeline order; each later issue adds its builder here.
+# One builder per implemented service. Builders may look up engines built before them
+# (``runtime.engine("s3")``) to wire ports, so they run providers first (BUILD_ORDER).
 ENGINE_BUILDERS: dict[str, EngineBuilder] = {"kinesis": _build_kinesis}
+
+BUILD_ORDER: tuple[str, ...] = ("s3", "lambda", "kinesis", "dynamodb", "glue", "firehose", "athena")
 
 
 class Lakehose:
@@ -81,6 +86,9 @@ class Lakehose:
         self._stopping = threading.Event()
         self._worker: threading.Thread | None = None
         self._gateway: Gateway | None = None
+        self._endpoint: str | None = None
+        self._endpoint_lock = threading.Lock()
+        self._loopback: BackgroundServer | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -89,10 +97,11 @@ class Lakehose:
             return self
         self.state.acquire()
         try:
-            for service, build in ENGINE_BUILDERS.items():
-                self._engines[service] = build(self, self.environment(service))
-            for engine in self._engines.values():
-                engine.start()
+            for service in BUILD_ORDER:
+                if build := ENGINE_BUILDERS.get(service):
+                    engine = build(self, self.environment(service))
+                    engine.start()
+                    self._engines[service] = engine
             self._gateway = Gateway(self, self.settings, self.ids)
         except BaseException:
             self._close_engines()
@@ -106,6 +115,10 @@ class Lakehose:
 
     def close(self) -> None:
         self._stopping.set()
+        if self._loopback is not None:
+            self._loopback.stop()
+            self._loopback = None
+        self._endpoint = None
         if self._worker is not None:
             self._worker.join()
             self._worker = None
@@ -164,6 +177,25 @@ class Lakehose:
     def engine(self, service: str) -> Engine | None:
         return self._engines.get(service)
 
+    def endpoint(self) -> str:
+        """An HTTP endpoint serving this runtime, for the subprocesses it starts.
+
+        The ``lakehose up`` server's own address when there is one (``serving_at``); otherwise a
+        loopback server started on first use and stopped by ``close()``.
+        """
+        with self._endpoint_lock:
+            if self._endpoint is None:
+                from lakehose.gateway.server import BackgroundServer
+
+                self._loopback = BackgroundServer(self)
+                self._endpoint = self._loopback.endpoint
+            return self._endpoint
+
+    def serving_at(self, endpoint: str) -> None:
+        """Record that a server publishes this runtime at ``endpoint``."""
+        with self._endpoint_lock:
+            self._endpoint = endpoint
+
     def now(self) -> float:
         return self.clock.now()
 
@@ -174,9 +206,10 @@ class Lakehose:
         }
 
     def flush(self) -> None:
-        """Run all pending buffered work now, in pipeline order."""
-        for engine in list(self._engines.values()):
-            engine.flush()
+        """Run all pending buffered work now, in pipeline order (table to stream to lake)."""
+        for service in SERVICES:
+            if engine := self._engines.get(service):
+                engine.flush()
 
     def run_due(self) -> None:
         """Run the work whose time has come by the clock."""

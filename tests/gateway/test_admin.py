@@ -92,3 +92,11 @@ def test_server_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     # The lock went with it: a new runtime may own the home.
     with Lakehose(home=tmp_path / "home", background=False):
         pass
+
+
+def test_embedded_runtime_serves_a_loopback_endpoint_on_demand(lake: Lakehose) -> None:
+    endpoint = lake.endpoint()
+    assert endpoint.startswith("http://localhost:")
+    assert lake.endpoint() == endpoint
+    with urllib.request.urlopen(f"{endpoint}/_lakehose/health") as response:
+        assert json.loads(response.read())["version"] == __version__

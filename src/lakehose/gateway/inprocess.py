@@ -50,6 +50,8 @@ def in_process_client(runtime: Lakehose, service: str, **kwargs: Any) -> BaseCli
             status=response.status,
             preload_content=False,
             decode_content=False,
+            # A HEAD response announces a length it never sends; urllib3 must know not to wait.
+            request_method=request.method,
         )
         headers = HTTPHeaders()
         for header, value in response.headers.items():

@@ -35,6 +35,7 @@ def endpoint_for(sock: socket.socket) -> str:
 def serve(runtime: Lakehose, sock: socket.socket) -> None:
     """Serve until SIGINT or SIGTERM (uvicorn's handlers), then return; the caller closes."""
     endpoint = endpoint_for(sock)
+    runtime.serving_at(endpoint)
     runtime.state.write_server(ServerRecord(endpoint, os.getpid()))
     config = uvicorn.Config(
         create_app(runtime.gateway),
@@ -69,3 +70,31 @@ class _Server(uvicorn.Server):
         finally:
             for sig, handler in originals.items():
                 signal.signal(sig, handler)
+
+
+class BackgroundServer:
+    """The gateway on a loopback port in a daemon thread, for an embedded runtime.
+
+    Subprocesses the runtime starts (Lambda workers) reach lakehose over HTTP; when no
+    ``lakehose up`` serves the runtime, this gives them an endpoint.
+    """
+
+    def __init__(self, runtime: Lakehose) -> None:
+        self._sock = bind("127.0.0.1", 0)
+        self.endpoint = endpoint_for(self._sock)
+        config = uvicorn.Config(
+            create_app(runtime.gateway), log_level="warning", lifespan="off", access_log=False
+        )
+        self._server = _Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._sock]},
+            name="lakehose-loopback",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._sock.close()
