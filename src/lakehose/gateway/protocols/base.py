@@ -67,6 +67,11 @@ def error_status(error: ServiceError, service: ServiceModel) -> int:
     return 400 if error.is_sender_fault else 500
 
 
+def message_key(shape: StructureShape | None) -> str:
+    """``Message`` where the error shape spells it so (Glue, Athena), else ``message``."""
+    return "Message" if shape is not None and "Message" in shape.members else "message"
+
+
 def error_shape(service: ServiceModel, code: str) -> StructureShape | None:
     for shape in service.error_shapes:
         if shape.name == code and isinstance(shape, StructureShape):

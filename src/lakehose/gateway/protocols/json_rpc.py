@@ -17,6 +17,7 @@ from lakehose.gateway.protocols.base import (
     WireProtocol,
     error_shape,
     error_status,
+    message_key,
 )
 from lakehose.gateway.protocols.values import encode_base64
 
@@ -67,10 +68,7 @@ class JsonRpcProtocol(WireProtocol):
             type_name = _TYPE_NAMESPACES.get(service.service_name, "") + code
         document: dict[str, Any] = {"__type": type_name}
         shape = error_shape(service, code)
-        message_key = "message"
-        if shape is not None and "Message" in shape.members:
-            message_key = "Message"
-        document[message_key] = error.message
+        document[message_key(shape)] = error.message
         if error.fields and shape is not None:
             document.update(json_shapes.encode_structure(error.fields, shape))
         elif error.fields:

@@ -16,6 +16,8 @@ from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from lakehose.gateway.protocols.base import SerializationException
 from lakehose.gateway.protocols.values import (
+    FLOAT_TYPES,
+    INTEGER_TYPES,
     ValueFormatError,
     decode_base64,
     encode_base64,
@@ -23,8 +25,6 @@ from lakehose.gateway.protocols.values import (
     parse_timestamp,
 )
 
-_INTEGER_TYPES = ("integer", "long", "short", "byte")
-_FLOAT_TYPES = ("float", "double")
 # JSON has no literal for these; AWS's JSON protocols send them as strings.
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
@@ -100,13 +100,13 @@ def decode_scalar(value: Any, shape: Shape) -> Any:
         if not isinstance(value, bool):
             raise _mismatch(value, "Boolean")
         return value
-    if kind in _INTEGER_TYPES:
+    if kind in INTEGER_TYPES:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _mismatch(value, kind.capitalize())
         if isinstance(value, float) and not value.is_integer():
             raise SerializationException(f"NUMBER_VALUE cannot be converted to {kind.capitalize()}")
         return int(value)
-    if kind in _FLOAT_TYPES:
+    if kind in FLOAT_TYPES:
         if isinstance(value, str) and value in _NON_FINITE:
             return _NON_FINITE[value]
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -146,9 +146,9 @@ def encode(value: Any, shape: Shape) -> Any:
         return encode_base64(value)
     if kind == "timestamp":
         return format_timestamp(value, shape.serialization.get("timestampFormat", "unixTimestamp"))
-    if kind in _INTEGER_TYPES:
+    if kind in INTEGER_TYPES:
         return int(value)
-    if kind in _FLOAT_TYPES:
+    if kind in FLOAT_TYPES:
         number = float(value)
         if math.isfinite(number):
             return number

@@ -33,6 +33,8 @@ from lakehose.errors import ServiceError
 from lakehose.gateway.http import HttpRequest, HttpResponse
 from lakehose.gateway.protocols.base import WireProtocol, error_shape, error_status
 from lakehose.gateway.protocols.values import (
+    FLOAT_TYPES,
+    INTEGER_TYPES,
     ValueFormatError,
     decode_base64,
     encode_base64,
@@ -40,8 +42,6 @@ from lakehose.gateway.protocols.values import (
     parse_timestamp,
 )
 
-INTEGER_TYPES = ("integer", "long", "short", "byte")
-FLOAT_TYPES = ("float", "double")
 _RAW_PAYLOADS = ("blob", "string")
 _INPUT_LOCATIONS = frozenset({"uri", "querystring", "header", "headers"})
 # A response has no URI or query string: botocore reads a member "located" there from the body.

@@ -14,7 +14,7 @@ from botocore.model import OperationModel, Shape, StructureShape
 
 from lakehose.errors import ServiceError
 from lakehose.gateway.protocols import json_shapes
-from lakehose.gateway.protocols.base import SerializationException
+from lakehose.gateway.protocols.base import SerializationException, message_key
 from lakehose.gateway.protocols.rest import RestProtocol, body_members
 
 
@@ -50,8 +50,7 @@ class RestJsonProtocol(RestProtocol):
         request_id: str,
     ) -> bytes:
         document: dict[str, Any] = {"Type": "User" if error.is_sender_fault else "Service"}
-        message_key = "Message" if shape is not None and "Message" in shape.members else "message"
-        document[message_key] = error.message
+        document[message_key(shape)] = error.message
         if shape is not None:
             document.update(json_shapes.encode_structure(fields, shape))
             document.update({k: v for k, v in fields.items() if k not in shape.members})

@@ -22,14 +22,18 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 from lakehose.errors import ServiceError
 from lakehose.gateway.http import HttpRequest
 from lakehose.gateway.protocols.rest import (
-    FLOAT_TYPES,
-    INTEGER_TYPES,
     RestProtocol,
     body_members,
     scalar_text,
     wire_name,
 )
-from lakehose.gateway.protocols.values import ValueFormatError, decode_base64, parse_timestamp
+from lakehose.gateway.protocols.values import (
+    FLOAT_TYPES,
+    INTEGER_TYPES,
+    ValueFormatError,
+    decode_base64,
+    parse_timestamp,
+)
 
 S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 MALFORMED_XML = (

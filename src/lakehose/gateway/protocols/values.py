@@ -11,6 +11,10 @@ from typing import Any
 
 TimestampFormat = str  # "iso8601" | "unixTimestamp" | "rfc822"
 
+# botocore shape type names that carry whole and fractional numbers.
+INTEGER_TYPES = ("integer", "long", "short", "byte")
+FLOAT_TYPES = ("float", "double")
+
 
 class ValueFormatError(ValueError):
     """A scalar on the wire that does not decode as its shape says."""
