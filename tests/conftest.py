@@ -95,7 +95,7 @@ class ServerProcess:
         kwargs.setdefault("region_name", "us-east-1")
         kwargs.setdefault("aws_access_key_id", "test")
         kwargs.setdefault("aws_secret_access_key", "test")
-        kwargs.setdefault("config", Config(retries={"max_attempts": 1}))
+        kwargs.setdefault("config", Config(retries={"total_max_attempts": 1}))
         return boto3.session.Session().client(  # type: ignore[no-any-return]
             service, endpoint_url=self.endpoint, **kwargs
         )

@@ -43,9 +43,48 @@ def _build_kinesis(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
     return KinesisEngine(environment)
 
 
+def _build_s3(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
+    from lakehose.services.s3 import S3Engine
+
+    return S3Engine(environment)
+
+
+def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
+    from lakehose.errors import ServiceError
+    from lakehose.services.awslambda import LambdaEngine
+    from lakehose.services.awslambda.ports import CodeObjectMissing
+    from lakehose.services.s3 import S3Engine
+
+    class S3CodeSource:
+        """Lambda's ``CodeSource`` over the S3 engine, looked up per read (it may be replaced)."""
+
+        def read_object(self, bucket: str, key: str) -> bytes:
+            s3 = runtime.engine("s3")
+            if not isinstance(s3, S3Engine):
+                raise CodeObjectMissing("NoSuchBucket", "The specified bucket does not exist")
+            try:
+                return s3.get_object_bytes(bucket, key)
+            except ServiceError as error:
+                if error.error_code in ("NoSuchBucket", "NoSuchKey"):
+                    raise CodeObjectMissing(error.error_code, error.message) from None
+                raise
+
+    return LambdaEngine(
+        environment,
+        code_source=S3CodeSource(),
+        # Asked only when a worker starts, so an embedded runtime serves HTTP only if needed.
+        endpoint=runtime.endpoint,
+        credentials=runtime.settings.credentials,
+    )
+
+
 # One builder per implemented service. Builders may look up engines built before them
 # (``runtime.engine("s3")``) to wire ports, so they run providers first (BUILD_ORDER).
-ENGINE_BUILDERS: dict[str, EngineBuilder] = {"kinesis": _build_kinesis}
+ENGINE_BUILDERS: dict[str, EngineBuilder] = {
+    "kinesis": _build_kinesis,
+    "s3": _build_s3,
+    "lambda": _build_lambda,
+}
 
 BUILD_ORDER: tuple[str, ...] = ("s3", "lambda", "kinesis", "dynamodb", "glue", "firehose", "athena")
 

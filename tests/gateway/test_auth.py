@@ -16,7 +16,7 @@ from tests.conftest import AwsTarget, InProcess, ServerProcess
 
 KEY_ID = "AKIALAKEHOSETEST0001"
 SECRET = "lakehose/secret/for+tests"
-ONE_TRY = Config(retries={"max_attempts": 1})
+ONE_TRY = Config(retries={"total_max_attempts": 1})
 
 
 @pytest.fixture(params=["inprocess", "server"])
@@ -77,7 +77,7 @@ def test_signatures_are_checked(
 def test_virtual_host_s3_request_is_verified_as_signed(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home", credentials=Credentials(KEY_ID, SECRET))
     with Lakehose(settings=settings, background=False) as lake:
-        virtual = Config(s3={"addressing_style": "virtual"}, retries={"max_attempts": 1})
+        virtual = Config(s3={"addressing_style": "virtual"}, retries={"total_max_attempts": 1})
         s3 = lake.client("s3", config=virtual)
         with pytest.raises(ClientError) as caught:
             s3.get_bucket_analytics_configuration(Bucket="bucket", Id="id")

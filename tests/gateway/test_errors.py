@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import AwsTarget
 
-NO_CLIENT_VALIDATION = Config(parameter_validation=False, retries={"max_attempts": 1})
+NO_CLIENT_VALIDATION = Config(parameter_validation=False, retries={"total_max_attempts": 1})
 
 # (service, operation, params) for operations no engine implements.
 UNIMPLEMENTED: list[tuple[str, str, dict[str, Any]]] = [

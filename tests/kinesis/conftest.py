@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
-
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from lakehose import Lakehose
 from tests.conftest import AwsTarget, InProcess
@@ -94,9 +93,9 @@ def error_message(error: pytest.ExceptionInfo[ClientError]) -> str:
 
 def read_shard(client: Any, stream: str, shard: str, kind: str = "TRIM_HORIZON") -> list[Any]:
     """Every record of a shard from ``kind`` to its current end."""
-    iterator = client.get_shard_iterator(
-        StreamName=stream, ShardId=shard, ShardIteratorType=kind
-    )["ShardIterator"]
+    iterator = client.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType=kind)[
+        "ShardIterator"
+    ]
     records: list[Any] = []
     while iterator:
         page = client.get_records(ShardIterator=iterator)

@@ -13,7 +13,9 @@ ACCOUNT = "000000000000"
 
 
 def _arn(client: Any, stream: str) -> str:
-    return str(client.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"])
+    return str(
+        client.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"]
+    )
 
 
 def test_register_describe_list_deregister(kinesis: Any, make_stream: StreamFactory) -> None:
@@ -28,16 +30,23 @@ def test_register_describe_list_deregister(kinesis: Any, make_stream: StreamFact
     assert consumer["ConsumerStatus"] == "ACTIVE"
     by_name = kinesis.describe_stream_consumer(StreamARN=stream_arn, ConsumerName="reader")
     by_arn = kinesis.describe_stream_consumer(ConsumerARN=consumer["ConsumerARN"])
-    assert by_name["ConsumerDescription"] == by_arn["ConsumerDescription"] == {
-        **consumer,
-        "StreamARN": stream_arn,
-    }
+    assert (
+        by_name["ConsumerDescription"]
+        == by_arn["ConsumerDescription"]
+        == {
+            **consumer,
+            "StreamARN": stream_arn,
+        }
+    )
     kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="auditor")
     listed = kinesis.list_stream_consumers(StreamARN=stream_arn)["Consumers"]
     assert [c["ConsumerName"] for c in listed] == ["reader", "auditor"]
     page = kinesis.list_stream_consumers(StreamARN=stream_arn, MaxResults=1)
     rest = kinesis.list_stream_consumers(StreamARN=stream_arn, NextToken=page["NextToken"])
-    assert [c["ConsumerName"] for c in page["Consumers"] + rest["Consumers"]] == ["reader", "auditor"]
+    assert [c["ConsumerName"] for c in page["Consumers"] + rest["Consumers"]] == [
+        "reader",
+        "auditor",
+    ]
     summary = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
     assert summary["ConsumerCount"] == 2
     kinesis.deregister_stream_consumer(ConsumerARN=consumer["ConsumerARN"])

@@ -59,7 +59,9 @@ def test_explicit_hash_key_overrides_the_partition_key(
         )
         assert response["ShardId"] == shard
     with pytest.raises(ClientError) as error:
-        kinesis.put_record(StreamName=stream, PartitionKey="a", ExplicitHashKey=str(2**128), Data=b"")
+        kinesis.put_record(
+            StreamName=stream, PartitionKey="a", ExplicitHashKey=str(2**128), Data=b""
+        )
     assert error_code(error) == "InvalidArgumentException"
     assert error_message(error) == (
         "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
@@ -91,7 +93,10 @@ def test_ten_thousand_records_spread_over_four_shards_by_hash(
         records = read_shard(kinesis, stream, shard)
         keys = [r["PartitionKey"] for r in records]
         assert len(keys) == count == len(set(keys))
-        assert all(placed[key] == shard and r["Data"] == key.encode() for key, r in zip(keys, records, strict=True))
+        assert all(
+            placed[key] == shard and r["Data"] == key.encode()
+            for key, r in zip(keys, records, strict=True)
+        )
 
 
 def test_a_shard_reads_back_in_order_and_complete(kinesis: Any, make_stream: StreamFactory) -> None:
@@ -117,7 +122,9 @@ def test_a_shard_reads_back_in_order_and_complete(kinesis: Any, make_stream: Str
     assert [r["SequenceNumber"] for r in received] == numbers
 
 
-def test_sequence_numbers_are_unique_across_shards(kinesis: Any, make_stream: StreamFactory) -> None:
+def test_sequence_numbers_are_unique_across_shards(
+    kinesis: Any, make_stream: StreamFactory
+) -> None:
     stream = make_stream(3)
     response = kinesis.put_records(
         StreamName=stream, Records=[{"PartitionKey": str(i), "Data": b"."} for i in range(60)]
@@ -171,10 +178,13 @@ def test_at_and_after_sequence_number(kinesis: Any, make_stream: StreamFactory) 
     at = _iterator(kinesis, stream, "AT_SEQUENCE_NUMBER", StartingSequenceNumber=second)
     after = _iterator(kinesis, stream, "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=second)
     assert [r["Data"] for r in kinesis.get_records(ShardIterator=at)["Records"]] == [
-        b"\x01", b"\x02", b"\x03"
+        b"\x01",
+        b"\x02",
+        b"\x03",
     ]
     assert [r["Data"] for r in kinesis.get_records(ShardIterator=after)["Records"]] == [
-        b"\x02", b"\x03"
+        b"\x02",
+        b"\x03",
     ]
     start = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["Shards"][0][
         "SequenceNumberRange"
@@ -263,7 +273,9 @@ def test_put_records_takes_1_to_500_records(unchecked: Any, make_stream: StreamF
         with pytest.raises(ClientError) as error:
             unchecked.put_records(StreamName=stream, Records=records)
         assert error_code(error) == "ValidationException"
-    accepted = unchecked.put_records(StreamName=stream, Records=[{"PartitionKey": "k", "Data": b""}] * 500)
+    accepted = unchecked.put_records(
+        StreamName=stream, Records=[{"PartitionKey": "k", "Data": b""}] * 500
+    )
     assert accepted["FailedRecordCount"] == 0
 
 
@@ -347,7 +359,9 @@ def test_sequence_numbers_from_elsewhere_are_refused(
     number = other["SequenceNumber"]
     second = "shardId-000000000001"
     with pytest.raises(ClientError) as error:
-        _iterator(kinesis, stream, "AT_SEQUENCE_NUMBER", shard=second, StartingSequenceNumber=number)
+        _iterator(
+            kinesis, stream, "AT_SEQUENCE_NUMBER", shard=second, StartingSequenceNumber=number
+        )
     assert error_code(error) == "InvalidArgumentException"
     assert error_message(error) == (
         "Invalid StartingSequenceNumber. It encodes shardId-000000000000, while it was used in a "
@@ -384,7 +398,11 @@ def test_unknown_shards(kinesis: Any, make_stream: StreamFactory, name: str) -> 
 
 def test_shard_ids_are_read_leniently(kinesis: Any, make_stream: StreamFactory) -> None:
     stream = make_stream(2)
-    kinesis.put_record(StreamName=stream, PartitionKey="k", ExplicitHashKey=str(2**128 - 1), Data=b"z")
+    kinesis.put_record(
+        StreamName=stream, PartitionKey="k", ExplicitHashKey=str(2**128 - 1), Data=b"z"
+    )
     for spelling in ("shardId-1", "shard-000001", "1"):
-        records = kinesis.get_records(ShardIterator=_iterator(kinesis, stream, "TRIM_HORIZON", shard=spelling))
+        records = kinesis.get_records(
+            ShardIterator=_iterator(kinesis, stream, "TRIM_HORIZON", shard=spelling)
+        )
         assert [r["Data"] for r in records["Records"]] == [b"z"]

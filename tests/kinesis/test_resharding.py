@@ -20,7 +20,10 @@ def _shards(client: Any, stream: str, **filters: Any) -> list[dict[str, Any]]:
 
 def _ranges(shards: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
     return {
-        s["ShardId"]: (int(s["HashKeyRange"]["StartingHashKey"]), int(s["HashKeyRange"]["EndingHashKey"]))
+        s["ShardId"]: (
+            int(s["HashKeyRange"]["StartingHashKey"]),
+            int(s["HashKeyRange"]["EndingHashKey"]),
+        )
         for s in shards
     }
 
@@ -34,14 +37,21 @@ def test_split_closes_the_parent_and_opens_two_children(
     assert _ranges(shards) == {S0: (0, MAX_KEY), S1: (0, 1), S2: (2, MAX_KEY)}
     assert [s.get("ParentShardId") for s in shards] == [None, S0, S0]
     parent_numbers = shards[0]["SequenceNumberRange"]
-    assert int(parent_numbers["EndingSequenceNumber"]) > int(parent_numbers["StartingSequenceNumber"])
+    assert int(parent_numbers["EndingSequenceNumber"]) > int(
+        parent_numbers["StartingSequenceNumber"]
+    )
     assert all("EndingSequenceNumber" not in s["SequenceNumberRange"] for s in shards[1:])
-    assert kinesis.put_record(StreamName=stream, PartitionKey="k", ExplicitHashKey="1", Data=b"")[
-        "ShardId"
-    ] == S1
+    assert (
+        kinesis.put_record(StreamName=stream, PartitionKey="k", ExplicitHashKey="1", Data=b"")[
+            "ShardId"
+        ]
+        == S1
+    )
 
 
-@pytest.mark.parametrize(("shard", "key"), [(S0, "1"), (S0, "113427455640312821154458202477256070484")])
+@pytest.mark.parametrize(
+    ("shard", "key"), [(S0, "1"), (S0, "113427455640312821154458202477256070484")]
+)
 def test_split_key_must_fall_inside_the_shard(
     kinesis: Any, make_stream: StreamFactory, shard: str, key: str
 ) -> None:
@@ -56,7 +66,9 @@ def test_split_key_must_fall_inside_the_shard(
     )
 
 
-def test_a_closed_or_unknown_shard_cannot_be_split(kinesis: Any, make_stream: StreamFactory) -> None:
+def test_a_closed_or_unknown_shard_cannot_be_split(
+    kinesis: Any, make_stream: StreamFactory
+) -> None:
     stream = make_stream(1)
     kinesis.split_shard(StreamName=stream, ShardToSplit=S0, NewStartingHashKey=str(2**127))
     with pytest.raises(ClientError) as error:
@@ -175,10 +187,18 @@ def test_uniform_scaling_ends_in_createstreams_layout(
 @pytest.mark.parametrize(
     ("start", "target", "message"),
     [
-        (2, 5, "UpdateShardCount cannot scale up over double your current open shard count. "
-         "Current open shard count: 2, Target shard count: 5"),
-        (6, 2, "UpdateShardCount cannot scale down below half your current open shard count. "
-         "Current open shard count: 6, Target shard count: 2"),
+        (
+            2,
+            5,
+            "UpdateShardCount cannot scale up over double your current open shard count. "
+            "Current open shard count: 2, Target shard count: 5",
+        ),
+        (
+            6,
+            2,
+            "UpdateShardCount cannot scale down below half your current open shard count. "
+            "Current open shard count: 6, Target shard count: 2",
+        ),
     ],
 )
 def test_uniform_scaling_stays_within_double_and_half(

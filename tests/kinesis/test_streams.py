@@ -13,7 +13,9 @@ ACCOUNT = "000000000000"
 MAX_KEY = str(2**128 - 1)
 
 
-def test_create_describes_shards_as_aws_lays_them_out(kinesis: Any, make_stream: StreamFactory) -> None:
+def test_create_describes_shards_as_aws_lays_them_out(
+    kinesis: Any, make_stream: StreamFactory
+) -> None:
     stream = make_stream(3)
     description = kinesis.describe_stream(StreamName=stream)["StreamDescription"]
     numbers = [shard.pop("SequenceNumberRange") for shard in description["Shards"]]
@@ -71,11 +73,14 @@ def test_waiter_sees_the_stream_exist(kinesis: Any, make_stream: StreamFactory) 
 def test_describe_stream_pages_shards(kinesis: Any, make_stream: StreamFactory) -> None:
     stream = make_stream(3)
     first = kinesis.describe_stream(StreamName=stream, Limit=2)["StreamDescription"]
-    assert [s["ShardId"] for s in first["Shards"]] == ["shardId-000000000000", "shardId-000000000001"]
+    assert [s["ShardId"] for s in first["Shards"]] == [
+        "shardId-000000000000",
+        "shardId-000000000001",
+    ]
     assert first["HasMoreShards"] is True
-    rest = kinesis.describe_stream(
-        StreamName=stream, ExclusiveStartShardId="shardId-000000000001"
-    )["StreamDescription"]
+    rest = kinesis.describe_stream(StreamName=stream, ExclusiveStartShardId="shardId-000000000001")[
+        "StreamDescription"
+    ]
     assert [s["ShardId"] for s in rest["Shards"]] == ["shardId-000000000002"]
     assert rest["HasMoreShards"] is False
 
@@ -106,8 +111,10 @@ def test_shard_quota_is_enforced(kinesis: Any, name: str) -> None:
     with pytest.raises(ClientError) as error:
         kinesis.create_stream(StreamName=name, ShardCount=501)
     assert error_code(error) == "LimitExceededException"
-    assert "Limit: 500. Number of additional shards that would have resulted from this " \
+    assert (
+        "Limit: 500. Number of additional shards that would have resulted from this "
         "request: 501." in error_message(error)
+    )
 
 
 def test_on_demand_stream_opens_four_shards(kinesis: Any, make_stream: StreamFactory) -> None:
@@ -235,12 +242,13 @@ def test_tags_add_list_page_and_remove(kinesis: Any, make_stream: StreamFactory)
     ]
     assert listed["HasMoreTags"] is False
     page = kinesis.list_tags_for_stream(StreamName=stream, ExclusiveStartTagKey="a", Limit=1)
-    assert page == {"Tags": [{"Key": "b", "Value": "two"}], "HasMoreTags": True,
-                    "ResponseMetadata": page["ResponseMetadata"]}
+    assert page == {
+        "Tags": [{"Key": "b", "Value": "two"}],
+        "HasMoreTags": True,
+        "ResponseMetadata": page["ResponseMetadata"],
+    }
     kinesis.remove_tags_from_stream(StreamName=stream, TagKeys=["a", "c", "absent"])
-    assert kinesis.list_tags_for_stream(StreamName=stream)["Tags"] == [
-        {"Key": "b", "Value": "two"}
-    ]
+    assert kinesis.list_tags_for_stream(StreamName=stream)["Tags"] == [{"Key": "b", "Value": "two"}]
 
 
 def test_a_stream_holds_at_most_fifty_tags(kinesis: Any, make_stream: StreamFactory) -> None:

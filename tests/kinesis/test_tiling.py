@@ -86,7 +86,9 @@ def test_resharding_keeps_the_hash_space_tiled(tmp_path: Path) -> None:
             start, end = _range(shard)
             key = data.draw(st.integers(start + 2, end - 1))
             engine.split_shard(
-                stream_name=self.stream, shard_to_split=shard["ShardId"], new_starting_hash_key=str(key)
+                stream_name=self.stream,
+                shard_to_split=shard["ShardId"],
+                new_starting_hash_key=str(key),
             )
             clock.advance(0.5)
 
@@ -121,7 +123,9 @@ def test_resharding_keeps_the_hash_space_tiled(tmp_path: Path) -> None:
             response = engine.put_record(
                 stream_name=self.stream, partition_key="p", explicit_hash_key=str(key), data=b"r"
             )
-            holders = [s["ShardId"] for s in self.open_shards() if _range(s)[0] <= key <= _range(s)[1]]
+            holders = [
+                s["ShardId"] for s in self.open_shards() if _range(s)[0] <= key <= _range(s)[1]
+            ]
             assert holders == [response["ShardId"]]
 
         @invariant()

@@ -28,16 +28,19 @@ def _iterator(client: Any, stream: str, kind: str = "TRIM_HORIZON", **extra: Any
 
 
 def _data(client: Any, stream: str, **extra: Any) -> list[bytes]:
-    return [r["Data"] for r in client.get_records(ShardIterator=_iterator(client, stream, **extra))["Records"]]
+    return [
+        r["Data"]
+        for r in client.get_records(ShardIterator=_iterator(client, stream, **extra))["Records"]
+    ]
 
 
 @pytest.fixture
-def runtime(tmp_path: Path, clock: ManualClock, request: pytest.FixtureRequest) -> Iterator[Lakehose]:
-    """A runtime with the options of the test's ``options`` marker-free parameter (indirect)."""
+def runtime(
+    tmp_path: Path, clock: ManualClock, request: pytest.FixtureRequest
+) -> Iterator[Lakehose]:
+    """A runtime with the manual clock and the options the test passes as its (indirect) param."""
     options = getattr(request, "param", {})
-    with Lakehose(
-        home=tmp_path / "home", clock=clock, background=False, options=options
-    ) as lake:
+    with Lakehose(home=tmp_path / "home", clock=clock, background=False, options=options) as lake:
         yield lake
 
 
@@ -75,7 +78,9 @@ def test_closed_shards_disappear_after_retention(lake: Lakehose, lake_kinesis: A
     assert [s["ShardId"] for s in shards] == ["shardId-000000000001", "shardId-000000000002"]
 
 
-def test_iterators_expire_after_five_minutes(lake: Lakehose, lake_kinesis: Any, clock: ManualClock) -> None:
+def test_iterators_expire_after_five_minutes(
+    lake: Lakehose, lake_kinesis: Any, clock: ManualClock
+) -> None:
     lake_kinesis.create_stream(StreamName="s", ShardCount=1)
     lake_kinesis.put_record(StreamName="s", PartitionKey="k", Data=b"x")
     issued = clock.now()
@@ -104,7 +109,9 @@ def test_arrival_timestamps_come_from_the_clock_to_the_millisecond(
     clock.set(1_700_000_000.123456)
     lake_kinesis.put_record(StreamName="s", PartitionKey="k", Data=b"x")
     (record,) = read_shard(lake_kinesis, "s", SHARD)
-    assert record["ApproximateArrivalTimestamp"] == datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC)
+    assert record["ApproximateArrivalTimestamp"] == datetime(
+        2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC
+    )
 
 
 def test_at_timestamp_picks_the_first_record_at_or_after(
@@ -116,10 +123,17 @@ def test_at_timestamp_picks_the_first_record_at_or_after(
         lake_kinesis.put_record(StreamName="s", PartitionKey="k", Data=bytes([second]))
         lake.advance(1)
     at = datetime.fromtimestamp
-    assert _data(lake_kinesis, "s", kind="AT_TIMESTAMP", Timestamp=at(start + 1, UTC)) == [b"\x01", b"\x02"]
-    assert _data(lake_kinesis, "s", kind="AT_TIMESTAMP", Timestamp=at(start + 1.5, UTC)) == [b"\x02"]
+    assert _data(lake_kinesis, "s", kind="AT_TIMESTAMP", Timestamp=at(start + 1, UTC)) == [
+        b"\x01",
+        b"\x02",
+    ]
+    assert _data(lake_kinesis, "s", kind="AT_TIMESTAMP", Timestamp=at(start + 1.5, UTC)) == [
+        b"\x02"
+    ]
     assert _data(lake_kinesis, "s", kind="AT_TIMESTAMP", Timestamp=at(start - 9e5, UTC)) == [
-        b"\x00", b"\x01", b"\x02"
+        b"\x00",
+        b"\x01",
+        b"\x02",
     ]
     assert _data(lake_kinesis, "s", kind="AT_TIMESTAMP", Timestamp=at(start + 2.5, UTC)) == []
     with pytest.raises(ClientError) as error:
@@ -146,7 +160,9 @@ def test_millis_behind_latest_measures_the_oldest_unread_record(
 
 
 @pytest.mark.parametrize("runtime", [{"kinesis.stream_creation_delay_seconds": 30}], indirect=True)
-def test_streams_are_creating_for_the_configured_delay(runtime: Lakehose, clock: ManualClock) -> None:
+def test_streams_are_creating_for_the_configured_delay(
+    runtime: Lakehose, clock: ManualClock
+) -> None:
     client = runtime.client("kinesis", config=NO_RETRIES)
     polls: list[str] = []
 
@@ -187,9 +203,7 @@ def test_resharding_holds_the_stream_updating(runtime: Lakehose, clock: ManualCl
     client.update_shard_count(StreamName="s", TargetShardCount=2, ScalingType="UNIFORM_SCALING")
 
 
-THROTTLED = (
-    "Rate exceeded for shard shardId-000000000000 in stream s under account 000000000000."
-)
+THROTTLED = "Rate exceeded for shard shardId-000000000000 in stream s under account 000000000000."
 
 
 @pytest.mark.parametrize("runtime", [{"kinesis.enforce_throughput_limits": True}], indirect=True)
@@ -230,8 +244,9 @@ def test_read_throughput_per_shard(runtime: Lakehose) -> None:
     with pytest.raises(ClientError) as error:
         client.get_records(ShardIterator=iterators[0])
     assert error_code(error) == "ProvisionedThroughputExceededException"
-    runtime.advance(1)
-    client.put_records(StreamName="s", Records=[{"PartitionKey": "k", "Data": b"x" * 900_000}] * 5)
+    for _ in range(5):  # 900 kB a second: within the shard's 1 MiB/s of writes
+        runtime.advance(1)
+        client.put_record(StreamName="s", PartitionKey="k", Data=b"x" * 900_000)
     runtime.advance(1)
     assert len(client.get_records(ShardIterator=_iterator(client, "s"))["Records"]) == 5
     runtime.advance(1)  # 4.5 MB read: the shard's 2 MiB/s keeps it blocked a little longer
@@ -256,20 +271,26 @@ def test_restart_keeps_records_positions_and_metadata(tmp_path: Path, clock: Man
         before = {s["ShardId"]: s for s in client.list_shards(StreamName="s")["Shards"]}
         shard = sent[0]["ShardId"]
         iterator = client.get_shard_iterator(
-            StreamName="s", ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+            StreamName="s",
+            ShardId=shard,
+            ShardIteratorType="AFTER_SEQUENCE_NUMBER",
             StartingSequenceNumber=sent[0]["SequenceNumber"],
         )["ShardIterator"]
     clock.advance(60)
     with Lakehose(home=home, clock=clock, background=False) as second:
         client = second.client("kinesis")
         assert {s["ShardId"]: s for s in client.list_shards(StreamName="s")["Shards"]} == before
-        assert client.list_tags_for_stream(StreamName="s")["Tags"] == [{"Key": "team", "Value": "data"}]
+        assert client.list_tags_for_stream(StreamName="s")["Tags"] == [
+            {"Key": "team", "Value": "data"}
+        ]
         summary = client.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
         assert summary["RetentionPeriodHours"] == 72
         expected = [r for r in sent if r["ShardId"] == shard]
         # An iterator issued before the restart still reads from where it pointed.
         after_first = client.get_records(ShardIterator=iterator)["Records"]
-        assert [r["SequenceNumber"] for r in after_first] == [r["SequenceNumber"] for r in expected[1:]]
+        assert [r["SequenceNumber"] for r in after_first] == [
+            r["SequenceNumber"] for r in expected[1:]
+        ]
         for shard_id in {r["ShardId"] for r in sent}:
             stored = read_shard(client, "s", shard_id)
             assert [r["SequenceNumber"] for r in stored] == [
@@ -279,3 +300,14 @@ def test_restart_keeps_records_positions_and_metadata(tmp_path: Path, clock: Man
         assert int(later["SequenceNumber"]) > max(
             int(r["SequenceNumber"]) for r in sent if r["ShardId"] == later["ShardId"]
         )
+
+
+def test_get_records_returns_at_most_ten_mib(lake_kinesis: Any) -> None:
+    lake_kinesis.create_stream(StreamName="s", ShardCount=1)
+    record = {"PartitionKey": "k", "Data": b"x" * ((1 << 20) - 1)}  # exactly 1 MiB with its key
+    for _ in range(11):
+        lake_kinesis.put_record(StreamName="s", **record)
+    first = lake_kinesis.get_records(ShardIterator=_iterator(lake_kinesis, "s"))
+    assert len(first["Records"]) == 10
+    assert first["MillisBehindLatest"] == 0  # the rest arrived just now
+    assert len(lake_kinesis.get_records(ShardIterator=first["NextShardIterator"])["Records"]) == 1

@@ -17,10 +17,18 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
+from botocore.model import (
+    ListShape,
+    MapShape,
+    OperationModel,
+    ServiceModel,
+    Shape,
+    StructureShape,
+)
 
 from lakehose.errors import ServiceError
-from lakehose.gateway.http import HttpRequest
+from lakehose.gateway.chunked import dechunk
+from lakehose.gateway.http import HttpRequest, HttpResponse
 from lakehose.gateway.protocols.rest import (
     RestProtocol,
     body_members,
@@ -76,7 +84,8 @@ class RestXmlProtocol(RestProtocol):
     def parse(
         self, request: HttpRequest, operation: OperationModel, uri_params: Mapping[str, str]
     ) -> dict[str, Any]:
-        params = super().parse(request, operation, uri_params)
+        # Streaming uploads arrive aws-chunked; the members are read from the decoded request.
+        params = super().parse(dechunk(request), operation, uri_params)
         shape = operation.input_shape
         members = shape.members if shape is not None else {}
         # Checked here, where each member's location is known (see missing_member_error).
@@ -84,6 +93,29 @@ class RestXmlProtocol(RestProtocol):
             if params.get(name) is None:
                 raise _missing(wire_name(name, members[name]), members[name])
         return params
+
+    def serialize(
+        self, result: Mapping[str, Any], operation: OperationModel, request_id: str
+    ) -> HttpResponse:
+        response = super().serialize(result, operation, request_id)
+        if result.get("ContentRange") is not None and response.status == 200:
+            response.status = 206  # a ranged GetObject or HeadObject: Partial Content
+        return response
+
+    def serialize_error(
+        self,
+        error: ServiceError,
+        service: ServiceModel,
+        operation: OperationModel | None,
+        request_id: str,
+    ) -> HttpResponse:
+        response = super().serialize_error(error, service, operation, request_id)
+        if response.status == 304:
+            # Not Modified has no body in HTTP; S3 sends none and clients read the status.
+            response.body = b""
+            response.headers.pop("Content-Length", None)
+            response.headers.pop("Content-Type", None)
+        return response
 
     def missing_member_error(self, names: list[str]) -> ServiceError | None:
         # ``parse`` already reported missing members with S3's codes; this only keeps a

@@ -23,7 +23,7 @@ from lakehose.services.kinesis.errors import (
     ResourceNotFoundException,
 )
 from lakehose.services.kinesis.iterators import IteratorCodec
-from lakehose.services.kinesis.store import StreamRow
+from lakehose.services.kinesis.rows import StreamRow
 from lakehose.services.kinesis.throughput import ThroughputLimits
 from lakehose.storage import Database
 

@@ -19,7 +19,7 @@ from lakehose.services.kinesis.errors import (
     ResourceInUseException,
     ResourceNotFoundException,
 )
-from lakehose.services.kinesis.store import StreamRow
+from lakehose.services.kinesis.rows import StreamRow
 from lakehose.services.kinesis.streams import timestamp
 
 MAX_CONSUMERS = 20  # per stream, AWS's quota

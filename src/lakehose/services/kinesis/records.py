@@ -30,7 +30,7 @@ from lakehose.services.kinesis.errors import (
 )
 from lakehose.services.kinesis.hashing import MAX_HASH_KEY, HashRouter, partition_key_hash
 from lakehose.services.kinesis.iterators import IteratorPosition
-from lakehose.services.kinesis.store import ShardRow, StreamRow
+from lakehose.services.kinesis.rows import ShardRow, StreamRow
 from lakehose.services.kinesis.streams import timestamp
 
 MIB = 1 << 20
@@ -46,11 +46,12 @@ class _Entry:
     partition_key: str
     data: bytes
     hash_key: int
+    size: int  # what counts against the size limits and throughput: data plus key bytes
 
-    @property
-    def size(self) -> int:
-        """What counts against the record size limit and throughput: data plus key bytes."""
-        return len(self.data) + len(self.partition_key.encode("utf-8"))
+    @classmethod
+    def of(cls, partition_key: str, data: bytes, explicit_hash_key: str | None) -> _Entry:
+        hash_key = _hash_key(partition_key, explicit_hash_key)
+        return cls(partition_key, data, hash_key, len(data) + len(partition_key.encode("utf-8")))
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class RecordOperations(KinesisBase):
         if partition_key is None:
             raise missing_members(["partitionKey"])
         name = self.stream_name(stream_name, stream_arn)
-        entry = _Entry(partition_key, data, _hash_key(partition_key, explicit_hash_key))
+        entry = _Entry.of(partition_key, data, explicit_hash_key)
         now = self.now_ms()
         if sequence_number_for_ordering is not None:
             parts = sequences.decode(sequence_number_for_ordering)
@@ -118,11 +119,7 @@ class RecordOperations(KinesisBase):
             raise missing_members(missing)
         self.stream_name(stream_name, stream_arn)
         entries = [
-            _Entry(
-                record["PartitionKey"],
-                record["Data"],
-                _hash_key(record["PartitionKey"], record.get("ExplicitHashKey")),
-            )
+            _Entry.of(record["PartitionKey"], record["Data"], record.get("ExplicitHashKey"))
             for record in records
         ]
         now = self.now_ms()
@@ -315,8 +312,8 @@ class RecordOperations(KinesisBase):
                 start=where.position,
                 since_ms=cutoff,
                 limit=limit or GET_RECORDS_LIMIT,
+                max_bytes=GET_RECORDS_MAX_BYTES,
             )
-            rows, size = _within_bytes(rows)
             following = rows[-1].counter + 1 if rows else where.position
             caught_up = following >= shard.next_counter
             behind = 0
@@ -327,7 +324,7 @@ class RecordOperations(KinesisBase):
                 caught_up = not upcoming
                 behind = max(0, now - upcoming[0].arrival_ms) if upcoming else 0
             children = store.children(connection, stream.id, shard.index)
-        self.limits.charge_read(key, size, now)
+        self.limits.charge_read(key, sum(row.size for row in rows), now)
         result: dict[str, Any] = {
             "Records": [
                 {
@@ -421,14 +418,3 @@ def _check_iterator_arguments(
 
 def _ranges(shards: dict[int, ShardRow]) -> list[tuple[int, int, int]]:
     return [(s.hash_start, s.hash_end, s.index) for s in shards.values()]
-
-
-def _within_bytes(rows: list[store.RecordRow]) -> tuple[list[store.RecordRow], int]:
-    """The leading records that fit GetRecords' 10 MiB per call (always at least one)."""
-    total = 0
-    for position, row in enumerate(rows):
-        size = len(row.data) + len(row.partition_key.encode("utf-8"))
-        if position and total + size > GET_RECORDS_MAX_BYTES:
-            return rows[:position], total
-        total += size
-    return rows, total

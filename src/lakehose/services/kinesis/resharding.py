@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from lakehose.services.kinesis.hashing import uniform_ranges
-from lakehose.services.kinesis.store import ShardRow
+from lakehose.services.kinesis.rows import ShardRow
 
 
 @dataclass

@@ -23,7 +23,7 @@ from lakehose.services.kinesis.errors import (
     shard_id,
 )
 from lakehose.services.kinesis.resharding import Resharding
-from lakehose.services.kinesis.store import ShardRow, StreamRow
+from lakehose.services.kinesis.rows import ShardRow, StreamRow
 
 _LIST_PAGE = 1000  # ListShards returns at most this many per call
 

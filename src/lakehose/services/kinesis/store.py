@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from lakehose.services.kinesis import sequences
-from lakehose.services.kinesis.errors import shard_id
+from lakehose.services.kinesis.rows import RecordRow, ShardRow, StreamRow
 from lakehose.storage import Database, Migration, open_database
 
 _SCHEMA = """
@@ -79,102 +77,6 @@ MIGRATIONS = (Migration(1, _SCHEMA),)
 
 def open_store(directory: Path) -> Database:
     return open_database(directory / "kinesis.db", MIGRATIONS)
-
-
-@dataclass(frozen=True)
-class StreamRow:
-    id: int
-    name: str
-    created_ms: int
-    active_ms: int
-    updating_until_ms: int
-    retention_hours: int
-    mode: str
-    max_record_kib: int
-    next_shard_index: int
-
-    def status(self, now_ms: int) -> str:
-        """CREATING until the creation delay has passed, UPDATING while resharding, else ACTIVE."""
-        if now_ms < self.active_ms:
-            return "CREATING"
-        if now_ms < self.updating_until_ms:
-            return "UPDATING"
-        return "ACTIVE"
-
-    def retention_cutoff_ms(self, now_ms: int) -> int:
-        """Records that arrived before this instant have aged out."""
-        return now_ms - self.retention_hours * 3_600_000
-
-
-@dataclass(frozen=True)
-class ShardRow:
-    stream_id: int
-    index: int
-    parent: int | None
-    adjacent_parent: int | None
-    hash_start: int
-    hash_end: int
-    opened_ms: int  # when the shard began taking records
-    created_s: int  # the creation second its sequence numbers carry
-    closed_ms: int | None
-    next_counter: int
-
-    @property
-    def shard_id(self) -> str:
-        return shard_id(self.index)
-
-    @property
-    def is_open(self) -> bool:
-        return self.closed_ms is None
-
-    def open_at(self, when_ms: int) -> bool:
-        """Whether the shard took records at ``when_ms``."""
-        return self.opened_ms <= when_ms and (self.closed_ms is None or when_ms < self.closed_ms)
-
-    @property
-    def starting_sequence(self) -> str:
-        return sequences.encode(
-            sequences.SequenceParts(self.created_s, self.index, 0, self.created_s)
-        )
-
-    @property
-    def ending_sequence(self) -> str | None:
-        if self.closed_ms is None:
-            return None
-        parts = sequences.SequenceParts(
-            self.created_s, self.index, sequences.END_COUNTER, self.closed_ms // 1000
-        )
-        return sequences.encode(parts)
-
-    def sequence_of(self, counter: int, arrival_ms: int) -> str:
-        """The sequence number of this shard's record number ``counter``."""
-        parts = sequences.SequenceParts(self.created_s, self.index, counter, arrival_ms // 1000)
-        return sequences.encode(parts)
-
-    def hash_key_range(self) -> dict[str, str]:
-        return {"StartingHashKey": str(self.hash_start), "EndingHashKey": str(self.hash_end)}
-
-    def describe(self) -> dict[str, object]:
-        """The ``Shard`` structure of DescribeStream and ListShards."""
-        numbers = {"StartingSequenceNumber": self.starting_sequence}
-        if (ending := self.ending_sequence) is not None:
-            numbers["EndingSequenceNumber"] = ending
-        shape: dict[str, object] = {"ShardId": self.shard_id}
-        if self.parent is not None:
-            shape["ParentShardId"] = shard_id(self.parent)
-        if self.adjacent_parent is not None:
-            shape["AdjacentParentShardId"] = shard_id(self.adjacent_parent)
-        shape["HashKeyRange"] = self.hash_key_range()
-        shape["SequenceNumberRange"] = numbers
-        return shape
-
-
-@dataclass(frozen=True)
-class RecordRow:
-    counter: int
-    arrival_ms: int
-    partition_key: str
-    data: bytes
 
 
 # -- settings -------------------------------------------------------------------------------
@@ -362,14 +264,29 @@ def read_records(
     start: int,
     since_ms: int,
     limit: int,
+    max_bytes: int | None = None,
 ) -> list[RecordRow]:
-    """Up to ``limit`` records from counter ``start`` on that arrived at ``since_ms`` or later."""
-    rows = connection.execute(
+    """Up to ``limit`` records from counter ``start`` on that arrived at ``since_ms`` or later.
+
+    With ``max_bytes``, reading stops before the record that would take the data and keys past
+    it (the first record always comes): rows are fetched one by one, so a page of large records
+    never sits in memory whole.
+    """
+    cursor = connection.execute(
         "SELECT counter, arrival_ms, partition_key, data FROM records WHERE stream_id = ? AND"
         " shard_index = ? AND counter >= ? AND arrival_ms >= ? ORDER BY counter LIMIT ?",
         (stream_id, shard_index, start, since_ms, limit),
     )
-    return [RecordRow(row[0], row[1], row[2], bytes(row[3])) for row in rows]
+    rows: list[RecordRow] = []
+    total = 0
+    for counter, arrival_ms, partition_key, data in cursor:
+        row = RecordRow(counter, arrival_ms, partition_key, bytes(data))
+        total += row.size
+        if max_bytes is not None and rows and total > max_bytes:
+            break
+        rows.append(row)
+    cursor.close()
+    return rows
 
 
 def first_counter_at(

@@ -13,7 +13,7 @@ from lakehose.services.kinesis.errors import (
     missing_members,
 )
 from lakehose.services.kinesis.hashing import uniform_ranges
-from lakehose.services.kinesis.store import ShardRow, StreamRow
+from lakehose.services.kinesis.rows import ShardRow, StreamRow
 
 DEFAULT_RETENTION_HOURS = 24
 MIN_RETENTION_HOURS = 24
