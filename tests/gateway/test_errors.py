@@ -18,8 +18,8 @@ UNIMPLEMENTED: list[tuple[str, str, dict[str, Any]]] = [
     ("kinesis", "describe_limits", {}),
     ("firehose", "start_delivery_stream_encryption", {"DeliveryStreamName": "x"}),
     ("lambda", "get_account_settings", {}),
-    ("glue", "get_crawler_metrics", {}),
-    ("athena", "list_data_catalogs", {}),
+    ("glue", "get_jobs", {}),
+    ("athena", "list_capacity_reservations", {}),
 ]
 
 

@@ -1,0 +1,114 @@
+"""What every group of Glue operations shares: storage, the clock, lookups, tokens, documents.
+
+The operations live in mixins by noun (``databases``, ``tables``, ``partitions``, ``crawlers``)
+that ``engine.GlueEngine`` combines; each derives from ``GlueBase`` for these helpers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+import orjson
+
+from lakehose.services.engine import Engine, EngineEnvironment
+from lakehose.services.glue import store
+from lakehose.services.glue.errors import (
+    AccessDeniedException,
+    EntityNotFoundException,
+    InvalidInputException,
+)
+from lakehose.services.glue.ports import ObjectSource
+from lakehose.storage import Database
+
+Document = dict[str, Any]
+
+
+class GlueBase(Engine):
+    """Shared state and helpers of the Glue operation mixins."""
+
+    service_name: ClassVar[str] = "glue"
+
+    def __init__(self, environment: EngineEnvironment, objects: ObjectSource | None = None) -> None:
+        super().__init__(environment)
+        self.objects = objects
+        self._database: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._database is None:
+            raise RuntimeError("the glue engine is not started")
+        return self._database
+
+    def check_catalog(self, catalog_id: str | None, operation: str) -> None:
+        """Only this account's catalog exists here; another account's is not granted to us."""
+        if catalog_id is not None and catalog_id != self.account_id:
+            raise AccessDeniedException.catalog(self.account_id, self.region, operation, catalog_id)
+
+    @property
+    def caller_arn(self) -> str:
+        """``CreatedBy`` of what API calls create (lakehose has one principal per account)."""
+        return f"arn:aws:iam::{self.account_id}:root"
+
+    # -- lookups --------------------------------------------------------------------------
+
+    def locate_database(self, connection: sqlite3.Connection, name: str) -> Document:
+        found = store.find_database(connection, name.lower())
+        if found is None:
+            raise EntityNotFoundException.database(name.lower())
+        return found
+
+    def locate_table(self, connection: sqlite3.Connection, database: str, name: str) -> Document:
+        """The table's current version; a missing database is reported before a missing table."""
+        self.locate_database(connection, database)
+        found = store.find_table(connection, database.lower(), name.lower())
+        if found is None:
+            raise EntityNotFoundException.table(name.lower())
+        return found
+
+
+# -- documents ------------------------------------------------------------------------------
+
+
+def storable(value: Any) -> Any:
+    """A request value as stored JSON: timestamps become epoch seconds, the rest is unchanged."""
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, Mapping):
+        return {key: storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
+
+
+def project(document: Document, attributes: list[str] | None, names: Mapping[str, str]) -> Document:
+    """``AttributesToGet``: keep only the members named (``NAME`` and the like), always Name."""
+    if attributes is None:
+        return document
+    wanted = {"Name"} | {names[attribute] for attribute in attributes if attribute in names}
+    return {key: value for key, value in document.items() if key in wanted}
+
+
+# -- pagination tokens ----------------------------------------------------------------------
+
+
+def encode_token(position: Any) -> str:
+    """An opaque NextToken carrying where a listing left off."""
+    return base64.urlsafe_b64encode(orjson.dumps({"after": position})).decode("ascii")
+
+
+def decode_token(token: str | None, default: Any) -> Any:
+    """Where a listing resumes; a token this engine did not issue is InvalidInputException."""
+    if token is None:
+        return default
+    try:
+        fields = orjson.loads(base64.urlsafe_b64decode(token.encode("ascii")))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        fields = None
+    if not isinstance(fields, dict) or not isinstance(fields.get("after"), type(default)):
+        raise InvalidInputException("Invalid NextToken")
+    return fields["after"]
