@@ -1,0 +1,134 @@
+"""What every group of Lambda operations shares: storage, options, naming and lookups.
+
+The operations live in mixins by noun (``functions``, ``invocations``, ``policies``, ``tagging``,
+``concurrency``) that ``engine.LambdaEngine`` combines; each derives from ``LambdaBase``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from lakehose.clock import utc_datetime
+from lakehose.services.awslambda import store
+from lakehose.services.awslambda.code import CodeStore
+from lakehose.services.awslambda.errors import (
+    PreconditionFailedException,
+    ResourceNotFoundException,
+)
+from lakehose.services.awslambda.names import LATEST, FunctionNames
+from lakehose.services.awslambda.pool import WorkerPool
+from lakehose.services.awslambda.ports import CodeSource
+from lakehose.services.awslambda.runtimes import log_group
+from lakehose.services.awslambda.store import FunctionRecord
+from lakehose.services.engine import Engine, EngineEnvironment
+from lakehose.settings import Credentials
+from lakehose.storage import Database
+
+# Workers per function when no concurrency is reserved (AWS scales to the account's 1,000; a
+# laptop should not): more simultaneous invocations are throttled as AWS throttles at its limit.
+DEFAULT_MAX_CONCURRENCY = 10
+# AWS keeps 100 of the account's 1,000 concurrent executions unreserved.
+ACCOUNT_CONCURRENCY = 1000
+UNRESERVED_MINIMUM = 100
+# Warm workers unused this long (by the engine's clock) are stopped.
+DEFAULT_IDLE_SECONDS = 600.0
+
+
+class LambdaBase(Engine):
+    """Shared state and helpers of the Lambda operation mixins."""
+
+    service_name: ClassVar[str] = "lambda"
+
+    def __init__(
+        self,
+        environment: EngineEnvironment,
+        *,
+        code_source: CodeSource | None = None,
+        endpoint: Callable[[], str] | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
+        super().__init__(environment)
+        self.code_source = code_source
+        # Asked only when a worker starts: an embedded runtime starts its loopback server then.
+        self.endpoint: Callable[[], str] = endpoint or (lambda: environment.endpoint_url)
+        self.credentials = credentials
+        self.names = FunctionNames(self.region, self.account_id)
+        self.code = CodeStore(environment.directory)
+        self.idle_seconds = float(environment.option("idle_worker_seconds", DEFAULT_IDLE_SECONDS))
+        self.node_executable = str(
+            environment.option("node_executable", None) or shutil.which("node") or "node"
+        )
+        self.pool = WorkerPool(
+            int(environment.option("max_concurrency_per_function", DEFAULT_MAX_CONCURRENCY))
+        )
+        self._database: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._database is None:
+            raise RuntimeError("the lambda engine is not started")
+        return self._database
+
+    def last_modified(self) -> str:
+        """``LastModified`` as Lambda writes it: ``2024-05-01T12:34:56.789+0000``."""
+        now = utc_datetime(self.clock)
+        return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def find_function(
+        self, connection: sqlite3.Connection, reference: str, qualifier: str | None = None
+    ) -> tuple[FunctionRecord, str | None]:
+        """The function a ``FunctionName`` names and the effective qualifier, or not-found."""
+        name, effective = self.names.resolve(reference, qualifier)
+        record = store.get_function(connection, name)
+        if record is None:
+            raise ResourceNotFoundException.function(self.names.arn(name, effective))
+        return record, effective
+
+    def function(self, reference: str, qualifier: str | None = None) -> FunctionRecord:
+        with self.db.read() as connection:
+            return self.find_function(connection, reference, qualifier)[0]
+
+    @staticmethod
+    def check_revision(record: FunctionRecord, revision_id: str | None) -> None:
+        if revision_id is not None and revision_id != record.revision_id:
+            raise PreconditionFailedException.function_revision()
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def configuration(
+        self, record: FunctionRecord, qualifier: str | None = None, *, listing: bool = False
+    ) -> dict[str, Any]:
+        """``FunctionConfiguration`` as Lambda returns it (qualified ARN when asked for one)."""
+        configuration: dict[str, Any] = {
+            "FunctionName": record.name,
+            "FunctionArn": self.names.arn(record.name, qualifier),
+            "Runtime": record.runtime,
+            "Role": record.role,
+            "Handler": record.handler,
+            "CodeSize": record.code_size,
+            "Description": record.description,
+            "Timeout": record.timeout,
+            "MemorySize": record.memory_size,
+            "LastModified": record.last_modified,
+            "CodeSha256": record.code_sha256,
+            "Version": LATEST,
+            "TracingConfig": {"Mode": record.tracing_mode},
+            "RevisionId": record.revision_id,
+            "PackageType": "Zip",
+            "Architectures": list(record.architectures),
+            "EphemeralStorage": {"Size": record.ephemeral_storage},
+            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+            "LoggingConfig": {"LogFormat": "Text", "LogGroup": log_group(record.name)},
+        }
+        if record.environment is not None:
+            configuration["Environment"] = {"Variables": dict(record.environment)}
+        if not listing:
+            # Every change is complete when its call returns: functions are never Pending.
+            configuration["State"] = "Active"
+            configuration["LastUpdateStatus"] = "Successful"
+        return configuration

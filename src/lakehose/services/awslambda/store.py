@@ -1,0 +1,187 @@
+"""SQLite persistence of functions, their tags and their resource-policy statements.
+
+One database, ``lambda.db`` in the engine's directory. A function's configuration is one JSON
+document (``FunctionRecord``): it is always read and written whole, and only ever looked up by
+name. Tags and policy statements are rows of their own so that one can change without rewriting
+the other, and they go when their function goes (``ON DELETE CASCADE``).
+
+Functions take the connection of a transaction the engine opened, so every operation's reads and
+writes commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from lakehose.storage import Database, Migration, open_database
+
+_SCHEMA = """
+CREATE TABLE functions (
+    name TEXT PRIMARY KEY,
+    record BLOB NOT NULL
+);
+CREATE TABLE tags (
+    function TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (function, key)
+);
+CREATE TABLE statements (
+    function TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    sid TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    document BLOB NOT NULL,
+    PRIMARY KEY (function, sid)
+);
+"""
+
+MIGRATIONS = (Migration(1, _SCHEMA),)
+
+
+def open_store(directory: Path) -> Database:
+    return open_database(directory / "lambda.db", MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class FunctionRecord:
+    """Everything lakehose keeps about one function (its ``$LATEST``)."""
+
+    name: str
+    runtime: str
+    role: str
+    handler: str
+    description: str
+    timeout: int
+    memory_size: int
+    code_sha256: str
+    code_hex: str
+    code_size: int
+    last_modified: str
+    revision_id: str
+    environment: dict[str, str] | None = None
+    architectures: list[str] = field(default_factory=lambda: ["x86_64"])
+    ephemeral_storage: int = 512
+    tracing_mode: str = "PassThrough"
+    reserved_concurrency: int | None = None
+
+    def replace(self, **changes: Any) -> FunctionRecord:
+        return dataclasses.replace(self, **changes)
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, data: bytes) -> FunctionRecord:
+        return cls(**orjson.loads(data))
+
+
+# -- functions ----------------------------------------------------------------------------------
+
+
+def get_function(connection: sqlite3.Connection, name: str) -> FunctionRecord | None:
+    row = connection.execute("SELECT record FROM functions WHERE name = ?", (name,)).fetchone()
+    return FunctionRecord.from_json(row["record"]) if row else None
+
+
+def insert_function(connection: sqlite3.Connection, record: FunctionRecord) -> bool:
+    """Add ``record``; ``False`` if a function of that name exists already."""
+    cursor = connection.execute(
+        "INSERT OR IGNORE INTO functions (name, record) VALUES (?, ?)",
+        (record.name, record.to_json()),
+    )
+    return cursor.rowcount == 1
+
+
+def save_function(connection: sqlite3.Connection, record: FunctionRecord) -> None:
+    connection.execute(
+        "UPDATE functions SET record = ? WHERE name = ?", (record.to_json(), record.name)
+    )
+
+
+def delete_function(connection: sqlite3.Connection, name: str) -> None:
+    connection.execute("DELETE FROM functions WHERE name = ?", (name,))
+
+
+def list_functions(
+    connection: sqlite3.Connection, after: str | None, limit: int
+) -> list[FunctionRecord]:
+    """Up to ``limit`` functions in name order, starting after the name ``after``."""
+    rows = connection.execute(
+        "SELECT record FROM functions WHERE name > ? ORDER BY name LIMIT ?", (after or "", limit)
+    )
+    return [FunctionRecord.from_json(row["record"]) for row in rows]
+
+
+def all_functions(connection: sqlite3.Connection) -> list[FunctionRecord]:
+    rows = connection.execute("SELECT record FROM functions ORDER BY name")
+    return [FunctionRecord.from_json(row["record"]) for row in rows]
+
+
+# -- tags ---------------------------------------------------------------------------------------
+
+
+def tags(connection: sqlite3.Connection, name: str) -> dict[str, str]:
+    rows = connection.execute(
+        "SELECT key, value FROM tags WHERE function = ? ORDER BY key", (name,)
+    )
+    return {row["key"]: row["value"] for row in rows}
+
+
+def set_tags(connection: sqlite3.Connection, name: str, values: Mapping[str, str]) -> None:
+    connection.executemany(
+        "INSERT INTO tags (function, key, value) VALUES (?, ?, ?) "
+        "ON CONFLICT (function, key) DO UPDATE SET value = excluded.value",
+        [(name, key, value) for key, value in values.items()],
+    )
+
+
+def remove_tags(connection: sqlite3.Connection, name: str, keys: list[str]) -> None:
+    connection.executemany(
+        "DELETE FROM tags WHERE function = ? AND key = ?", [(name, key) for key in keys]
+    )
+
+
+# -- policy statements --------------------------------------------------------------------------
+
+
+def statements(connection: sqlite3.Connection, name: str) -> list[dict[str, Any]]:
+    """The function's policy statements in the order they were added."""
+    rows = connection.execute(
+        "SELECT document FROM statements WHERE function = ? ORDER BY position", (name,)
+    )
+    return [orjson.loads(row["document"]) for row in rows]
+
+
+def add_statement(
+    connection: sqlite3.Connection, name: str, sid: str, document: Mapping[str, Any]
+) -> bool:
+    """Append a statement; ``False`` if one with this ``sid`` exists already."""
+    cursor = connection.execute(
+        "INSERT OR IGNORE INTO statements (function, sid, position, document) "
+        "SELECT ?, ?, COALESCE(MAX(position), 0) + 1, ? FROM statements WHERE function = ?",
+        (name, sid, orjson.dumps(document), name),
+    )
+    return cursor.rowcount == 1
+
+
+def remove_statement(connection: sqlite3.Connection, name: str, sid: str) -> bool:
+    cursor = connection.execute(
+        "DELETE FROM statements WHERE function = ? AND sid = ?", (name, sid)
+    )
+    return cursor.rowcount == 1
+
+
+def reserved_concurrency_total(connection: sqlite3.Connection, excluding: str) -> int:
+    """Concurrency reserved by every function but ``excluding`` (the account's share taken)."""
+    return sum(
+        record.reserved_concurrency or 0
+        for record in all_functions(connection)
+        if record.name != excluding
+    )

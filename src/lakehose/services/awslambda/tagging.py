@@ -1,0 +1,28 @@
+"""Function tags: TagResource, UntagResource, ListTags (and CreateFunction's ``Tags``).
+
+Tags are stored per function and returned by GetFunction; they change nothing else, as on AWS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lakehose.services.awslambda import store
+from lakehose.services.awslambda.base import LambdaBase
+
+
+class TaggingOperations(LambdaBase):
+    def tag_resource(self, *, resource: str, tags: dict[str, str]) -> None:
+        with self.db.transaction() as connection:
+            record, _ = self.find_function(connection, resource)
+            store.set_tags(connection, record.name, tags)
+
+    def untag_resource(self, *, resource: str, tag_keys: list[str]) -> None:
+        with self.db.transaction() as connection:
+            record, _ = self.find_function(connection, resource)
+            store.remove_tags(connection, record.name, tag_keys)
+
+    def list_tags(self, *, resource: str) -> dict[str, Any]:
+        with self.db.read() as connection:
+            record, _ = self.find_function(connection, resource)
+            return {"Tags": store.tags(connection, record.name)}

@@ -1,0 +1,173 @@
+"""Fixtures of the Lambda suite: clients in both modes, and functions that clean up after.
+
+``aws`` is overridden so that the in-process mode, like the server mode, uses one runtime for the
+whole session (as the Kinesis suite does): tests isolate themselves by function name. Handlers are
+Python source written into a zip (``zip_of``); ``make_function`` creates one and deletes it after
+the test, which also stops its workers.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from lakehose import Lakehose
+from tests.conftest import AwsTarget, InProcess
+
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+ACCOUNT = "000000000000"
+REGION = "us-east-1"
+# Errors are asserted, not retried (botocore retries TooManyRequestsException), and a handler
+# that sleeps must not make botocore give up on the read first.
+NO_RETRIES = Config(retries={"total_max_attempts": 1}, read_timeout=120)
+
+FunctionFactory = Callable[..., str]
+
+ECHO = """
+def handler(event, context):
+    return event
+"""
+
+
+def zip_of(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def shared_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
+    home = tmp_path_factory.mktemp("lambda") / "home"
+    with Lakehose(home=home, background=False) as runtime:
+        yield InProcess(runtime)
+
+
+@pytest.fixture(params=["inprocess", "server"])
+def aws(request: pytest.FixtureRequest) -> AwsTarget:
+    target: AwsTarget = request.getfixturevalue(
+        "shared_runtime" if request.param == "inprocess" else "server"
+    )
+    return target
+
+
+@pytest.fixture(scope="session")
+def client_cache() -> dict[str, Any]:
+    return {}
+
+
+def cached_client(aws: AwsTarget, cache: dict[str, Any], service: str) -> Any:
+    key = f"{aws.mode}-{service}"
+    if key not in cache:
+        cache[key] = aws.client(service, config=NO_RETRIES)
+    return cache[key]
+
+
+@pytest.fixture
+def lam(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
+    return cached_client(aws, client_cache, "lambda")
+
+
+@pytest.fixture
+def unchecked(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
+    """A client that sends what it is given, so the service's own validation answers."""
+    key = f"{aws.mode}-unchecked"
+    if key not in client_cache:
+        client_cache[key] = aws.client(
+            "lambda", config=NO_RETRIES.merge(Config(parameter_validation=False))
+        )
+    return client_cache[key]
+
+
+def endpoint_of(aws: AwsTarget) -> str:
+    """The endpoint workers of this target are given as AWS_ENDPOINT_URL."""
+    if isinstance(aws, InProcess):
+        return aws.lake.endpoint()
+    return str(aws.endpoint)  # type: ignore[attr-defined]
+
+
+def _function_factory(client: Any, base: str) -> Iterator[FunctionFactory]:
+    created: list[str] = []
+
+    def make(
+        source: str = ECHO,
+        *,
+        suffix: str = "",
+        handler: str = "app.handler",
+        files: dict[str, str] | None = None,
+        **arguments: Any,
+    ) -> str:
+        function = f"{base}{suffix}"
+        arguments.setdefault("Runtime", "python3.12")
+        arguments.setdefault("Code", {"ZipFile": zip_of(files or {"app.py": source})})
+        client.create_function(FunctionName=function, Role=ROLE, Handler=handler, **arguments)
+        created.append(function)
+        return function
+
+    yield make
+    for function in created:
+        with contextlib.suppress(ClientError):
+            client.delete_function(FunctionName=function)
+
+
+@pytest.fixture
+def make_function(lam: Any, name: str) -> Iterator[FunctionFactory]:
+    """Creates functions named after the test (``suffix`` tells several apart)."""
+    yield from _function_factory(lam, name)
+
+
+@pytest.fixture
+def lake_lambda(lake: Lakehose) -> Any:
+    """A client of a fresh in-process runtime with the manual clock."""
+    return lake.client("lambda", config=NO_RETRIES)
+
+
+@pytest.fixture
+def lake_function(lake_lambda: Any, name: str) -> Iterator[FunctionFactory]:
+    yield from _function_factory(lake_lambda, name)
+
+
+def request_id_of(response: dict[str, Any]) -> str:
+    """The API request id, which is also the invocation's (``context.aws_request_id``)."""
+    return str(response["ResponseMetadata"]["RequestId"])
+
+
+def log_tail(response: dict[str, Any]) -> str:
+    return base64.b64decode(response["LogResult"]).decode()
+
+
+def error_code(error: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(error.value.response["Error"]["Code"])
+
+
+def error_message(error: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(error.value.response["Error"]["Message"])
+
+
+def wait_for(check: Callable[[], bool], what: str, seconds: float = 60.0) -> None:
+    """Wait until ``check()`` holds; a bound on waiting for something, never a timed assertion."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.02)
+
+
+def process_gone(pid: int) -> bool:
+    """True once ``pid`` no longer runs (exited, or a zombie nobody reaped yet)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")
