@@ -1,0 +1,183 @@
+"""What every group of S3 operations shares: storage, lookups, and the write protocol.
+
+The operations live in mixins by noun (``buckets``, ``objects``, ``listing``, ``multipart``,
+``port``) that ``engine.S3Engine`` combines; each derives from ``S3Base`` for these helpers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from lakehose.services.engine import Engine, EngineEnvironment
+from lakehose.services.s3 import store
+from lakehose.services.s3.blobs import BlobStore
+from lakehose.services.s3.errors import (
+    InvalidStorageClass,
+    MetadataTooLarge,
+    NoSuchBucket,
+    NoSuchKey,
+    NoSuchUpload,
+    UnsupportedHeader,
+)
+from lakehose.services.s3.names import encode_key
+from lakehose.services.s3.store import BucketRow, ObjectRow, UploadRow
+from lakehose.storage import Database
+
+T = TypeVar("T")
+
+DEFAULT_CONTENT_TYPE = "binary/octet-stream"  # what S3 stores when a PUT names none
+MAX_METADATA_BYTES = 2048
+STANDARD = "STANDARD"
+# Classes whose objects read back at once; the archive classes would need RestoreObject.
+_READABLE_CLASSES = frozenset(
+    {STANDARD, "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING"}
+    | {"GLACIER_IR"}
+)
+_OTHER_CLASSES = frozenset(
+    {"GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS"}
+    | {"FSX_ONTAP", "AWS_BACKUP_WARM", "AWS_BACKUP_LOW_COST_WARM"}
+)
+
+
+class Requester(Protocol):
+    """What S3 operations read from the gateway's request context (engines do not import it)."""
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def host(self) -> str: ...
+
+
+def quoted(etag: str) -> str:
+    return f'"{etag}"'
+
+
+def unquoted(etag: str) -> str:
+    text = etag.strip()
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
+def standard_headers(
+    *,
+    content_type: str | None,
+    content_encoding: str | None = None,
+    content_disposition: str | None = None,
+    content_language: str | None = None,
+    cache_control: str | None = None,
+    expires: Any = None,
+) -> dict[str, Any]:
+    """The standard headers an object keeps, by output member name."""
+    headers: dict[str, Any] = {
+        "ContentType": content_type or DEFAULT_CONTENT_TYPE,
+        "ContentEncoding": content_encoding,
+        "ContentDisposition": content_disposition,
+        "ContentLanguage": content_language,
+        "CacheControl": cache_control,
+        "Expires": expires.timestamp() if hasattr(expires, "timestamp") else expires,
+    }
+    return {name: value for name, value in headers.items() if value is not None}
+
+
+def user_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    """``x-amz-meta-*`` values, with names lower-cased as S3 returns them (2 KB at most)."""
+    result = {str(name).lower(): str(value) for name, value in (metadata or {}).items()}
+    size = sum(len(name.encode()) + len(value.encode()) for name, value in result.items())
+    if size > MAX_METADATA_BYTES:
+        raise MetadataTooLarge(size, MAX_METADATA_BYTES)
+    return result
+
+
+def refuse_unknown(options: Mapping[str, Any], supported: Collection[str]) -> None:
+    """Options an engine method gathered with ``**`` must all be ones it implements."""
+    for name, value in options.items():
+        if name not in supported and value is not None:
+            raise UnsupportedHeader(name)
+
+
+def storage_class_of(requested: str | None) -> str:
+    if requested is None:
+        return STANDARD
+    if requested in _READABLE_CLASSES:
+        return requested
+    if requested in _OTHER_CLASSES:
+        raise UnsupportedHeader("x-amz-storage-class")
+    raise InvalidStorageClass(requested)
+
+
+class S3Base(Engine):
+    """Shared state and helpers of the S3 operation mixins."""
+
+    service_name: ClassVar[str] = "s3"
+
+    def __init__(self, environment: EngineEnvironment) -> None:
+        super().__init__(environment)
+        self.blobs = BlobStore(environment.directory)
+        self._database: Database | None = None
+        # S3 canonical user ids are 64 hex digits; derive a stable one from the account.
+        self.owner_id = hashlib.sha256(f"lakehose:{self.account_id}".encode()).hexdigest()
+
+    @property
+    def db(self) -> Database:
+        if self._database is None:
+            raise RuntimeError("the s3 engine is not started")
+        return self._database
+
+    def now_seconds(self) -> int:
+        return int(self.clock.now())
+
+    def owner(self) -> dict[str, str]:
+        return {"ID": self.owner_id}
+
+    @staticmethod
+    def locate_bucket(connection: sqlite3.Connection, name: str) -> BucketRow:
+        """The named bucket, or S3's ``NoSuchBucket``."""
+        bucket = store.find_bucket(connection, name)
+        if bucket is None:
+            raise NoSuchBucket(name)
+        return bucket
+
+    @staticmethod
+    def locate_object(connection: sqlite3.Connection, bucket: BucketRow, key: str) -> ObjectRow:
+        """The object at ``key``, or ``NoSuchKey`` (``KeyTooLongError`` for keys past 1 KiB)."""
+        item = store.find_object(connection, bucket.id, encode_key(key))
+        if item is None:
+            raise NoSuchKey(key)
+        return item
+
+    @staticmethod
+    def locate_upload(
+        connection: sqlite3.Connection, bucket: BucketRow, key: bytes, upload_id: str
+    ) -> UploadRow:
+        """The upload ``upload_id`` of this bucket and key, or ``NoSuchUpload``."""
+        upload = store.find_upload(connection, upload_id)
+        if upload is None or upload.bucket_id != bucket.id or upload.key != key:
+            raise NoSuchUpload(upload_id)
+        return upload
+
+    def bucket_named(self, name: str) -> BucketRow:
+        with self.db.read() as connection:
+            return self.locate_bucket(connection, name)
+
+    def publish(
+        self,
+        bucket_id: int,
+        blob: str,
+        commit: Callable[[sqlite3.Connection], tuple[T, list[str]]],
+    ) -> T:
+        """Point rows at a freshly written ``blob``, then drop the blobs they replaced.
+
+        ``commit`` runs in one transaction and returns its result and the blobs no row points
+        at any more; if it raises, the new blob is discarded and nothing changed.
+        """
+        try:
+            with self.db.transaction() as connection:
+                result, replaced = commit(connection)
+        except BaseException:
+            self.blobs.discard(bucket_id, [blob])
+            raise
+        self.blobs.discard(bucket_id, replaced)
+        return result

@@ -1,0 +1,46 @@
+"""The S3 engine: buckets and objects on the filesystem, metadata in SQLite.
+
+The operations are grouped by noun in mixins (``buckets``, ``objects``, ``listing``,
+``multipart``, ``uploads``, ``port``); this class adds the life cycle: opening the database,
+removing what a crash left behind, closing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from lakehose.services.s3 import store
+from lakehose.services.s3.buckets import BucketOperations
+from lakehose.services.s3.listing import ListingOperations
+from lakehose.services.s3.multipart import MultipartOperations
+from lakehose.services.s3.port import ObjectPort
+from lakehose.services.s3.uploads import UploadListingOperations
+
+logger = logging.getLogger(__name__)
+
+
+class S3Engine(
+    BucketOperations,
+    ListingOperations,
+    UploadListingOperations,
+    MultipartOperations,
+    ObjectPort,
+):
+    """Amazon S3 (general purpose buckets, unversioned) in the engine's directory."""
+
+    def start(self) -> None:
+        self._database = store.open_store(self.environment.directory)
+        # Nothing is being written yet: every blob no row points at is a crash's leftover.
+        with self.db.read() as connection:
+            referenced = store.referenced_blobs(connection)
+        removed = self.blobs.collect(referenced)
+        if removed:
+            logger.info("removed %d files left by an interrupted write", removed)
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+            self._database = None
+
+    def health(self) -> str:
+        return "running" if self._database is not None else "stopped"

@@ -1,0 +1,95 @@
+"""The AWS CLI (awscli from PyPI) against ``lakehose up``: cp, ls and sync, byte-exact."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ServerProcess
+from tests.s3.conftest import MiB
+
+# Each CLI run starts a Python process with awscli (seconds apiece): all of these are slow.
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
+
+def aws_cli(server: ServerProcess, home: Path, *arguments: str) -> str:
+    environment = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        # Nothing from the machine's own AWS configuration may leak in.
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+    }
+    environment.pop("AWS_PROFILE", None)
+    command = [sys.executable, "-m", "awscli", "--endpoint-url", server.endpoint, *arguments]
+    finished = subprocess.run(
+        command, env=environment, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert finished.returncode == 0, finished.stderr
+    return finished.stdout
+
+
+@pytest.fixture
+def cli_bucket(server: ServerProcess, name: str) -> Any:
+    client = server.client("s3")
+    client.create_bucket(Bucket=name)
+    yield name
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
+        for item in page.get("Contents", []):
+            client.delete_object(Bucket=name, Key=item["Key"])
+    client.delete_bucket(Bucket=name)
+
+
+def test_cp_and_ls(server: ServerProcess, cli_bucket: str, tmp_path: Path) -> None:
+    source = tmp_path / "hello.txt"
+    source.write_bytes(b"hello from the cli\n")
+    aws_cli(server, tmp_path, "s3", "cp", str(source), f"s3://{cli_bucket}/greetings/hello.txt")
+    listing = aws_cli(server, tmp_path, "s3", "ls", "--recursive", f"s3://{cli_bucket}")
+    assert listing.split()[-2:] == [str(len(b"hello from the cli\n")), "greetings/hello.txt"]
+    copy = tmp_path / "copy.txt"
+    aws_cli(server, tmp_path, "s3", "cp", f"s3://{cli_bucket}/greetings/hello.txt", str(copy))
+    assert copy.read_bytes() == source.read_bytes()
+
+
+def test_sync_of_a_hundred_files_round_trips(
+    server: ServerProcess, cli_bucket: str, tmp_path: Path
+) -> None:
+    up = tmp_path / "up"
+    for number in range(100):
+        path = up / f"dir{number % 7}" / f"file {number}.bin"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(os.urandom(number * 37))
+    aws_cli(server, tmp_path, "s3", "sync", str(up), f"s3://{cli_bucket}/tree")
+    listed = server.client("s3").list_objects_v2(Bucket=cli_bucket, Prefix="tree/")
+    assert listed["KeyCount"] == 100
+    down = tmp_path / "down"
+    aws_cli(server, tmp_path, "s3", "sync", f"s3://{cli_bucket}/tree", str(down))
+    originals = sorted(p.relative_to(up) for p in up.rglob("*") if p.is_file())
+    copies = sorted(p.relative_to(down) for p in down.rglob("*") if p.is_file())
+    assert originals == copies
+    _, mismatched, errors = filecmp.cmpfiles(up, down, [str(p) for p in originals], shallow=False)
+    assert (mismatched, errors) == ([], [])
+    # Nothing changed, so a second sync has nothing to upload.
+    assert aws_cli(server, tmp_path, "s3", "sync", str(up), f"s3://{cli_bucket}/tree") == ""
+
+
+def test_a_50_mb_file_goes_up_in_parts_and_comes_back_exact(
+    server: ServerProcess, cli_bucket: str, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(50 * MiB))
+    aws_cli(server, tmp_path, "s3", "cp", str(big), f"s3://{cli_bucket}/big.bin")
+    head = server.client("s3").head_object(Bucket=cli_bucket, Key="big.bin")
+    assert head["ContentLength"] == 50 * MiB
+    assert head["ETag"].endswith('-7"')  # the CLI's default 8 MiB parts: a multipart ETag
+    back = tmp_path / "back.bin"
+    aws_cli(server, tmp_path, "s3", "cp", f"s3://{cli_bucket}/big.bin", str(back))
+    assert filecmp.cmp(big, back, shallow=False)
