@@ -6,18 +6,29 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match
+from starlette.types import Receive, Scope, Send
 
 from lakehose.gateway.dispatcher import Gateway
 from lakehose.gateway.http import Headers, HttpRequest
 
-_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
+class _EveryRequest(BaseRoute):
+    """One route for every method and path.
 
-def create_app(gateway: Gateway) -> Starlette:
-    async def endpoint(request: Request) -> Response:
+    Starlette's path routes match with ``.*``, which stops at a newline; S3 keys may contain
+    one, so this route matches unconditionally and leaves all routing to the gateway.
+    """
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
         body = await request.body()
-        scope = request.scope
         # The raw path keeps percent-encoding: S3 keys and signatures depend on it.
         raw_path = scope.get("raw_path") or scope["path"].encode()
         http_request = HttpRequest(
@@ -30,7 +41,9 @@ def create_app(gateway: Gateway) -> Starlette:
             body=body,
         )
         # Engines are synchronous and may block on storage; keep the event loop free.
-        response = await run_in_threadpool(gateway.handle, http_request)
-        return Response(response.body, response.status, response.headers)
+        response = await run_in_threadpool(self.gateway.handle, http_request)
+        await Response(response.body, response.status, response.headers)(scope, receive, send)
 
-    return Starlette(routes=[Route("/{path:path}", endpoint, methods=_METHODS)])
+
+def create_app(gateway: Gateway) -> Starlette:
+    return Starlette(routes=[_EveryRequest(gateway)])

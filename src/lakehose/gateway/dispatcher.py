@@ -254,6 +254,14 @@ def _accepted_by_function(function: Callable[..., Any]) -> tuple[frozenset[str],
     return names, any(p.kind is p.VAR_KEYWORD for p in parameters)
 
 
+def _unsupported_parameter(operation: OperationModel, member: str) -> ServiceError:
+    message = f"lakehose does not support the parameter {member} of {operation.name}"
+    if operation.service_model.protocol == "rest-xml":
+        # S3's own answer for a feature it does not offer.
+        return ServiceError(message, code="NotImplemented", status=501)
+    return ServiceError(message, code="ValidationException")
+
+
 def _keyword_arguments(
     method: Callable[..., Any],
     operation: OperationModel,
@@ -266,10 +274,7 @@ def _keyword_arguments(
         keyword = xform_name(member)
         if keyword not in names and not open_ended:
             # Dropping an option silently would be fake success; refuse it instead.
-            raise ServiceError(
-                f"lakehose does not support the parameter {member} of {operation.name}",
-                code="ValidationException",
-            )
+            raise _unsupported_parameter(operation, member)
         arguments[keyword] = value
     if "context" in names:
         arguments["context"] = context
