@@ -27,6 +27,7 @@ from lakehose.services.dynamodb.expressions.legacy import (
     projection_from_attributes_to_get,
     update_from_attribute_updates,
 )
+from lakehose.services.dynamodb.expressions.parser import precheck
 from lakehose.services.dynamodb.expressions.projection import Projection, parse_projection
 from lakehose.services.dynamodb.expressions.reserved_words import RESERVED_WORDS, is_reserved
 from lakehose.services.dynamodb.expressions.update import UpdatePlan, parse_update
@@ -48,6 +49,7 @@ __all__ = [
     "parse_key_condition",
     "parse_projection",
     "parse_update",
+    "precheck",
     "projection_from_attributes_to_get",
     "update_from_attribute_updates",
 ]
