@@ -1,0 +1,79 @@
+"""The Athena engine: workgroups, named queries and query executions over the SQL engine.
+
+The operations are grouped by noun in mixins (``workgroups``, ``tags``, ``named_queries``,
+``executions``, ``results``, ``catalogs``); ``runner`` runs queries on a worker pool; this class
+adds the life cycle. The SQL itself is ``sql.SqlEngine``'s, reading tables through the catalog
+and object store ports that ``runtime.py`` supplies (Glue and S3).
+
+Options (``Lakehose(options={"athena.<name>": value})``):
+
+``max_concurrent_queries`` (4)
+    Worker threads, i.e. how many queries run at once; the rest wait QUEUED.
+"""
+
+from __future__ import annotations
+
+from lakehose.services.athena import store
+from lakehose.services.athena.catalogs import CatalogOperations
+from lakehose.services.athena.named_queries import NamedQueryOperations
+from lakehose.services.athena.ports import CatalogPort, ObjectStorePort
+from lakehose.services.athena.results import ResultSets
+from lakehose.services.athena.runner import QueryEngine, QueryRunner
+from lakehose.services.athena.tags import TagOperations
+from lakehose.services.athena.workgroups import WorkGroupOperations
+from lakehose.services.engine import EngineEnvironment
+
+
+class AthenaEngine(
+    WorkGroupOperations, TagOperations, NamedQueryOperations, CatalogOperations, QueryRunner
+):
+    """Amazon Athena on a SQLite database and a worker pool in the engine's directory."""
+
+    def __init__(
+        self,
+        environment: EngineEnvironment,
+        *,
+        catalog: CatalogPort,
+        objects: ObjectStorePort,
+        sql: QueryEngine | None = None,
+    ) -> None:
+        super().__init__(environment)
+        self.catalog = catalog
+        self.object_store = objects
+        # Tests pass a stand-in; otherwise the SQL engine is made at start() over the ports.
+        self._given_sql = sql
+
+    def start(self) -> None:
+        directory = self.environment.directory
+        self._database = store.open_store(directory)
+        self._result_sets = ResultSets(directory / "results")
+        self.ensure_primary()
+        self.start_workers(self._make_sql, self.object_store)
+
+    def _make_sql(self) -> QueryEngine:
+        if self._given_sql is not None:
+            return self._given_sql
+        from lakehose.services.athena.sql import SqlEngine
+
+        return SqlEngine(
+            self.catalog,
+            self.object_store,
+            scratch_dir=self.environment.directory / "scratch",
+            region=self.region,
+            account_id=self.account_id,
+            clock=self.clock,
+        )
+
+    def flush(self) -> None:
+        """Wait for every submitted query to finish."""
+        self.wait_idle()
+
+    def close(self) -> None:
+        self.stop_workers()
+        self.close_sql()
+        if self._database is not None:
+            self._database.close()
+            self._database = None
+
+    def health(self) -> str:
+        return "running" if self._database is not None else "stopped"
