@@ -6,13 +6,10 @@ The operations live in mixins by noun (``workgroups``, ``named_queries``, ``exec
 
 from __future__ import annotations
 
-import base64
-import binascii
 import sqlite3
 from typing import Any, ClassVar
 
-import orjson
-
+from lakehose.pagination import decode_page_token, encode_page_token
 from lakehose.services.athena import store
 from lakehose.services.athena.errors import InvalidRequestException
 from lakehose.services.athena.store import WorkGroupRow
@@ -115,18 +112,15 @@ def page_size(max_results: int | None, default: int = DEFAULT_PAGE) -> int:
 
 def encode_token(fields: dict[str, Any]) -> str:
     """An opaque NextToken carrying where a listing left off."""
-    return base64.urlsafe_b64encode(orjson.dumps(fields)).decode("ascii")
+    return encode_page_token(fields)
 
 
 def decode_token(token: str | None, *required: str) -> dict[str, Any] | None:
     """The fields of a NextToken this engine issued, or ``None`` when there is none."""
     if token is None:
         return None
-    try:
-        fields = orjson.loads(base64.urlsafe_b64decode(token.encode("ascii")))
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        fields = None
-    if not isinstance(fields, dict) or any(name not in fields for name in required):
+    fields = decode_page_token(token)
+    if fields is None or any(name not in fields for name in required):
         raise InvalidRequestException.malformed_token(token)
     return fields
 

@@ -6,15 +6,12 @@ that ``engine.GlueEngine`` combines; each derives from ``GlueBase`` for these he
 
 from __future__ import annotations
 
-import base64
-import binascii
 import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
-import orjson
-
+from lakehose.pagination import decode_page_token, encode_page_token
 from lakehose.services.engine import Engine, EngineEnvironment
 from lakehose.services.glue import store
 from lakehose.services.glue.errors import (
@@ -98,17 +95,14 @@ def project(document: Document, attributes: list[str] | None, names: Mapping[str
 
 def encode_token(position: Any) -> str:
     """An opaque NextToken carrying where a listing left off."""
-    return base64.urlsafe_b64encode(orjson.dumps({"after": position})).decode("ascii")
+    return encode_page_token({"after": position})
 
 
 def decode_token(token: str | None, default: Any) -> Any:
     """Where a listing resumes; a token this engine did not issue is InvalidInputException."""
     if token is None:
         return default
-    try:
-        fields = orjson.loads(base64.urlsafe_b64decode(token.encode("ascii")))
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        fields = None
-    if not isinstance(fields, dict) or not isinstance(fields.get("after"), type(default)):
+    fields = decode_page_token(token)
+    if fields is None or not isinstance(fields.get("after"), type(default)):
         raise InvalidInputException("Invalid NextToken")
     return fields["after"]

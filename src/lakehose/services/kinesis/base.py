@@ -6,12 +6,8 @@ The operations live in mixins by noun (``streams``, ``shards``, ``records``, ``c
 
 from __future__ import annotations
 
-import base64
-import binascii
 import sqlite3
 from typing import Any, ClassVar
-
-import orjson
 
 from lakehose.arns import InvalidArn, build_arn, parse_arn
 from lakehose.services.engine import Engine, EngineEnvironment
@@ -144,19 +140,6 @@ class KinesisBase(Engine):
 # -- pagination tokens ----------------------------------------------------------------------
 
 TOKEN_LIFETIME_MS = 300_000
-
-
-def encode_token(fields: dict[str, Any]) -> str:
-    """An opaque NextToken carrying where a listing left off."""
-    return base64.urlsafe_b64encode(orjson.dumps(fields)).decode("ascii")
-
-
-def decode_token(token: str) -> dict[str, Any] | None:
-    try:
-        fields = orjson.loads(base64.urlsafe_b64decode(token.encode("ascii")))
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        return None
-    return fields if isinstance(fields, dict) else None
 
 
 def _milliseconds(seconds: Any) -> int:

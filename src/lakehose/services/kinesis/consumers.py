@@ -11,8 +11,9 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+from lakehose.pagination import decode_page_token, encode_page_token
 from lakehose.services.kinesis import store
-from lakehose.services.kinesis.base import KinesisBase, decode_token, encode_token
+from lakehose.services.kinesis.base import KinesisBase
 from lakehose.services.kinesis.errors import (
     InvalidArgumentException,
     LimitExceededException,
@@ -84,7 +85,7 @@ class ConsumerOperations(KinesisBase):
     ) -> dict[str, Any]:
         skip = 0
         if next_token is not None:
-            fields = decode_token(next_token)
+            fields = decode_page_token(next_token)
             if fields is None or not isinstance(fields.get("skip"), int):
                 raise InvalidArgumentException(f"Invalid NextToken {next_token}.")
             skip = fields["skip"]
@@ -103,7 +104,7 @@ class ConsumerOperations(KinesisBase):
             "Consumers": [self._consumer(stream, name, created, now) for name, created in chosen]
         }
         if skip + page < len(registered):
-            result["NextToken"] = encode_token({"skip": skip + page})
+            result["NextToken"] = encode_page_token({"skip": skip + page})
         return result
 
     def _find(

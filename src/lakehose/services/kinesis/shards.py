@@ -6,12 +6,11 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+from lakehose.pagination import decode_page_token, encode_page_token
 from lakehose.services.kinesis import store
 from lakehose.services.kinesis.base import (
     TOKEN_LIFETIME_MS,
     KinesisBase,
-    decode_token,
-    encode_token,
 )
 from lakehose.services.kinesis.errors import (
     ExpiredNextTokenException,
@@ -73,7 +72,7 @@ class ShardOperations(KinesisBase):
         page = min(max_results or _LIST_PAGE, _LIST_PAGE)
         result: dict[str, Any] = {"Shards": [shard.describe() for shard in selected[:page]]}
         if len(selected) > page:
-            result["NextToken"] = encode_token(
+            result["NextToken"] = encode_page_token(
                 {
                     "stream": stream.name,
                     "after": selected[page - 1].index,
@@ -84,7 +83,7 @@ class ShardOperations(KinesisBase):
         return result
 
     def _read_list_token(self, token: str, now_ms: int) -> dict[str, Any]:
-        fields = decode_token(token)
+        fields = decode_page_token(token)
         if (
             fields is None
             or not isinstance(fields.get("stream"), str)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from lakehose.pagination import decode_page_token, encode_page_token
 from lakehose.services.kinesis import store
-from lakehose.services.kinesis.base import KinesisBase, decode_token, encode_token
+from lakehose.services.kinesis.base import KinesisBase
 from lakehose.services.kinesis.errors import (
     InvalidArgumentException,
     ResourceInUseException,
@@ -157,7 +158,7 @@ class StreamOperations(KinesisBase):
     ) -> dict[str, Any]:
         after = exclusive_start_stream_name or ""
         if next_token is not None:
-            fields = decode_token(next_token)
+            fields = decode_page_token(next_token)
             if fields is None or not isinstance(fields.get("after"), str):
                 raise InvalidArgumentException(f"Invalid NextToken {next_token}.")
             after = max(after, fields["after"])
@@ -182,7 +183,7 @@ class StreamOperations(KinesisBase):
             ],
         }
         if more:
-            result["NextToken"] = encode_token({"after": streams[-1].name})
+            result["NextToken"] = encode_page_token({"after": streams[-1].name})
         return result
 
     # -- retention ----------------------------------------------------------------------------
