@@ -7,7 +7,9 @@ it came from the network; everything else (serialization, signing, retries, pars
 
 from __future__ import annotations
 
+import functools
 import io
+import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -22,6 +24,14 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
 
     from lakehose.runtime import Lakehose
+
+
+_SESSION_LOCK = threading.Lock()
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
 
 
 def in_process_client(runtime: Lakehose, service: str, **kwargs: Any) -> BaseClient:
@@ -40,7 +50,10 @@ def in_process_client(runtime: Lakehose, service: str, **kwargs: Any) -> BaseCli
         kwargs["config"] = Config(s3={"addressing_style": "path"}, signature_version="s3v4").merge(
             kwargs.get("config") or Config()
         )
-    client = boto3.session.Session().client(service, **kwargs)  # type: ignore[call-overload]
+    with _SESSION_LOCK:
+        # One session for all in-process clients: a new session re-reads botocore's endpoint and
+        # model data (about a second); clients of one session share those loaded files.
+        client = _session().client(service, **kwargs)  # type: ignore[call-overload]
 
     def send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
         response = runtime.gateway.handle(_to_http_request(request))
