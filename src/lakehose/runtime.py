@@ -78,12 +78,133 @@ def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
     )
 
 
+def _build_dynamodb(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
+    from collections.abc import Iterator, Sequence
+    from datetime import UTC, datetime
+
+    from lakehose.errors import ServiceError
+    from lakehose.services.dynamodb.engine import DynamoDBEngine
+    from lakehose.services.dynamodb.ports import Change, Outcome
+    from lakehose.services.kinesis import KinesisEngine
+
+    # A record the stream can never take (too large) is refused with these codes.
+    rejected = ("InvalidArgumentException", "ValidationException")
+
+    class KinesisChangeSink:
+        """DynamoDB's ``ChangeStreamSink`` over the Kinesis engine, looked up per call."""
+
+        def _kinesis(self) -> KinesisEngine:
+            kinesis = runtime.engine("kinesis")
+            if not isinstance(kinesis, KinesisEngine):
+                raise LakehoseError("the kinesis engine is not running")
+            return kinesis
+
+        def stream_exists(self, stream_arn: str) -> bool:
+            try:
+                self._kinesis().describe_stream_summary(stream_arn=stream_arn)
+            except ServiceError:
+                return False
+            return True
+
+        def put_changes(self, stream_arn: str, changes: Sequence[Change]) -> list[Outcome]:
+            kinesis = self._kinesis()
+            records = [{"PartitionKey": c.partition_key, "Data": c.data} for c in changes]
+            try:
+                answer = kinesis.put_records(stream_arn=stream_arn, records=records)
+            except ServiceError as error:
+                if error.error_code not in rejected:
+                    return [Outcome.RETRY] * len(changes)
+                if len(changes) == 1:
+                    return [Outcome.REJECTED]
+                # One record spoiled the request: find it by sending them one at a time.
+                return [self.put_changes(stream_arn, [change])[0] for change in changes]
+            return [
+                Outcome.RETRY if "ErrorCode" in entry else Outcome.DELIVERED
+                for entry in answer["Records"]
+            ]
+
+        def read_since(self, stream_arn: str, since_ms: int) -> Iterator[Change]:
+            kinesis = self._kinesis()
+            moment = datetime.fromtimestamp(since_ms / 1000, tz=UTC)
+            shards: list[dict[str, Any]] = []
+            page = kinesis.list_shards(stream_arn=stream_arn)
+            shards += page["Shards"]
+            while page.get("NextToken"):
+                page = kinesis.list_shards(next_token=page["NextToken"])
+                shards += page["Shards"]
+            for shard in shards:
+                iterator = kinesis.get_shard_iterator(
+                    stream_arn=stream_arn,
+                    shard_id=shard["ShardId"],
+                    shard_iterator_type="AT_TIMESTAMP",
+                    timestamp=moment,
+                )["ShardIterator"]
+                while iterator:
+                    batch = kinesis.get_records(shard_iterator=iterator)
+                    for record in batch["Records"]:
+                        yield Change(record["PartitionKey"], record["Data"])
+                    if not batch["Records"] and batch["MillisBehindLatest"] == 0:
+                        break
+                    iterator = batch.get("NextShardIterator")
+
+    return DynamoDBEngine(environment, sink=KinesisChangeSink())
+
+
+def _build_glue(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
+    from collections.abc import Sequence
+
+    from lakehose.services.glue import GlueEngine
+    from lakehose.services.glue.ports import ObjectInfo
+    from lakehose.services.s3 import S3Engine
+
+    class S3Objects:
+        """Glue's ``ObjectSource`` over the S3 engine, looked up per call (it may be replaced)."""
+
+        def _s3(self) -> S3Engine:
+            s3 = runtime.engine("s3")
+            if not isinstance(s3, S3Engine):
+                raise LakehoseError("the S3 engine is not available to crawl")
+            return s3
+
+        def list_keys(self, bucket: str, prefix: str) -> Sequence[ObjectInfo]:
+            return self._s3().list_keys(bucket, prefix)
+
+        def get_object_bytes(self, bucket: str, key: str) -> bytes:
+            return self._s3().get_object_bytes(bucket, key)
+
+    return GlueEngine(environment, objects=S3Objects())
+
+
+def _build_firehose(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
+    from lakehose.services.firehose import FirehoseEngine
+    from lakehose.wiring.firehose import GlueColumns, KinesisSource, LambdaInvoker, S3Sink
+
+    return FirehoseEngine(
+        environment,
+        source=KinesisSource(runtime),
+        sink=S3Sink(runtime),
+        lambdas=LambdaInvoker(runtime),
+        catalog=GlueColumns(runtime),
+    )
+
+
+def _build_athena(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
+    from lakehose.services.athena.engine import AthenaEngine
+    from lakehose.wiring.athena import GlueCatalog, S3Store
+
+    return AthenaEngine(environment, catalog=GlueCatalog(runtime), objects=S3Store(runtime))
+
+
 # One builder per implemented service. Builders may look up engines built before them
 # (``runtime.engine("s3")``) to wire ports, so they run providers first (BUILD_ORDER).
 ENGINE_BUILDERS: dict[str, EngineBuilder] = {
+    "dynamodb": _build_dynamodb,
     "kinesis": _build_kinesis,
     "s3": _build_s3,
     "lambda": _build_lambda,
+    "glue": _build_glue,
+    "firehose": _build_firehose,
+    "athena": _build_athena,
 }
 
 BUILD_ORDER: tuple[str, ...] = ("s3", "lambda", "kinesis", "dynamodb", "glue", "firehose", "athena")

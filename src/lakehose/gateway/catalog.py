@@ -7,7 +7,7 @@ constraints and error shapes; the gateway never hard-codes a shape.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cached_property
+from functools import cache, cached_property
 
 import botocore.session
 from botocore.model import OperationModel, ServiceModel
@@ -47,3 +47,9 @@ class ServiceCatalog:
         if name not in model.operation_names:
             return None
         return model.operation_model(name)
+
+
+@cache
+def default_catalog() -> ServiceCatalog:
+    """The catalog of the seven services, loaded once per process (about a second of parsing)."""
+    return ServiceCatalog()

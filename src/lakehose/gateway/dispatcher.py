@@ -27,7 +27,7 @@ from botocore.model import OperationModel
 
 from lakehose import __version__
 from lakehose.errors import InternalFailure, ServiceError, UnknownOperationException
-from lakehose.gateway.catalog import ServiceCatalog
+from lakehose.gateway.catalog import ServiceCatalog, default_catalog
 from lakehose.gateway.context import RequestContext
 from lakehose.gateway.http import HttpRequest, HttpResponse
 from lakehose.gateway.protocols import WireProtocol, protocol_for
@@ -82,7 +82,7 @@ class Gateway:
         self.host = host
         self.settings = settings
         self.ids = ids
-        self.catalog = catalog or ServiceCatalog()
+        self.catalog = catalog or default_catalog()
         self._protocols = {
             name: protocol_for(model.protocol) for name, model in self.catalog.models.items()
         }

@@ -1,0 +1,90 @@
+"""AWS::S3::Bucket and AWS::S3::BucketPolicy."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from lakehose.deploy.errors import DeployError
+from lakehose.deploy.resources.base import Attributes, Context, ResourceHandler, changed
+from lakehose.deploy.state import STATE_BUCKET
+
+
+class S3Bucket(ResourceHandler):
+    type = "AWS::S3::Bucket"
+    # Access control and encryption at rest are not enforced locally, as IAM is not.
+    ignored = frozenset(
+        {"BucketEncryption", "PublicAccessBlockConfiguration", "OwnershipControls", "AccessControl",
+         "CorsConfiguration"}
+    )  # fmt: skip
+    properties = frozenset({"BucketName", "Tags", *ignored})
+    replacement = frozenset({"BucketName"})
+    missing = ("NoSuchBucket",)
+
+    def name_property(self, props: Mapping[str, Any]) -> str | None:
+        return props.get("BucketName")
+
+    def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
+        name = props.get("BucketName") or ctx.physical_name(63, lowercase=True)
+        if name == STATE_BUCKET:
+            raise DeployError(f"the bucket name {STATE_BUCKET} is reserved for lakehose's stacks")
+        arguments: dict[str, Any] = {"Bucket": name}
+        if ctx.region != "us-east-1":
+            arguments["CreateBucketConfiguration"] = {"LocationConstraint": ctx.region}
+        s3 = ctx.client("s3")
+        s3.create_bucket(**arguments)
+        if props.get("Tags"):
+            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": props["Tags"]})
+        return name, self._attributes(name, ctx)
+
+    def update(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], physical_id: str, ctx: Context
+    ) -> Attributes:
+        if changed(old, new, "Tags"):
+            s3 = ctx.client("s3")
+            if new.get("Tags"):
+                s3.put_bucket_tagging(Bucket=physical_id, Tagging={"TagSet": new["Tags"]})
+            else:
+                s3.delete_bucket_tagging(Bucket=physical_id)
+        return self._attributes(physical_id, ctx)
+
+    def delete(self, physical_id: str, props: Mapping[str, Any], ctx: Context) -> None:
+        ctx.client("s3").delete_bucket(Bucket=physical_id)
+
+    @staticmethod
+    def _attributes(name: str, ctx: Context) -> Attributes:
+        region = ctx.region
+        return {
+            "Arn": f"arn:{ctx.partition}:s3:::{name}",
+            "DomainName": f"{name}.s3.amazonaws.com",
+            "RegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
+            "DualStackDomainName": f"{name}.s3.dualstack.{region}.amazonaws.com",
+            "WebsiteURL": f"http://{name}.s3-website-{region}.amazonaws.com",
+        }
+
+
+class S3BucketPolicy(ResourceHandler):
+    type = "AWS::S3::BucketPolicy"
+    properties = frozenset({"Bucket", "PolicyDocument"})
+    replacement = frozenset({"Bucket"})
+    missing = ("NoSuchBucket", "NoSuchBucketPolicy")
+
+    def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
+        self._put(props, ctx)
+        return ctx.physical_name(128), {}
+
+    def update(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], physical_id: str, ctx: Context
+    ) -> Attributes:
+        self._put(new, ctx)
+        return {}
+
+    def delete(self, physical_id: str, props: Mapping[str, Any], ctx: Context) -> None:
+        ctx.client("s3").delete_bucket_policy(Bucket=props["Bucket"])
+
+    @staticmethod
+    def _put(props: Mapping[str, Any], ctx: Context) -> None:
+        document = props["PolicyDocument"]
+        policy = document if isinstance(document, str) else json.dumps(document)
+        ctx.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=policy)

@@ -1,0 +1,224 @@
+"""Firehose's ports fulfilled by the Kinesis, S3, Lambda and Glue engines (``runtime.py`` wiring).
+
+Every adapter looks its engine up on each call, because ``Lakehose.register`` may replace it, and
+translates the engine's AWS errors into the port's own exceptions, so the Firehose engine never
+sees another service's error classes.
+
+The Kinesis adapter reads with the public ``get_shard_iterator`` / ``get_records`` operations; only
+the tip of each shard (the sequence number of its latest record, for "start at LATEST when the
+delivery stream is created") comes from the Kinesis store, because no operation returns it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lakehose.errors import LakehoseError, ServiceError
+from lakehose.services.firehose.ports import (
+    CatalogTableMissing,
+    DestinationUnavailable,
+    LambdaInvokeError,
+    LambdaReply,
+    ShardPage,
+    SourceEntry,
+    SourceShard,
+    SourceUnavailable,
+)
+
+if TYPE_CHECKING:
+    from lakehose.runtime import Lakehose
+    from lakehose.services.glue import GlueEngine
+    from lakehose.services.kinesis import KinesisEngine
+    from lakehose.services.s3 import S3Engine
+
+_MISSING_OBJECT = ("NoSuchKey", "NotFound", "404")
+# A reader over the throughput limits is not failing: it reads again on the next tick.
+_TRY_AGAIN = ("ProvisionedThroughputExceededException", "LimitExceededException")
+
+
+class KinesisSource:
+    """``ports.StreamSourcePort`` over the Kinesis engine."""
+
+    def __init__(self, runtime: Lakehose) -> None:
+        self.runtime = runtime
+
+    def _kinesis(self) -> KinesisEngine:
+        from lakehose.services.kinesis import KinesisEngine
+
+        kinesis = self.runtime.engine("kinesis")
+        if not isinstance(kinesis, KinesisEngine):
+            raise SourceUnavailable("the Kinesis engine is not running")
+        return kinesis
+
+    def shards(self, stream_arn: str) -> list[SourceShard]:
+        from lakehose.services.kinesis import store
+        from lakehose.services.kinesis.errors import shard_id
+
+        kinesis = self._kinesis()
+        try:
+            with kinesis.db.read() as connection:
+                stream = kinesis.locate(connection, None, stream_arn)
+                rows = store.shards(connection, stream.id)
+                shards: list[SourceShard] = []
+                for row in rows:
+                    tip = row.starting_sequence
+                    last = row.next_counter - 1
+                    if last > 0:
+                        found = store.read_records(
+                            connection, stream.id, row.index, start=last, since_ms=0, limit=1
+                        )
+                        arrival = found[0].arrival_ms if found else row.opened_ms
+                        tip = row.sequence_of(last, arrival)
+                    parents = tuple(
+                        shard_id(parent)
+                        for parent in (row.parent, row.adjacent_parent)
+                        if parent is not None
+                    )
+                    shards.append(SourceShard(row.shard_id, parents, not row.is_open, tip))
+        except ServiceError as error:
+            raise SourceUnavailable(error.message) from None
+        return shards
+
+    def read(
+        self, stream_arn: str, shard_id: str, after_sequence: str | None, limit: int
+    ) -> ShardPage:
+        kinesis = self._kinesis()
+        try:
+            iterator = kinesis.get_shard_iterator(
+                stream_arn=stream_arn,
+                shard_id=shard_id,
+                shard_iterator_type="TRIM_HORIZON"
+                if after_sequence is None
+                else "AFTER_SEQUENCE_NUMBER",
+                starting_sequence_number=after_sequence,
+            )["ShardIterator"]
+            page: dict[str, Any] = kinesis.get_records(shard_iterator=iterator, limit=limit)
+        except ServiceError as error:
+            if error.error_code in _TRY_AGAIN:
+                return ShardPage((), False)
+            if error.error_code == "ResourceNotFoundException" and self._exists(stream_arn):
+                return ShardPage((), True)  # retention removed the closed shard: nothing to read
+            raise SourceUnavailable(error.message) from None
+        records = tuple(
+            SourceEntry(
+                sequence_number=record["SequenceNumber"],
+                arrival_ms=int(record["ApproximateArrivalTimestamp"].timestamp() * 1000),
+                partition_key=record["PartitionKey"],
+                data=bytes(record["Data"]),
+            )
+            for record in page["Records"]
+        )
+        return ShardPage(records, "NextShardIterator" not in page)
+
+    def _exists(self, stream_arn: str) -> bool:
+        try:
+            self._kinesis().describe_stream_summary(stream_arn=stream_arn)
+        except (ServiceError, LakehoseError):
+            return False
+        return True
+
+
+class S3Sink:
+    """``ports.ObjectSinkPort`` over the S3 engine."""
+
+    def __init__(self, runtime: Lakehose) -> None:
+        self.runtime = runtime
+
+    def _s3(self) -> S3Engine:
+        from lakehose.services.s3 import S3Engine
+
+        s3 = self.runtime.engine("s3")
+        if not isinstance(s3, S3Engine):
+            raise DestinationUnavailable("InternalError", "the S3 engine is not running")
+        return s3
+
+    def put_object_bytes(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str,
+        content_encoding: str | None,
+    ) -> str:
+        try:
+            return self._s3().put_object_bytes(
+                bucket, key, data, content_type=content_type, content_encoding=content_encoding
+            )
+        except ServiceError as error:
+            raise DestinationUnavailable(error.error_code, error.message) from None
+
+    def head(self, bucket: str, key: str) -> str | None:
+        try:
+            return str(self._s3().head_object(bucket=bucket, key=key)["ETag"])
+        except ServiceError as error:
+            if error.error_code in _MISSING_OBJECT:
+                return None
+            raise DestinationUnavailable(error.error_code, error.message) from None
+
+
+# Lambda's API errors as the Firehose error codes its error records carry.
+_LAMBDA_CODES = {
+    "ResourceNotFoundException": "Lambda.ResourceNotFound",
+    "TooManyRequestsException": "Lambda.InvokeLimitExceeded",
+}
+
+
+class LambdaInvoker:
+    """``ports.LambdaPort`` over the Lambda engine's ``invoke_function``."""
+
+    def __init__(self, runtime: Lakehose) -> None:
+        self.runtime = runtime
+
+    def invoke(self, function_arn: str, payload: bytes) -> LambdaReply:
+        from lakehose.services.awslambda import LambdaEngine
+
+        engine = self.runtime.engine("lambda")
+        if not isinstance(engine, LambdaEngine):
+            raise LambdaInvokeError("Lambda.ResourceNotFound", "the Lambda engine is not running")
+        try:
+            result = engine.invoke_function(function_arn, payload)
+        except ServiceError as error:
+            code = _LAMBDA_CODES.get(error.error_code, f"Lambda.{error.error_code}")
+            raise LambdaInvokeError(code, error.message) from None
+        return LambdaReply(result.payload, result.function_error, result.timed_out)
+
+
+class GlueColumns:
+    """``ports.CatalogPort`` over the Glue engine's tables and table versions."""
+
+    def __init__(self, runtime: Lakehose) -> None:
+        self.runtime = runtime
+
+    def get_table_columns(
+        self, database: str, table: str, region: str | None, version_id: str | None
+    ) -> list[dict[str, Any]]:
+        from lakehose.services.glue import GlueEngine
+
+        glue = self.runtime.engine("glue")
+        if not isinstance(glue, GlueEngine):
+            raise CatalogTableMissing("the Glue Data Catalog is not available")
+        try:
+            if version_id in (None, "LATEST"):
+                found = glue.get_table(database_name=database, name=table)["Table"]
+            else:
+                found = self._version(glue, database, table, str(version_id))
+        except ServiceError as error:
+            raise CatalogTableMissing(error.message) from None
+        return list(found.get("StorageDescriptor", {}).get("Columns", []))
+
+    @staticmethod
+    def _version(glue: GlueEngine, database: str, table: str, version_id: str) -> dict[str, Any]:
+        token: str | None = None
+        while True:
+            page = glue.get_table_versions(
+                database_name=database, table_name=table, next_token=token
+            )
+            for version in page.get("TableVersions", []):
+                if version.get("VersionId") == version_id:
+                    return dict(version["Table"])
+            token = page.get("NextToken")
+            if not token:
+                raise CatalogTableMissing(
+                    f"Table version {version_id} of {database}.{table} not found."
+                )
