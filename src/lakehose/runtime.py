@@ -1,7 +1,8 @@
 """The composition root: ``Lakehose`` owns the state directory, the engines and their workers.
 
 Engines never import each other; where one needs another (Firehose reads Kinesis, Athena reads
-Glue), this module builds the adapter that fulfils the consumer's port. Engines are started in
+Glue), the builder here passes it an adapter from ``lakehose.wiring`` that fulfils the consumer's
+port with the provider engine. Engines are started in
 pipeline order and closed in reverse, and ``flush()`` walks the same order so that work one engine
 hands to the next is carried all the way through in one call.
 """
@@ -50,28 +51,12 @@ def _build_s3(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
 
 
 def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
-    from lakehose.errors import ServiceError
     from lakehose.services.awslambda import LambdaEngine
-    from lakehose.services.awslambda.ports import CodeObjectMissing
-    from lakehose.services.s3 import S3Engine
-
-    class S3CodeSource:
-        """Lambda's ``CodeSource`` over the S3 engine, looked up per read (it may be replaced)."""
-
-        def read_object(self, bucket: str, key: str) -> bytes:
-            s3 = runtime.engine("s3")
-            if not isinstance(s3, S3Engine):
-                raise CodeObjectMissing("NoSuchBucket", "The specified bucket does not exist")
-            try:
-                return s3.get_object_bytes(bucket, key)
-            except ServiceError as error:
-                if error.error_code in ("NoSuchBucket", "NoSuchKey"):
-                    raise CodeObjectMissing(error.error_code, error.message) from None
-                raise
+    from lakehose.wiring.awslambda import S3CodeSource
 
     return LambdaEngine(
         environment,
-        code_source=S3CodeSource(),
+        code_source=S3CodeSource(runtime),
         # Asked only when a worker starts, so an embedded runtime serves HTTP only if needed.
         endpoint=runtime.endpoint,
         credentials=runtime.settings.credentials,
@@ -79,100 +64,17 @@ def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
 
 
 def _build_dynamodb(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
-    from collections.abc import Iterator, Sequence
-    from datetime import UTC, datetime
-
-    from lakehose.errors import ServiceError
     from lakehose.services.dynamodb.engine import DynamoDBEngine
-    from lakehose.services.dynamodb.ports import Change, Outcome
-    from lakehose.services.kinesis import KinesisEngine
+    from lakehose.wiring.dynamodb import KinesisChangeSink
 
-    # A record the stream can never take (too large) is refused with these codes.
-    rejected = ("InvalidArgumentException", "ValidationException")
-
-    class KinesisChangeSink:
-        """DynamoDB's ``ChangeStreamSink`` over the Kinesis engine, looked up per call."""
-
-        def _kinesis(self) -> KinesisEngine:
-            kinesis = runtime.engine("kinesis")
-            if not isinstance(kinesis, KinesisEngine):
-                raise LakehoseError("the kinesis engine is not running")
-            return kinesis
-
-        def stream_exists(self, stream_arn: str) -> bool:
-            try:
-                self._kinesis().describe_stream_summary(stream_arn=stream_arn)
-            except ServiceError:
-                return False
-            return True
-
-        def put_changes(self, stream_arn: str, changes: Sequence[Change]) -> list[Outcome]:
-            kinesis = self._kinesis()
-            records = [{"PartitionKey": c.partition_key, "Data": c.data} for c in changes]
-            try:
-                answer = kinesis.put_records(stream_arn=stream_arn, records=records)
-            except ServiceError as error:
-                if error.error_code not in rejected:
-                    return [Outcome.RETRY] * len(changes)
-                if len(changes) == 1:
-                    return [Outcome.REJECTED]
-                # One record spoiled the request: find it by sending them one at a time.
-                return [self.put_changes(stream_arn, [change])[0] for change in changes]
-            return [
-                Outcome.RETRY if "ErrorCode" in entry else Outcome.DELIVERED
-                for entry in answer["Records"]
-            ]
-
-        def read_since(self, stream_arn: str, since_ms: int) -> Iterator[Change]:
-            kinesis = self._kinesis()
-            moment = datetime.fromtimestamp(since_ms / 1000, tz=UTC)
-            shards: list[dict[str, Any]] = []
-            page = kinesis.list_shards(stream_arn=stream_arn)
-            shards += page["Shards"]
-            while page.get("NextToken"):
-                page = kinesis.list_shards(next_token=page["NextToken"])
-                shards += page["Shards"]
-            for shard in shards:
-                iterator = kinesis.get_shard_iterator(
-                    stream_arn=stream_arn,
-                    shard_id=shard["ShardId"],
-                    shard_iterator_type="AT_TIMESTAMP",
-                    timestamp=moment,
-                )["ShardIterator"]
-                while iterator:
-                    batch = kinesis.get_records(shard_iterator=iterator)
-                    for record in batch["Records"]:
-                        yield Change(record["PartitionKey"], record["Data"])
-                    if not batch["Records"] and batch["MillisBehindLatest"] == 0:
-                        break
-                    iterator = batch.get("NextShardIterator")
-
-    return DynamoDBEngine(environment, sink=KinesisChangeSink())
+    return DynamoDBEngine(environment, sink=KinesisChangeSink(runtime))
 
 
 def _build_glue(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
-    from collections.abc import Sequence
-
     from lakehose.services.glue import GlueEngine
-    from lakehose.services.glue.ports import ObjectInfo
-    from lakehose.services.s3 import S3Engine
+    from lakehose.wiring.glue import S3Objects
 
-    class S3Objects:
-        """Glue's ``ObjectSource`` over the S3 engine, looked up per call (it may be replaced)."""
-
-        def _s3(self) -> S3Engine:
-            s3 = runtime.engine("s3")
-            if not isinstance(s3, S3Engine):
-                raise LakehoseError("the S3 engine is not available to crawl")
-            return s3
-
-        def list_keys(self, bucket: str, prefix: str) -> Sequence[ObjectInfo]:
-            return self._s3().list_keys(bucket, prefix)
-
-        def get_object_bytes(self, bucket: str, key: str) -> bytes:
-            return self._s3().get_object_bytes(bucket, key)
-
-    return GlueEngine(environment, objects=S3Objects())
+    return GlueEngine(environment, objects=S3Objects(runtime))
 
 
 def _build_firehose(runtime: Lakehose, environment: EngineEnvironment) -> Engine:

@@ -1,0 +1,34 @@
+"""Glue's ``ObjectSource`` port (what crawlers read) fulfilled by the S3 engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from lakehose.errors import LakehoseError
+from lakehose.services.glue.ports import ObjectInfo
+
+if TYPE_CHECKING:
+    from lakehose.runtime import Lakehose
+    from lakehose.services.s3 import S3Engine
+
+
+class S3Objects:
+    """Objects under a crawler's S3 targets, looked up per call (S3 may be replaced)."""
+
+    def __init__(self, runtime: Lakehose) -> None:
+        self.runtime = runtime
+
+    def _s3(self) -> S3Engine:
+        from lakehose.services.s3 import S3Engine
+
+        s3 = self.runtime.engine("s3")
+        if not isinstance(s3, S3Engine):
+            raise LakehoseError("the S3 engine is not available to crawl")
+        return s3
+
+    def list_keys(self, bucket: str, prefix: str) -> Sequence[ObjectInfo]:
+        return self._s3().list_keys(bucket, prefix)
+
+    def get_object_bytes(self, bucket: str, key: str) -> bytes:
+        return self._s3().get_object_bytes(bucket, key)
