@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lakehose import __version__
+from lakehose.cli import deploy_commands, pipeline_commands
 from lakehose.errors import LakehoseError
 from lakehose.settings import Settings
 from lakehose.storage import StateDirectory
@@ -74,7 +75,7 @@ def up(host: str | None, port: int | None, home: Path | None) -> None:
 @click.option("--home", type=click.Path(path_type=Path), default=None, help="State directory.")
 @click.option("--endpoint", default=None, help="Server URL (default: the one serving --home).")
 def status(home: Path | None, endpoint: str | None) -> None:
-    """Ask the running server how it and each service are."""
+    """Ask the running server how it and each service are, and what each pipeline holds."""
     url = endpoint or _running_endpoint(home)
     health = _admin(url, "GET", "health")
     table = Table(title=f"lakehose {health.get('version', '?')} at {url}")
@@ -83,6 +84,7 @@ def status(home: Path | None, endpoint: str | None) -> None:
     for service, state in health.get("services", {}).items():
         table.add_row(service, state)
     console.print(table)
+    pipeline_commands.show_pipelines(url, home)
 
 
 @cli.command()
@@ -124,6 +126,10 @@ def _admin(endpoint: str, method: str, action: str) -> dict[str, Any]:
     except (urllib.error.URLError, OSError) as error:
         errors.print(f"cannot reach lakehose at {endpoint}: {error}")
         sys.exit(1)
+
+
+deploy_commands.register(cli)
+pipeline_commands.register(cli)
 
 
 def main() -> None:
