@@ -1,0 +1,153 @@
+"""Joda-Time / java.time date patterns (``format_datetime``, ``parse_datetime``, partition
+projection's ``format``) as DuckDB ``strftime`` / ``strptime`` formats.
+
+Pattern letters repeat to set width (``MM`` zero-pads, ``MMM`` is a short month name); text in
+single quotes is literal and ``''`` is a quote. A letter DuckDB has no equivalent for raises
+``UnsupportedPattern``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+# (letter, minimum run length) -> strftime directive; the longest matching run wins.
+_DIRECTIVES: dict[str, list[tuple[int, str]]] = {
+    "y": [(4, "%Y"), (3, "%Y"), (2, "%y"), (1, "%Y")],
+    "Y": [(4, "%Y"), (2, "%y"), (1, "%Y")],
+    "u": [(4, "%Y"), (2, "%y"), (1, "%Y")],
+    "x": [(1, "%G")],
+    "M": [(4, "%B"), (3, "%b"), (2, "%m"), (1, "%-m")],
+    "L": [(4, "%B"), (3, "%b"), (2, "%m"), (1, "%-m")],
+    "d": [(2, "%d"), (1, "%-d")],
+    "D": [(3, "%j"), (1, "%-j")],
+    "H": [(2, "%H"), (1, "%-H")],
+    "k": [(2, "%H"), (1, "%-H")],
+    "h": [(2, "%I"), (1, "%-I")],
+    "K": [(2, "%I"), (1, "%-I")],
+    "m": [(2, "%M"), (1, "%-M")],
+    "s": [(2, "%S"), (1, "%-S")],
+    "S": [(9, "%n"), (6, "%f"), (3, "%g"), (1, "%g")],
+    "a": [(1, "%p")],
+    "E": [(4, "%A"), (1, "%a")],
+    "e": [(1, "%u")],
+    "w": [(2, "%V"), (1, "%V")],
+    "Z": [(1, "%z")],
+    "X": [(1, "%z")],
+    "z": [(1, "%Z")],
+}
+_RUN = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|[^A-Za-z']+")
+# Smallest unit a pattern letter names, for partition projection's default interval unit.
+UNIT_OF_LETTER = {
+    "y": "YEARS", "Y": "YEARS", "u": "YEARS", "M": "MONTHS", "L": "MONTHS", "w": "WEEKS",
+    "d": "DAYS", "D": "DAYS", "E": "DAYS", "H": "HOURS", "k": "HOURS", "h": "HOURS",
+    "K": "HOURS", "m": "MINUTES", "s": "SECONDS", "S": "MILLISECONDS",
+}  # fmt: skip
+UNIT_ORDER = ["YEARS", "MONTHS", "WEEKS", "DAYS", "HOURS", "MINUTES", "SECONDS", "MILLISECONDS"]
+
+
+class UnsupportedPattern(ValueError):
+    """A pattern letter DuckDB's formats cannot express."""
+
+
+def joda_to_strftime(pattern: str) -> str:
+    """The DuckDB format equivalent to a Joda / java.time pattern."""
+    out: list[str] = []
+    for match in _RUN.finditer(pattern):
+        text = match.group(0)
+        if text.startswith("'"):
+            out.append("'" if text == "''" else text[1:-1].replace("''", "'").replace("%", "%%"))
+        elif match.group(1):
+            out.append(_directive(match.group(1), len(text)))
+        else:
+            out.append(text.replace("%", "%%"))
+    return "".join(out)
+
+
+def _directive(letter: str, run: int) -> str:
+    for minimum, directive in _DIRECTIVES.get(letter, []):
+        if run >= minimum:
+            return directive
+    raise UnsupportedPattern(f"Pattern letter '{letter}' is not supported")
+
+
+def smallest_unit(pattern: str) -> str:
+    """The finest time unit a pattern shows (``yyyy-MM-dd-HH`` is HOURS)."""
+    units = [
+        UNIT_OF_LETTER[m.group(1)]
+        for m in _RUN.finditer(pattern)
+        if m.group(1) and m.group(1) in UNIT_OF_LETTER
+    ]
+    return max(units, key=UNIT_ORDER.index) if units else "DAYS"
+
+
+# Numeric fields partition projection formats with: letter -> datetime attribute.
+_NUMERIC_FIELDS = {
+    "y": "year", "u": "year", "M": "month", "d": "day", "H": "hour", "m": "minute", "s": "second",
+}  # fmt: skip
+
+
+def _runs(pattern: str) -> list[tuple[str | None, str]]:
+    """(letter, run) for pattern letters, (None, literal text) for the rest."""
+    runs: list[tuple[str | None, str]] = []
+    for match in _RUN.finditer(pattern):
+        text = match.group(0)
+        if text.startswith("'"):
+            runs.append((None, "'" if text == "''" else text[1:-1].replace("''", "'")))
+        else:
+            runs.append((match.group(1), text))
+    return runs
+
+
+def java_format(moment: datetime, pattern: str) -> str:
+    """A datetime rendered with a numeric java.time pattern (``yyyy/MM/dd/HH``)."""
+    out: list[str] = []
+    for letter, text in _runs(pattern):
+        if letter is None:
+            out.append(text)
+        elif letter == "S":
+            out.append(f"{moment.microsecond:06d}"[: len(text)].ljust(len(text), "0"))
+        elif letter in _NUMERIC_FIELDS:
+            value = getattr(moment, _NUMERIC_FIELDS[letter])
+            if letter in "yu" and len(text) == 2:
+                value %= 100
+            out.append(f"{value:0{len(text)}d}")
+        else:
+            raise UnsupportedPattern(f"Pattern letter '{letter}' is not supported here")
+    return "".join(out)
+
+
+def java_parse(text: str, pattern: str) -> datetime | None:
+    """Parse text written with a numeric java.time pattern; None when it does not match."""
+    regex: list[str] = []
+    names: list[tuple[str, int]] = []
+    for letter, run in _runs(pattern):
+        if letter is None:
+            regex.append(re.escape(run))
+        elif letter in _NUMERIC_FIELDS or letter == "S":
+            width = len(run)
+            regex.append(f"(\\d{{{width}}})" if width > 1 else "(\\d+)")
+            names.append((letter, width))
+        else:
+            raise UnsupportedPattern(f"Pattern letter '{letter}' is not supported here")
+    match = re.fullmatch("".join(regex), text)
+    if match is None:
+        return None
+    fields: dict[str, int] = {"year": 1970, "month": 1, "day": 1, "hour": 0, "minute": 0}
+    fields["second"] = 0
+    microsecond = 0
+    for (letter, width), value in zip(names, match.groups(), strict=True):
+        if letter == "S":
+            microsecond = int(value.ljust(6, "0")[:6])
+        else:
+            number = int(value)
+            if letter in "yu" and width == 2:
+                number += 2000
+            fields[_NUMERIC_FIELDS[letter]] = number
+    try:
+        return datetime(
+            fields["year"], fields["month"], fields["day"],
+            fields["hour"], fields["minute"], fields["second"], microsecond,
+        )  # fmt: skip
+    except ValueError:
+        return None

@@ -1,0 +1,223 @@
+"""From a parsed query to what must be read: views inlined, catalog tables resolved, their
+partitions pruned and their files listed, each table reference replaced by a DuckDB relation
+name (``__lh_rel_<n>``, registered by ``relations``).
+
+Pruning uses the conditions of the WHERE clause around a table reference that mention only that
+table's partition columns (qualified by its alias, or unqualified when it is the only table of
+its SELECT) and nothing that varies per row or per query: no subqueries, aggregates, windows or
+random functions. They are the only conditions Athena prunes with too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlglot import exp
+
+from lakehose.services.athena.ports import ObjectStorePort
+from lakehose.services.athena.sql.catalog import CatalogTable, Column, Resolver, table_parts
+from lakehose.services.athena.sql.errors import INVALID_VIEW, QueryFailed, position_in
+from lakehose.services.athena.sql.files import DataFile, list_files
+from lakehose.services.athena.sql.functions import rewrite_functions
+from lakehose.services.athena.sql.partitions import Evaluator, Partition, glue_partitions, prune
+from lakehose.services.athena.sql.projection import Projection
+from lakehose.services.athena.sql.translate import fix_types, node_offset, parse, to_duckdb
+
+_MAX_VIEW_DEPTH = 16
+_VOLATILE = (exp.Subquery, exp.Select, exp.AggFunc, exp.Window, exp.Rand, exp.Uuid)
+
+
+@dataclass
+class Scan:
+    """One catalog table reference to read into a relation."""
+
+    table: CatalogTable
+    relation: str
+    columns: list[Column]  # the data columns the query uses
+    files: list[tuple[DataFile, tuple[str, ...]]] = field(default_factory=list)
+
+
+@dataclass
+class Planner:
+    resolver: Resolver
+    store: ObjectStorePort
+    query: str
+    now: datetime
+    evaluator: Callable[[], Evaluator]
+    check: Callable[[str, exp.Expr], None]
+    list_files: bool = True  # False plans the query's shape only (CREATE VIEW, WITH NO DATA)
+    _tables: dict[tuple[str, str], CatalogTable] = field(default_factory=dict)
+
+    def plan(self, tree: exp.Expr) -> list[Scan]:
+        """Rewrite ``tree`` in place to read relations; return what to put in them."""
+        self._inline_views(tree)
+        names, star = _referenced(tree)
+        scans: list[Scan] = []
+        for node in list(_named_tables(tree)):
+            table = self._table(node)
+            relation = f"__lh_rel_{len(scans)}"
+            columns = [c for c in table.columns if star or c.name in names]
+            scan = Scan(table, relation, columns)
+            if self.list_files:
+                self._list(scan, node)
+            _replace(node, relation)
+            scans.append(scan)
+        return scans
+
+    # -- tables and views --------------------------------------------------------------------
+
+    def _position(self, node: exp.Expr) -> tuple[int, int] | None:
+        offset = node_offset(node)
+        return position_in(self.query, offset) if offset is not None else None
+
+    def _table(self, node: exp.Table) -> CatalogTable:
+        parts = table_parts(node)
+        position = self._position(node)
+        key = self.resolver.split(parts, position)
+        if key not in self._tables:
+            self._tables[key] = self.resolver.lookup(*key, position)
+        return self._tables[key]
+
+    def _inline_views(self, tree: exp.Expr) -> None:
+        for _ in range(_MAX_VIEW_DEPTH):
+            views = [(n, self._table(n)) for n in _named_tables(tree)]
+            views = [(n, t) for n, t in views if t.is_view]
+            if not views:
+                return
+            for node, view in views:
+                sql, schema = view.view_sql()
+                body = parse(sql)[0]
+                self.check(sql, body)
+                # A view's unqualified tables are in the view's schema, not the query's.
+                for inner in list(_named_tables(body)):
+                    if len(inner.parts) == 1:
+                        inner.set("db", exp.to_identifier(schema or view.database))
+                node.replace(exp.Subquery(this=body, alias=_alias(node)))
+        raise QueryFailed(INVALID_VIEW, "View is recursive or nested too deeply")
+
+    # -- partitions and files ----------------------------------------------------------------
+
+    def _list(self, scan: Scan, node: exp.Table) -> None:
+        table = scan.table
+        if not table.partition_keys:
+            scan.files = [(f, ()) for f in list_files(self.store, table.location)]
+            return
+        conditions = _partition_conditions(node, table)
+        sql = [_condition_sql(c, self.now) for c in conditions]
+        projection = Projection.of_table(
+            table.parameters, [k.name for k in table.partition_keys], table.location
+        )
+        if projection is not None:
+            fixed = _fixed_values(conditions)
+            candidates = [
+                Partition(values, projection.location(values))
+                for values in projection.partitions(fixed, self.now, table.qualified)
+            ]
+        else:
+            candidates = glue_partitions(self.resolver.catalog, table)
+        kept = self._prune(table, candidates, sql)
+        for partition in kept:
+            for data_file in list_files(self.store, partition.location):
+                scan.files.append((data_file, partition.values))
+
+    def _prune(
+        self, table: CatalogTable, candidates: list[Partition], sql: list[str]
+    ) -> list[Partition]:
+        if not sql or not candidates:
+            return candidates
+        try:
+            return prune(table, candidates, sql, self.evaluator())
+        except QueryFailed:
+            raise
+        except Exception:
+            # A condition DuckDB cannot evaluate on the partition values alone: read them
+            # all and let the query itself report the problem, as it will.
+            return candidates
+
+
+def _referenced(tree: exp.Expr) -> tuple[set[str], bool]:
+    """Every name a column reference uses (lower-case), and whether any ``*`` appears."""
+    names: set[str] = set()
+    star = False
+    for node in tree.walk():
+        if isinstance(node, exp.Star):
+            star = True
+        elif isinstance(node, exp.Column):
+            names.update(part.name.lower() for part in node.parts)
+        elif isinstance(node, exp.Identifier):
+            names.add(node.name.lower())  # USING (col), struct field names, and the like
+    return names, star
+
+
+def _named_tables(tree: exp.Expr) -> Iterator[exp.Table]:
+    """The references to catalog tables: named tables that are not the query's own CTEs."""
+    ctes = {cte.alias.lower() for cte in tree.find_all(exp.CTE)}
+    for node in tree.find_all(exp.Table):
+        if not node.name:
+            continue  # UNNEST and other table-like expressions carry no name
+        if len(node.parts) == 1 and node.name.lower() in ctes:
+            continue
+        yield node
+
+
+def _alias(node: exp.Table) -> exp.Expr:
+    """The reference's alias, or its name as one, so that ``t.col`` keeps resolving."""
+    alias: exp.Expr = node.args.get("alias") or exp.TableAlias(
+        this=exp.to_identifier(node.name, quoted=True)
+    )
+    return alias
+
+
+def _replace(node: exp.Table, relation: str) -> None:
+    node.replace(exp.Table(this=exp.to_identifier(relation, quoted=True), alias=_alias(node)))
+
+
+def _conjuncts(condition: exp.Expr) -> list[exp.Expr]:
+    return list(condition.flatten()) if isinstance(condition, exp.And) else [condition]
+
+
+def _partition_conditions(node: exp.Table, table: CatalogTable) -> list[exp.Expr]:
+    select = node.find_ancestor(exp.Select)
+    where = select.args.get("where") if select is not None else None
+    if select is None or where is None:
+        return []
+    alias = (node.alias or node.name).lower()
+    alone = not select.args.get("joins")
+    keys = {k.name for k in table.partition_keys}
+
+    def owned(column: exp.Column) -> bool:
+        qualifier = column.table.lower()
+        return column.name.lower() in keys and (qualifier == alias or (not qualifier and alone))
+
+    found = []
+    for conjunct in _conjuncts(where.this):
+        columns = list(conjunct.find_all(exp.Column))
+        if columns and all(owned(c) for c in columns) and not conjunct.find(*_VOLATILE):
+            found.append(conjunct)
+    return found
+
+
+def _condition_sql(condition: exp.Expr, now: datetime) -> str:
+    copy = condition.copy()
+    for column in copy.find_all(exp.Column):
+        column.replace(exp.column(column.name.lower(), quoted=True))
+    return to_duckdb(fix_types(rewrite_functions(copy, now), now))
+
+
+def _fixed_values(conditions: list[exp.Expr]) -> dict[str, list[str]]:
+    """Values conditions fix by equality or IN, per partition column."""
+    fixed: dict[str, list[str]] = {}
+    for condition in conditions:
+        if isinstance(condition, exp.EQ):
+            sides = [condition.this, condition.expression]
+            columns = [s for s in sides if isinstance(s, exp.Column)]
+            literals = [s for s in sides if isinstance(s, exp.Literal)]
+            if len(columns) == 1 and len(literals) == 1:
+                fixed.setdefault(columns[0].name.lower(), []).append(literals[0].name)
+        elif isinstance(condition, exp.In) and isinstance(condition.this, exp.Column):
+            values = condition.expressions
+            if values and all(isinstance(v, exp.Literal) for v in values):
+                fixed.setdefault(condition.this.name.lower(), []).extend(v.name for v in values)
+    return fixed
