@@ -44,6 +44,8 @@ class Column(Protocol):
     @property
     def type(self) -> str: ...
     @property
+    def base_type(self) -> str: ...
+    @property
     def precision(self) -> int: ...
     @property
     def scale(self) -> int: ...
@@ -53,7 +55,7 @@ class Column(Protocol):
 
 def column_info(column: Column) -> dict[str, Any]:
     """GetQueryResults' ``ColumnInfo``: ``Type`` is the base type name (``decimal``, ``row``)."""
-    base = column.type.split("(", 1)[0].strip()
+    base = column.base_type
     return {
         "CatalogName": "hive",
         "SchemaName": "",

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import os
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -94,6 +95,34 @@ def list_files(store: ObjectStorePort, location: Location) -> list[DataFile]:
         for info in objects
         if is_visible(info.key[len(location.prefix) :])
     ]
+
+
+# Above this many locations one listing of their shared prefix beats one listing each: partition
+# projection can name tens of thousands of hourly locations, almost all of them empty.
+LIST_EACH_UP_TO = 32
+
+
+def list_files_of(
+    store: ObjectStorePort, locations: Sequence[Location]
+) -> dict[Location, list[DataFile]]:
+    """The visible objects under each of ``locations``, listing as few times as it can."""
+    if len(locations) <= LIST_EACH_UP_TO or len({loc.bucket for loc in locations}) != 1:
+        return {location: list_files(store, location) for location in locations}
+    # A character-wise common prefix, then cut back to the last folder boundary in it.
+    shared = os.path.commonprefix([location.prefix for location in locations])  # noqa: RUF071
+    shared = shared[: shared.rfind("/") + 1]
+    found: dict[Location, list[DataFile]] = {location: [] for location in locations}
+    by_prefix = {location.prefix: location for location in locations}
+    for data_file in list_files(store, Location(locations[0].bucket, shared)):
+        key = data_file.info.key
+        # The folders on the way to the key, deepest first: a nested location wins.
+        for end in reversed([i + 1 for i, char in enumerate(key) if char == "/"]):
+            location = by_prefix.get(key[:end])
+            if location is not None:
+                if is_visible(key[end:]):
+                    found[location].append(data_file)
+                break
+    return found
 
 
 def read_bytes(store: ObjectStorePort, data_file: DataFile) -> bytes:

@@ -19,7 +19,7 @@ from sqlglot import exp
 from lakehose.services.athena.ports import ObjectStorePort
 from lakehose.services.athena.sql.catalog import CatalogTable, Column, Resolver, table_parts
 from lakehose.services.athena.sql.errors import INVALID_VIEW, QueryFailed, position_in
-from lakehose.services.athena.sql.files import DataFile, list_files
+from lakehose.services.athena.sql.files import DataFile, list_files, list_files_of
 from lakehose.services.athena.sql.functions import rewrite_functions
 from lakehose.services.athena.sql.partitions import Evaluator, Partition, glue_partitions, prune
 from lakehose.services.athena.sql.projection import Projection
@@ -118,9 +118,11 @@ class Planner:
         else:
             candidates = glue_partitions(self.resolver.catalog, table)
         kept = self._prune(table, candidates, sql)
+        files = list_files_of(self.store, [partition.location for partition in kept])
         for partition in kept:
-            for data_file in list_files(self.store, partition.location):
-                scan.files.append((data_file, partition.values))
+            scan.files.extend(
+                (data_file, partition.values) for data_file in files[partition.location]
+            )
 
     def _prune(
         self, table: CatalogTable, candidates: list[Partition], sql: list[str]
