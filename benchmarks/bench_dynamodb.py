@@ -20,29 +20,17 @@ Every loop is bounded by time and by count, and every server listens on 127.0.0.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import itertools
-import multiprocessing
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
+import peers
 
 TABLE = "bench"
-MAX_CALLS = 100_000
-STARTUP_SECONDS = 120
 PARTITION = 20  # items in the partition Query reads
 PAYLOAD = {"payload": {"S": "x" * 200}, "n": {"N": "42"}}
 KEY_SCHEMA = {
@@ -58,93 +46,21 @@ KEY_SCHEMA = {
 OPERATIONS = ("PutItem", "GetItem", "Query", "BatchWriteItem")
 
 
-@dataclass
-class Server:
-    name: str
-    endpoint: str
-    process: subprocess.Popen[bytes]
-    results: dict[str, float] = field(default_factory=dict)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def client(endpoint: str) -> Any:
-    return boto3.session.Session().client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
-
-
-def start(name: str, command: list[str], port: int, home: Path) -> Server:
-    log = (home / f"{name}.log").open("wb")
-    # Its own session, so that stopping it also stops what it spawned (npx runs node as a child).
-    process = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, cwd=home, start_new_session=True
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"exited with {process.returncode}")
-        try:
-            client(endpoint).list_tables()
-            return Server(name, endpoint, process)
-        except Exception:
-            if time.monotonic() > deadline:
-                stop(process)
-                raise RuntimeError("did not answer in time") from None
-            time.sleep(0.2)
-
-
-def lakehose_command(port: int, home: Path) -> list[str]:
-    return [sys.executable, "-m", "lakehose", "up", "--port", str(port), "--home", str(home / "lh")]
-
-
 def dynalite_command(port: int, home: Path) -> list[str]:
-    local = Path(os.environ.get("DYNALITE_DIR", "")) / "node_modules/.bin/dynalite"
-    if local.is_file():
-        return [str(local), "--port", str(port), "--createTableMs", "0", "--path", str(home / "dl")]
-    if shutil.which("npx") is None:
-        raise RuntimeError("npx not found (install Node.js)")
     # --path keeps dynalite on disk (LevelDB), as lakehose is; without it it runs in memory.
-    return [
-        "npx", "--yes", "dynalite@4", "--port", str(port), "--createTableMs", "0",
-        "--path", str(home / "dl"),
-    ]  # fmt: skip
+    arguments = ["--port", str(port), "--createTableMs", "0", "--path", str(home / "dl")]
+    return peers.node_command("dynalite@4", arguments)
 
 
-def moto_command(port: int, home: Path) -> list[str]:
-    found = shutil.which("moto_server") or str(Path(sys.executable).with_name("moto_server"))
-    if not Path(found).is_file():
-        raise RuntimeError("moto_server not found (pip install 'moto[server]')")
-    return [found, "-H", "127.0.0.1", "-p", str(port)]
+PEERS = {
+    "lakehose": peers.Peer(peers.lakehose_command),
+    "dynalite": peers.Peer(dynalite_command),
+    "moto": peers.Peer(peers.moto_command),
+}
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def rate(call: Callable[[], object], seconds: float) -> tuple[float, int]:
-    """Calls per second of ``call`` over about ``seconds`` (and at most MAX_CALLS calls)."""
-    call()  # warm up connections and caches
-    count = 0
-    began = time.perf_counter()
-    deadline = began + seconds
-    while count < MAX_CALLS and time.perf_counter() < deadline:
-        call()
-        count += 1
-    return count / (time.perf_counter() - began), count
+def probe(server: peers.Server) -> object:
+    return peers.client("dynamodb", server.endpoint).list_tables()
 
 
 def item(pk: str, sk: int) -> dict[str, Any]:
@@ -175,71 +91,25 @@ def calls(ddb: Any) -> dict[str, Callable[[], object]]:
     }
 
 
-def measure(server: Server, seconds: float) -> None:
-    ddb = client(server.endpoint)
+def measure(server: peers.Server, seconds: float, clients: int) -> None:
+    ddb = peers.client("dynamodb", server.endpoint)
     ddb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST", **KEY_SCHEMA)
     ddb.get_waiter("table_exists").wait(TableName=TABLE, WaiterConfig={"Delay": 1})
     for sk in range(PARTITION):
         ddb.put_item(TableName=TABLE, Item=item("q", sk))
     for operation, call in calls(ddb).items():
-        cpu_before = cpu_seconds(server.process.pid)
-        per_second, count = rate(call, seconds)
-        cpu = cpu_seconds(server.process.pid) - cpu_before
-        server.results[operation] = per_second
-        server.results[f"{operation} cpu ms"] = 1000 * cpu / max(count + 1, 1)
-
-
-def _client_process(endpoint: str, seconds: float, queue: Any) -> None:
-    ddb = client(endpoint)
-    counter = itertools.count()
-    per_second, _ = rate(
-        lambda: ddb.put_item(TableName=TABLE, Item=item(f"c{os.getpid()}", next(counter))),
-        seconds,
+        peers.measure_call(server, operation, call, seconds)
+    server.results[f"PutItem x{clients} clients"] = peers.concurrent_rate(
+        put_item_call, (server.endpoint,), clients, seconds
     )
-    queue.put(per_second)
 
 
-def measure_concurrent(server: Server, seconds: float, clients: int) -> None:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    workers = [
-        context.Process(target=_client_process, args=(server.endpoint, seconds, queue))
-        for _ in range(clients)
-    ]
-    for worker in workers:
-        worker.start()
-    total = sum(queue.get(timeout=seconds + 120) for _ in workers)
-    for worker in workers:
-        worker.join(timeout=30)
-    server.results[f"PutItem x{clients} clients"] = total
-
-
-@contextlib.contextmanager
-def running(
-    name: str, command: Callable[[int, Path], list[str]], home: Path
-) -> Iterator[Server | str]:
-    port = free_port()
-    try:
-        server = start(name, command(port, home), port, home)
-    except Exception as error:  # a peer that cannot start is reported, not fatal
-        yield f"skipped ({error})"
-        return
-    try:
-        yield server
-    finally:
-        stop(server.process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a server and every process of its session."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+def put_item_call(endpoint: str) -> Callable[[], object]:
+    """PutItem from one of several client processes, fresh keys in its own partition."""
+    ddb = peers.client("dynamodb", endpoint)
+    partition = f"c{os.getpid()}"
+    counter = itertools.count()
+    return lambda: ddb.put_item(TableName=TABLE, Item=item(partition, next(counter)))
 
 
 def in_process_batch_rate(directory: Path, items: int, streaming: bool) -> float:
@@ -272,52 +142,17 @@ def _snake(schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def report(servers: list[Server], skipped: dict[str, str], clients: int) -> None:
-    rows = [*OPERATIONS, f"PutItem x{clients} clients"]
-    base = next((s for s in servers if s.name == "lakehose"), None)
-    print(f"\n{'calls/s':<24}" + "".join(f"{s.name:>24}" for s in servers))
-    for row in rows:
-        cells = []
-        for server in servers:
-            value = server.results.get(row)
-            if value is None:
-                cells.append(f"{'-':>24}")
-                continue
-            ratio = ""
-            if base is not None and server is not base and base.results.get(row):
-                ratio = f" ({value / base.results[row]:.2f}x)"
-            cells.append(f"{value:>12.1f}{ratio:>12}")
-        print(f"{row:<24}" + "".join(cells))
-    if base is not None:
-        print("\nlakehose server CPU per call:")
-        for row in OPERATIONS:
-            print(f"  {row:<16} {base.results[f'{row} cpu ms']:.2f} ms")
-    for name, why in skipped.items():
-        print(f"{name}: {why}")
-    print("(ratios: the peer's calls/s divided by lakehose's)")
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
-    parser.add_argument("--clients", type=int, default=4, help="client processes")
+    parser = peers.argument_parser(__doc__.split("\n")[0], seconds=2.0)
     parser.add_argument("--items", type=int, default=20_000, help="in-process items per mode")
     arguments = parser.parse_args()
-    peers = {"lakehose": lakehose_command, "dynalite": dynalite_command, "moto": moto_command}
-    servers: list[Server] = []
-    skipped: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="bench-dynamodb-") as temporary:
         home = Path(temporary)
-        for name, command in peers.items():
-            with running(name, command, home) as server:
-                if isinstance(server, str):
-                    skipped[name] = server
-                    continue
-                print(f"measuring {name} at {server.endpoint} ...", flush=True)
-                measure(server, arguments.seconds)
-                measure_concurrent(server, arguments.seconds, arguments.clients)
-                servers.append(server)
-        report(servers, skipped, arguments.clients)
+        servers, skipped = peers.measure_each(
+            PEERS, home, probe, lambda server: measure(server, arguments.seconds, arguments.clients)
+        )
+        rows = [*OPERATIONS, f"PutItem x{arguments.clients} clients"]
+        peers.report(servers, skipped, rows, list(OPERATIONS), cpu_label_width=16)
         print(
             f"\nin-process BatchWriteItem ({arguments.items} items of ~230 bytes, 25 per call, "
             f"{os.cpu_count()} cores):"

@@ -33,14 +33,11 @@ import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import orjson
-from bench_kinesis import Server, lakehose_command, moto_command, running
-from botocore.config import Config
+import peers
 
 from lakehose import Lakehose
 from lakehose.services.kinesis import KinesisEngine
@@ -204,19 +201,20 @@ def ministack_command(port: int, home: Path) -> list[str]:
     return ["env", f"GATEWAY_PORT={port}", found]
 
 
-def client(endpoint: str, service: str) -> Any:
-    return boto3.session.Session().client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
+PEERS = {
+    "lakehose": peers.Peer(peers.lakehose_command),
+    "moto": peers.Peer(peers.moto_command),
+    "ministack": peers.Peer(ministack_command),
+}
 
 
-def latency(server: Server, iterations: int) -> dict[str, Any]:
-    s3, firehose = client(server.endpoint, "s3"), client(server.endpoint, "firehose")
+def probe(server: peers.Server) -> object:
+    # Any cheap call shows the gateway answers; every peer here serves Kinesis too.
+    return peers.client("kinesis", server.endpoint).list_streams()
+
+
+def latency(server: peers.Server, iterations: int) -> dict[str, Any]:
+    s3, firehose = peers.client("s3", server.endpoint), peers.client("firehose", server.endpoint)
     s3.create_bucket(Bucket="latency")
     firehose.create_delivery_stream(
         DeliveryStreamName="latency",
@@ -279,14 +277,9 @@ def main() -> None:
                 f"{len(records) / base:>10.0f}{seconds / base:>9.1f}"
             )
         print("(floor: records/s of gzip + fsync'd writes of the same bytes; x floor: time ratio)")
-        peers: dict[str, Callable[[int, Path], list[str]]] = {
-            "lakehose": lakehose_command,
-            "moto": moto_command,
-            "ministack": ministack_command,
-        }
         print(f"\nPutRecordBatch (100 records) to a listed object, {arguments.iterations} batches:")
-        for name, command in peers.items():
-            with running(name, command, home) as server:
+        for name, peer in PEERS.items():
+            with peers.running(name, peer, home, probe) as server:
                 if isinstance(server, str):
                     print(f"  {name:<10} {server}")
                     continue

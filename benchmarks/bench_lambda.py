@@ -35,11 +35,11 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import peers
 from botocore.config import Config
 
 from lakehose import Lakehose
@@ -60,7 +60,6 @@ def handler(event, context):
 ROLE = "arn:aws:iam::000000000000:role/bench"
 FUNCTION = "bench-transform"
 _INIT = re.compile(r"Init Duration: ([0-9.]+) ms")
-_LISTENING = re.compile(r"listening on (http://\S+)")
 
 
 def event(records: int = 100) -> bytes:
@@ -156,50 +155,8 @@ def interpreter_starts(count: int) -> list[float]:
     return samples
 
 
-@contextmanager
-def lakehose_up(home: Path) -> Iterator[str]:
-    command = [sys.executable, "-m", "lakehose", "up", "--port", "0", "--home", str(home)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            if found := _LISTENING.search(line):
-                break
-        else:
-            raise RuntimeError("lakehose up did not start")
-        endpoint = found.group(1)
-        _wait_until_serving(endpoint)
-        yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _wait_until_serving(endpoint: str) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{endpoint}/_lakehose/health", timeout=5):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
-def server_client(endpoint: str) -> Any:
-    import boto3
-
-    return boto3.session.Session().client(
-        "lambda",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
+def probe(server: peers.Server) -> object:
+    return peers.client("lambda", server.endpoint).list_functions()
 
 
 def report(rows: dict[str, list[float]], baseline: str, title: str) -> None:
@@ -234,8 +191,14 @@ def main() -> None:
             latency, init = cold_starts(client, arguments.cold)
             cold["cold invoke, in-process"], cold["Init Duration, in-process"] = latency, init
         print("measured in-process; starting lakehose up ...", flush=True)
-        with lakehose_up(home / "server") as endpoint:
-            client = server_client(endpoint)
+        server_home = home / "server"
+        server_home.mkdir()
+        with peers.running(
+            "lakehose", peers.Peer(peers.lakehose_command), server_home, probe
+        ) as server:
+            if isinstance(server, str):
+                raise RuntimeError(f"lakehose up {server}")
+            client = peers.client("lambda", server.endpoint)
             create(client)
             warm["boto3 -> lakehose up"] = timings(invoker(client, payload), arguments.warm)
             latency, init = cold_starts(client, arguments.cold)
