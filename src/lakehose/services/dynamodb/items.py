@@ -18,6 +18,7 @@ from lakehose.services.dynamodb.codec import Item
 from lakehose.services.dynamodb.expressions import UpdatePlan
 from lakehose.services.dynamodb.requests import (
     ALL_OLD_OR_NONE,
+    Parsed,
     Request,
     check_return_values,
     coral_validation,
@@ -28,6 +29,27 @@ from lakehose.services.dynamodb.store import StoredTable
 UPDATE_RETURN_VALUES = ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
 _CONDITION = ["ConditionExpression"]
 _CONDITION_LEGACY = ["Expected", "ConditionalOperator"]
+
+
+def _parse_condition(
+    condition_expression: str | None,
+    names: dict[str, str] | None,
+    values: dict[str, Any] | None,
+    expected: dict[str, Any] | None,
+    conditional_operator: str | None,
+) -> Parsed:
+    """PutItem's and DeleteItem's condition, from the expression or the legacy ``Expected``."""
+    return parse_request(
+        Request(
+            condition_expression=condition_expression,
+            names=names,
+            values=values,
+            expected=expected,
+            conditional_operator=conditional_operator,
+        ),
+        _CONDITION,
+        _CONDITION_LEGACY,
+    )
 
 
 class ItemOperations(DynamoDBBase):
@@ -48,16 +70,12 @@ class ItemOperations(DynamoDBBase):
     ) -> dict[str, Any]:
         returns = check_return_values(return_values, ALL_OLD_OR_NONE)
         with coral_validation():
-            parsed = parse_request(
-                Request(
-                    condition_expression=condition_expression,
-                    names=expression_attribute_names,
-                    values=expression_attribute_values,
-                    expected=expected,
-                    conditional_operator=conditional_operator,
-                ),
-                _CONDITION,
-                _CONDITION_LEGACY,
+            parsed = _parse_condition(
+                condition_expression,
+                expression_attribute_names,
+                expression_attribute_values,
+                expected,
+                conditional_operator,
             )
             validate_item(item)
         new = writes.within_limit(item)
@@ -181,16 +199,12 @@ class ItemOperations(DynamoDBBase):
     ) -> dict[str, Any]:
         returns = check_return_values(return_values, ALL_OLD_OR_NONE)
         with coral_validation():
-            parsed = parse_request(
-                Request(
-                    condition_expression=condition_expression,
-                    names=expression_attribute_names,
-                    values=expression_attribute_values,
-                    expected=expected,
-                    conditional_operator=conditional_operator,
-                ),
-                _CONDITION,
-                _CONDITION_LEGACY,
+            parsed = _parse_condition(
+                condition_expression,
+                expression_attribute_names,
+                expression_attribute_values,
+                expected,
+                conditional_operator,
             )
             validate_item(key)
         context = self.change_context()
