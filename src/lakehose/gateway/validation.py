@@ -62,24 +62,55 @@ def validation_error(violations: list[Violation]) -> ValidationException:
     return ValidationException(f"{count} validation {noun} detected: {details}")
 
 
-def _member_path(prefix: str, name: str, member: Shape) -> str:
-    wire = member.serialization.get("name", name)
-    camel = wire[:1].lower() + wire[1:]
-    return f"{prefix}.{camel}" if prefix else camel
+@dataclass(frozen=True)
+class _Member:
+    """What checking one structure member needs, worked out once per shape."""
+
+    name: str
+    shape: Shape
+    segment: str  # the member's wire name, lower-camel-cased, as Coral prints paths
+    required: bool
+    constrained: bool  # whether its value (or anything inside it) has a constraint at all
+
+
+_LIMITS = ("min", "max", "enum", "pattern")
+
+
+@lru_cache(maxsize=4096)
+def _members(shape: StructureShape) -> tuple[_Member, ...]:
+    # botocore's shapes are cached by their models and hash by identity, so this runs once each.
+    required = set(shape.required_members)
+    plans = []
+    for name, member in shape.members.items():
+        wire = member.serialization.get("name", name)
+        segment = wire[:1].lower() + wire[1:]
+        plans.append(_Member(name, member, segment, name in required, _constrained(member)))
+    return tuple(plans)
+
+
+@lru_cache(maxsize=4096)
+def _constrained(shape: Shape) -> bool:
+    """Whether a value of ``shape`` can break any constraint (most scalars cannot)."""
+    if any(limit in shape.metadata for limit in _LIMITS):
+        return True
+    # Nested shapes are checked by their own constraints; recursive shapes (documents,
+    # DynamoDB's attribute values) are simply treated as constrained.
+    return shape.type_name in ("structure", "list", "map")
 
 
 def _check_structure(
     value: Mapping[str, Any], shape: StructureShape, path: str, out: list[Violation]
 ) -> None:
-    required = set(shape.required_members)
-    for name, member in shape.members.items():
-        member_path = _member_path(path, name, member)
-        item = value.get(name)
+    for member in _members(shape):
+        item = value.get(member.name)
         if item is None:
-            if name in required:
+            if member.required:
+                member_path = f"{path}.{member.segment}" if path else member.segment
                 out.append(Violation(member_path, None, "Member must not be null"))
             continue
-        _check(item, member, member_path, out)
+        if member.constrained:
+            member_path = f"{path}.{member.segment}" if path else member.segment
+            _check(item, member.shape, member_path, out)
 
 
 def _check(value: Any, shape: Shape, path: str, out: list[Violation]) -> None:
@@ -94,6 +125,8 @@ def _check(value: Any, shape: Shape, path: str, out: list[Violation]) -> None:
         _check_length(value, metadata, path, out)
     if kind == "list":
         assert isinstance(shape, ListShape)
+        if not _constrained(shape.member):
+            return
         for index, item in enumerate(value, start=1):
             if item is not None:
                 _check(item, shape.member, f"{path}.{index}.member", out)
