@@ -29,6 +29,9 @@ from lakehose.clock import ManualClock
 
 _ENDPOINT = re.compile(r"listening on (http://\S+)")
 
+# Errors are asserted, not retried; Lambda and Firehose calls may wait on worker processes.
+NO_RETRIES = Config(retries={"total_max_attempts": 1}, read_timeout=300)
+
 
 class AwsTarget(Protocol):
     """Where a behaviour test sends its boto3 calls."""
@@ -135,14 +138,49 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     process.stop()
 
 
+@pytest.fixture(scope="session")
+def shared_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
+    """One in-process runtime for the session's behaviour tests, as the server is one process."""
+    with Lakehose(home=tmp_path_factory.mktemp("shared") / "home", background=False) as runtime:
+        yield InProcess(runtime)
+
+
 @pytest.fixture(params=["inprocess", "server"])
-def aws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AwsTarget]:
-    """Run the test in-process and against the session's ``lakehose up``."""
-    if request.param == "inprocess":
-        with Lakehose(home=tmp_path / "home", background=False) as runtime:
-            yield InProcess(runtime)
-    else:
-        yield request.getfixturevalue("server")
+def aws(request: pytest.FixtureRequest) -> AwsTarget:
+    """Run the test in-process and against the session's ``lakehose up``.
+
+    Both targets are shared by the session (a runtime per test costs more than most tests), so
+    tests isolate themselves by resource name; a test that needs a fresh home uses ``lake``.
+    """
+    target: AwsTarget = request.getfixturevalue(
+        "shared_runtime" if request.param == "inprocess" else "server"
+    )
+    return target
+
+
+@pytest.fixture(scope="session")
+def client_cache() -> dict[str, Any]:
+    return {}
+
+
+def cached_client(
+    aws: AwsTarget,
+    cache: dict[str, Any],
+    service: str,
+    *,
+    unchecked: bool = False,
+    region_name: str = "us-east-1",
+) -> Any:
+    """One never-retrying boto3 client per target, service, region and kind for the session.
+
+    ``unchecked`` clients skip botocore's own parameter validation, so that what they are given
+    reaches the service and the service's validation answers.
+    """
+    key = f"{aws.mode}-{service}-{region_name}-{'unchecked' if unchecked else 'checked'}"
+    if key not in cache:
+        config = NO_RETRIES.merge(Config(parameter_validation=not unchecked))
+        cache[key] = aws.client(service, config=config, region_name=region_name)
+    return cache[key]
 
 
 _counter = itertools.count()

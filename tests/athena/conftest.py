@@ -13,57 +13,28 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from lakehose import Lakehose
-from tests.conftest import AwsTarget, InProcess
+from tests.conftest import AwsTarget, cached_client
 
-NO_RETRIES = Config(retries={"total_max_attempts": 1})
 TERMINAL = ("SUCCEEDED", "FAILED", "CANCELLED")
 # A guard against a hung query, not a performance assertion.
 QUERY_DEADLINE_SECONDS = 120
 
 
-@pytest.fixture(scope="session")
-def shared_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
-    with Lakehose(home=tmp_path_factory.mktemp("athena") / "home", background=False) as runtime:
-        yield InProcess(runtime)
-
-
-@pytest.fixture(params=["inprocess", "server"])
-def aws(request: pytest.FixtureRequest) -> AwsTarget:
-    target: AwsTarget = request.getfixturevalue(
-        "shared_runtime" if request.param == "inprocess" else "server"
-    )
-    return target
-
-
-@pytest.fixture(scope="session")
-def client_cache() -> dict[str, Any]:
-    return {}
-
-
-def _client(cache: dict[str, Any], aws: AwsTarget, service: str) -> Any:
-    key = f"{aws.mode}-{service}"
-    if key not in cache:
-        cache[key] = aws.client(service, config=NO_RETRIES)
-    return cache[key]
-
-
 @pytest.fixture
 def athena(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
-    return _client(client_cache, aws, "athena")
+    return cached_client(aws, client_cache, "athena")
 
 
 @pytest.fixture
 def s3(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
-    return _client(client_cache, aws, "s3")
+    return cached_client(aws, client_cache, "s3")
 
 
 @pytest.fixture
 def glue(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
-    return _client(client_cache, aws, "glue")
+    return cached_client(aws, client_cache, "glue")
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Fixtures of the Lambda suite: clients in both modes, and functions that clean up after.
 
-``aws`` is overridden so that the in-process mode, like the server mode, uses one runtime for the
-whole session (as the Kinesis suite does): tests isolate themselves by function name. Handlers are
+Tests isolate themselves by function name on the session's shared targets. Handlers are
 Python source written into a zip (``zip_of``); ``make_function`` creates one and deletes it after
 the test, which also stops its workers.
 """
@@ -18,18 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from lakehose import Lakehose
-from tests.conftest import AwsTarget, InProcess
+from tests.conftest import NO_RETRIES, AwsTarget, InProcess, cached_client
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
 # Errors are asserted, not retried (botocore retries TooManyRequestsException), and a handler
 # that sleeps must not make botocore give up on the read first.
-NO_RETRIES = Config(retries={"total_max_attempts": 1}, read_timeout=120)
 
 FunctionFactory = Callable[..., str]
 
@@ -47,33 +44,6 @@ def zip_of(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture(scope="session")
-def shared_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
-    home = tmp_path_factory.mktemp("lambda") / "home"
-    with Lakehose(home=home, background=False) as runtime:
-        yield InProcess(runtime)
-
-
-@pytest.fixture(params=["inprocess", "server"])
-def aws(request: pytest.FixtureRequest) -> AwsTarget:
-    target: AwsTarget = request.getfixturevalue(
-        "shared_runtime" if request.param == "inprocess" else "server"
-    )
-    return target
-
-
-@pytest.fixture(scope="session")
-def client_cache() -> dict[str, Any]:
-    return {}
-
-
-def cached_client(aws: AwsTarget, cache: dict[str, Any], service: str) -> Any:
-    key = f"{aws.mode}-{service}"
-    if key not in cache:
-        cache[key] = aws.client(service, config=NO_RETRIES)
-    return cache[key]
-
-
 @pytest.fixture
 def lam(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
     return cached_client(aws, client_cache, "lambda")
@@ -82,12 +52,7 @@ def lam(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
 @pytest.fixture
 def unchecked(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
     """A client that sends what it is given, so the service's own validation answers."""
-    key = f"{aws.mode}-unchecked"
-    if key not in client_cache:
-        client_cache[key] = aws.client(
-            "lambda", config=NO_RETRIES.merge(Config(parameter_validation=False))
-        )
-    return client_cache[key]
+    return cached_client(aws, client_cache, "lambda", unchecked=True)
 
 
 def endpoint_of(aws: AwsTarget) -> str:

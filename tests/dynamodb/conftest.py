@@ -1,9 +1,7 @@
 """Fixtures of the DynamoDB suite: clients in both modes, tables and streams that clean up.
 
-``aws`` is overridden here, as in the Kinesis suite, so that the in-process mode uses one runtime
-for the whole session like the server mode does: starting a runtime per test costs more than most
-tests themselves. Tests isolate themselves by table and stream name (the ``name`` fixture). Tests
-that need a fresh runtime or the manual clock use ``lake``.
+Tests isolate themselves by table and stream name (the ``name`` fixture) on the session's shared
+targets. Tests that need a fresh runtime or the manual clock use ``lake``.
 """
 
 from __future__ import annotations
@@ -13,53 +11,22 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from lakehose import Lakehose
-from tests.conftest import AwsTarget, InProcess
-
-# Errors are asserted, not retried.
-NO_RETRIES = Config(retries={"total_max_attempts": 1})
+from tests.conftest import NO_RETRIES, AwsTarget, cached_client
 
 TableFactory = Callable[..., str]
 
 
-@pytest.fixture(scope="session")
-def shared_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
-    home = tmp_path_factory.mktemp("dynamodb") / "home"
-    with Lakehose(home=home, background=False) as runtime:
-        yield InProcess(runtime)
-
-
-@pytest.fixture(params=["inprocess", "server"])
-def aws(request: pytest.FixtureRequest) -> AwsTarget:
-    target: AwsTarget = request.getfixturevalue(
-        "shared_runtime" if request.param == "inprocess" else "server"
-    )
-    return target
-
-
-@pytest.fixture(scope="session")
-def client_cache() -> dict[str, Any]:
-    return {}
-
-
-def _client(aws: AwsTarget, cache: dict[str, Any], service: str) -> Any:
-    key = f"{aws.mode}-{service}"
-    if key not in cache:
-        cache[key] = aws.client(service, config=NO_RETRIES)
-    return cache[key]
-
-
 @pytest.fixture
 def ddb(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
-    return _client(aws, client_cache, "dynamodb")
+    return cached_client(aws, client_cache, "dynamodb")
 
 
 @pytest.fixture
 def kinesis(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
-    return _client(aws, client_cache, "kinesis")
+    return cached_client(aws, client_cache, "kinesis")
 
 
 def key_schema(

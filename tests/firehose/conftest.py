@@ -1,10 +1,9 @@
 """Fixtures of the Firehose suite: clients in both modes, buckets, configurations, objects.
 
-``aws`` is overridden so that the in-process mode, like the server mode, uses one runtime for the
-whole session (as the Kinesis and Lambda suites do): tests isolate themselves by resource name.
-Delivery is driven by ``flush(aws)``, which runs the runtime's ``flush()`` in-process and posts
-``/_lakehose/flush`` to a server; both return when the objects are written, so no test waits on
-time. Clock-driven tests use ``lake`` (manual clock) and the ``lake_*`` clients instead.
+Tests isolate themselves by resource name on the session's shared targets. Delivery is driven by
+``flush(aws)``, which runs the runtime's ``flush()`` in-process and posts ``/_lakehose/flush`` to a
+server; both return when the objects are written, so no test waits on time. Clock-driven tests use
+``lake`` (manual clock) and the ``lake_*`` clients instead.
 """
 
 from __future__ import annotations
@@ -20,12 +19,11 @@ from typing import Any
 
 import orjson
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from lakehose import Lakehose
 from tests.awslambda.conftest import zip_of
-from tests.conftest import AwsTarget, InProcess
+from tests.conftest import NO_RETRIES, AwsTarget, InProcess, cached_client
 
 ROLE = "arn:aws:iam::000000000000:role/firehose-role"
 ARTICLE_PREFIX = (
@@ -33,7 +31,6 @@ ARTICLE_PREFIX = (
 )
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 STAMP = r"\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}"
-NO_RETRIES = Config(retries={"total_max_attempts": 1}, read_timeout=300)
 
 # The article's transform: every record back with "\n" appended (input keys echoed, as its
 # handler spreads the input record).
@@ -49,56 +46,29 @@ def handler(event, context):
 """
 
 
-@pytest.fixture(scope="session")
-def shared_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
-    home = tmp_path_factory.mktemp("firehose") / "home"
-    with Lakehose(home=home, background=False) as runtime:
-        yield InProcess(runtime)
-
-
-@pytest.fixture(params=["inprocess", "server"])
-def aws(request: pytest.FixtureRequest) -> AwsTarget:
-    target: AwsTarget = request.getfixturevalue(
-        "shared_runtime" if request.param == "inprocess" else "server"
-    )
-    return target
-
-
-@pytest.fixture(scope="session")
-def client_cache() -> dict[str, Any]:
-    return {}
-
-
-def _client(aws: AwsTarget, cache: dict[str, Any], service: str) -> Any:
-    key = f"{aws.mode}-{service}"
-    if key not in cache:
-        cache[key] = aws.client(service, config=NO_RETRIES)
-    return cache[key]
-
-
 @pytest.fixture
 def firehose(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
-    return _client(aws, client_cache, "firehose")
+    return cached_client(aws, client_cache, "firehose")
 
 
 @pytest.fixture
 def s3(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
-    return _client(aws, client_cache, "s3")
+    return cached_client(aws, client_cache, "s3")
 
 
 @pytest.fixture
 def kinesis(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
-    return _client(aws, client_cache, "kinesis")
+    return cached_client(aws, client_cache, "kinesis")
 
 
 @pytest.fixture
 def lam(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
-    return _client(aws, client_cache, "lambda")
+    return cached_client(aws, client_cache, "lambda")
 
 
 @pytest.fixture
 def glue(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
-    return _client(aws, client_cache, "glue")
+    return cached_client(aws, client_cache, "glue")
 
 
 def flush(aws: AwsTarget) -> None:

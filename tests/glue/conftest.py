@@ -1,7 +1,7 @@
 """Fixtures of the Glue suite: clients in both modes, databases that clean up, flushing.
 
-``aws`` is overridden so that the in-process mode, like the server mode, uses one runtime for the
-session; tests isolate themselves by database, bucket and crawler names (``name``). Crawler runs
+Tests isolate themselves by database, bucket and crawler names (``name``) on the session's shared
+targets. Crawler runs
 that need the clock use ``lake`` (a fresh runtime with a manual clock) instead.
 """
 
@@ -13,52 +13,23 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from lakehose import Lakehose
-from tests.conftest import AwsTarget, InProcess, ServerProcess
+from tests.conftest import AwsTarget, InProcess, ServerProcess, cached_client
 
-NO_RETRIES = Config(retries={"total_max_attempts": 1})
 ACCOUNT = "000000000000"
 
 DatabaseFactory = Callable[..., str]
 
 
-@pytest.fixture(scope="session")
-def shared_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
-    with Lakehose(home=tmp_path_factory.mktemp("glue") / "home", background=False) as runtime:
-        yield InProcess(runtime)
-
-
-@pytest.fixture(params=["inprocess", "server"])
-def aws(request: pytest.FixtureRequest) -> AwsTarget:
-    target: AwsTarget = request.getfixturevalue(
-        "shared_runtime" if request.param == "inprocess" else "server"
-    )
-    return target
-
-
-@pytest.fixture(scope="session")
-def client_cache() -> dict[str, Any]:
-    return {}
-
-
-def _client(cache: dict[str, Any], aws: AwsTarget, service: str) -> Any:
-    key = f"{aws.mode}-{service}"
-    if key not in cache:
-        cache[key] = aws.client(service, config=NO_RETRIES)
-    return cache[key]
-
-
 @pytest.fixture
 def glue(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
-    return _client(client_cache, aws, "glue")
+    return cached_client(aws, client_cache, "glue")
 
 
 @pytest.fixture
 def s3(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
-    return _client(client_cache, aws, "s3")
+    return cached_client(aws, client_cache, "s3")
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botocore.config import Config
 
-from tests.conftest import ServerProcess
-from tests.kinesis.conftest import NO_RETRIES, read_shard
+from tests.conftest import NO_RETRIES, ServerProcess
+from tests.kinesis.conftest import read_shard
 
 CONFIG = NO_RETRIES.merge(Config(connect_timeout=2, read_timeout=5))
 WANTED_ACKS = 60

@@ -14,7 +14,8 @@ from botocore.exceptions import ClientError
 from lakehose import Lakehose
 from lakehose.clock import ManualClock
 from lakehose.services.kinesis.engine import KinesisEngine
-from tests.kinesis.conftest import NO_RETRIES, error_code, error_message, read_shard
+from tests.conftest import NO_RETRIES
+from tests.kinesis.conftest import error_code, error_message, read_shard
 
 SHARD = "shardId-000000000000"
 HOUR = 3600.0

@@ -1,8 +1,7 @@
 """Fixtures of the S3 suite: a boto3 client in both modes and buckets that clean up after.
 
-``aws`` is overridden so that the in-process mode, like the server mode, uses one runtime for the
-session (a runtime and a boto3 client per test cost more than most S3 tests); tests isolate
-themselves by bucket name (``bucket``). Tests that need a fresh state directory use ``lake``.
+Tests isolate themselves by bucket name (``bucket``) on the session's shared targets. Tests that
+need a fresh state directory use ``lake``.
 """
 
 from __future__ import annotations
@@ -13,53 +12,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from lakehose import Lakehose
-from tests.conftest import AwsTarget, InProcess
+from tests.conftest import AwsTarget, cached_client
 
-# Errors are asserted, not retried.
-NO_RETRIES = Config(retries={"total_max_attempts": 1})
 MiB = 1024 * 1024
-
-
-@pytest.fixture(scope="session")
-def shared_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
-    with Lakehose(home=tmp_path_factory.mktemp("s3") / "home", background=False) as runtime:
-        yield InProcess(runtime)
-
-
-@pytest.fixture(params=["inprocess", "server"])
-def aws(request: pytest.FixtureRequest) -> AwsTarget:
-    target: AwsTarget = request.getfixturevalue(
-        "shared_runtime" if request.param == "inprocess" else "server"
-    )
-    return target
-
-
-@pytest.fixture(scope="session")
-def client_cache() -> dict[str, Any]:
-    return {}
-
-
-def cached_client(cache: dict[str, Any], aws: AwsTarget, label: str = "", **kwargs: Any) -> Any:
-    key = f"{aws.mode}-{label}"
-    if key not in cache:
-        kwargs["config"] = NO_RETRIES.merge(kwargs.get("config") or Config())
-        cache[key] = aws.client("s3", **kwargs)
-    return cache[key]
 
 
 @pytest.fixture
 def s3(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
-    return cached_client(client_cache, aws)
+    return cached_client(aws, client_cache, "s3")
 
 
 @pytest.fixture
 def unchecked(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
     """A client that sends what it is given, so that the service's own checks answer."""
-    return cached_client(client_cache, aws, "unchecked", config=Config(parameter_validation=False))
+    return cached_client(aws, client_cache, "s3", unchecked=True)
 
 
 def empty_bucket(client: Any, bucket: str) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import AwsTarget
-from tests.s3.conftest import BucketFactory, cached_client, error_code, error_of
+from tests.conftest import AwsTarget, cached_client
+from tests.s3.conftest import BucketFactory, error_code, error_of
 
 ILLEGAL = (
     "location constraint is incompatible for the region specific endpoint this request was sent to."
@@ -19,7 +19,7 @@ ILLEGAL = (
 @pytest.fixture
 def eu(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
     """A client whose requests are signed for eu-west-1."""
-    return cached_client(client_cache, aws, "eu", region_name="eu-west-1")
+    return cached_client(aws, client_cache, "s3", region_name="eu-west-1")
 
 
 def test_create_answers_its_location_and_head_tells_the_region(
@@ -93,7 +93,7 @@ def test_location_constraint_rules(
     code: str,
     message: str | None,
 ) -> None:
-    client = cached_client(client_cache, aws, region, region_name=region)
+    client = cached_client(aws, client_cache, "s3", region_name=region)
     with pytest.raises(ClientError) as error:
         client.create_bucket(
             Bucket=name, CreateBucketConfiguration={"LocationConstraint": constraint}

@@ -13,8 +13,8 @@ import pytest
 from botocore.config import Config
 
 from lakehose import Lakehose
-from tests.conftest import AwsTarget, InProcess, ServerProcess
-from tests.s3.conftest import NO_RETRIES, fetch, files_under
+from tests.conftest import NO_RETRIES, AwsTarget, InProcess, ServerProcess
+from tests.s3.conftest import fetch, files_under
 
 
 def home_of(aws: AwsTarget) -> Path:

@@ -23,8 +23,8 @@ from lakehose import Lakehose
 from lakehose.clock import ManualClock
 from lakehose.gateway.http import Headers, HttpRequest, HttpResponse
 from lakehose.settings import Credentials, Settings
-from tests.conftest import InProcess, ServerProcess
-from tests.s3.conftest import NO_RETRIES, fetch
+from tests.conftest import NO_RETRIES, InProcess, ServerProcess
+from tests.s3.conftest import fetch
 
 NAMESPACE = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 SIGV4 = Config(signature_version="s3v4")
