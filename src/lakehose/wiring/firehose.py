@@ -4,9 +4,10 @@ Every adapter looks its engine up on each call, because ``Lakehose.register`` ma
 translates the engine's AWS errors into the port's own exceptions, so the Firehose engine never
 sees another service's error classes.
 
-The Kinesis adapter reads with the public ``get_shard_iterator`` / ``get_records`` operations; only
-the tip of each shard (the sequence number of its latest record, for "start at LATEST when the
-delivery stream is created") comes from the Kinesis store, because no operation returns it.
+The Kinesis adapter reads with the public ``get_shard_iterator`` / ``get_records`` operations; the
+tip of each shard (the sequence number of its latest record, for "start at LATEST when the
+delivery stream is created") comes from the engine's ``shard_positions``, because no AWS
+operation returns it.
 """
 
 from __future__ import annotations
@@ -51,33 +52,11 @@ class KinesisSource:
         return kinesis
 
     def shards(self, stream_arn: str) -> list[SourceShard]:
-        from lakehose.services.kinesis import store
-        from lakehose.services.kinesis.errors import shard_id
-
-        kinesis = self._kinesis()
         try:
-            with kinesis.db.read() as connection:
-                stream = kinesis.locate(connection, None, stream_arn)
-                rows = store.shards(connection, stream.id)
-                shards: list[SourceShard] = []
-                for row in rows:
-                    tip = row.starting_sequence
-                    last = row.next_counter - 1
-                    if last > 0:
-                        found = store.read_records(
-                            connection, stream.id, row.index, start=last, since_ms=0, limit=1
-                        )
-                        arrival = found[0].arrival_ms if found else row.opened_ms
-                        tip = row.sequence_of(last, arrival)
-                    parents = tuple(
-                        shard_id(parent)
-                        for parent in (row.parent, row.adjacent_parent)
-                        if parent is not None
-                    )
-                    shards.append(SourceShard(row.shard_id, parents, not row.is_open, tip))
+            positions = self._kinesis().shard_positions(stream_arn)
         except ServiceError as error:
             raise SourceUnavailable(error.message) from None
-        return shards
+        return [SourceShard(p.shard_id, p.parents, p.closed, p.tip) for p in positions]
 
     def read(
         self, stream_arn: str, shard_id: str, after_sequence: str | None, limit: int

@@ -21,6 +21,7 @@ from __future__ import annotations
 from lakehose.services.kinesis import store
 from lakehose.services.kinesis.consumers import ConsumerOperations
 from lakehose.services.kinesis.iterators import IteratorCodec
+from lakehose.services.kinesis.positions import PositionOperations
 from lakehose.services.kinesis.records import RecordOperations
 from lakehose.services.kinesis.shards import ShardOperations
 from lakehose.services.kinesis.streams import StreamOperations
@@ -30,7 +31,9 @@ TRIM_INTERVAL_MS = 1000
 _KEY_BYTES = 32
 
 
-class KinesisEngine(StreamOperations, ShardOperations, RecordOperations, ConsumerOperations):
+class KinesisEngine(
+    StreamOperations, ShardOperations, RecordOperations, ConsumerOperations, PositionOperations
+):
     """Amazon Kinesis Data Streams on a SQLite database in the engine's directory."""
 
     _last_trim_ms: int | None = None
