@@ -36,10 +36,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import orjson
 import peers
 
 from lakehose import Lakehose
+from lakehose.heartrate import sample_change_record as change_record
 from lakehose.services.kinesis import KinesisEngine
 
 MIB = 1 << 20
@@ -58,32 +58,6 @@ def handler(event, context):
         out.append({**record, "data": data, "result": "Ok"})
     return {"records": out}
 """
-
-
-def change_record(n: int) -> bytes:
-    item = {
-        "HeartRate": {"S": str(60 + n % 90)},
-        "ReportTime": {"S": "03/22/2315:55:16"},
-        "SensorID": {"S": str(n % 10)},
-        "id": {"S": str(1679514916 + n)},
-    }
-    return orjson.dumps(
-        {
-            "awsRegion": "us-east-1",
-            "eventID": f"6f1a2c2e-2f0b-4f7e-9d55-{n:012d}",
-            "eventName": "INSERT",
-            "userIdentity": None,
-            "recordFormat": "application/json",
-            "tableName": "heartrate-ddb",
-            "dynamodb": {
-                "ApproximateCreationDateTime": 1679514917123 + n,
-                "Keys": {"id": item["id"]},
-                "NewImage": item,
-                "SizeBytes": 71,
-            },
-            "eventSource": "aws:dynamodb",
-        }
-    )
 
 
 # -- 1. delivery throughput -------------------------------------------------------------------

@@ -17,6 +17,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import orjson
+
 # The names the example stack (examples/heartrate) gives its resources.
 STACK_NAME = "heartrate"
 TABLE_NAME = "heartrate-ddb"
@@ -70,3 +72,35 @@ class ReadingGenerator:
             sensor_id=self._random.randint(*SENSOR_RANGE),
             report_time=at,
         )
+
+
+def sample_change_record(n: int) -> bytes:
+    """The ``n``-th of a series of article-shaped change records, as Kinesis carries them.
+
+    A KDS-for-DynamoDB INSERT of one of the article's readings (every attribute a string, the
+    article's own date format), compact JSON without a trailing newline; deterministic in ``n``,
+    for tests and benchmarks that feed Firehose without a table in front of it.
+    """
+    item = {
+        "HeartRate": {"S": str(60 + n % 90)},
+        "ReportTime": {"S": "03/22/2315:55:16"},
+        "SensorID": {"S": str(n % 10)},
+        "id": {"S": str(1679514916 + n)},
+    }
+    return orjson.dumps(
+        {
+            "awsRegion": "us-east-1",
+            "eventID": f"6f1a2c2e-2f0b-4f7e-9d55-{n:012d}",
+            "eventName": "INSERT",
+            "userIdentity": None,
+            "recordFormat": "application/json",
+            "tableName": "heartrate-ddb",
+            "dynamodb": {
+                "ApproximateCreationDateTime": 1679514917123 + n,
+                "Keys": {"id": item["id"]},
+                "NewImage": item,
+                "SizeBytes": 71,
+            },
+            "eventSource": "aws:dynamodb",
+        }
+    )

@@ -8,10 +8,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from lakehose import Lakehose
 from lakehose.clock import ManualClock
+from lakehose.heartrate import sample_change_record as change_record
 from tests.awslambda.conftest import zip_of
 from tests.conftest import AwsTarget
 from tests.firehose.conftest import (
@@ -29,33 +28,6 @@ from tests.firehose.conftest import (
 )
 
 ACCOUNT = "000000000000"
-
-
-def change_record(n: int) -> bytes:
-    """A KDS-for-DynamoDB change record of the article's generator (no trailing newline)."""
-    item = {
-        "HeartRate": {"S": str(60 + n % 90)},
-        "ReportTime": {"S": "03/22/2315:55:16"},
-        "SensorID": {"S": str(n % 10)},
-        "id": {"S": str(1679514916 + n)},
-    }
-    return orjson.dumps(
-        {
-            "awsRegion": "us-east-1",
-            "eventID": f"6f1a2c2e-2f0b-4f7e-9d55-{n:012d}",
-            "eventName": "INSERT",
-            "userIdentity": None,
-            "recordFormat": "application/json",
-            "tableName": "heartrate-ddb",
-            "dynamodb": {
-                "ApproximateCreationDateTime": 1679514917123 + n,
-                "Keys": {"id": item["id"]},
-                "NewImage": item,
-                "SizeBytes": 71,
-            },
-            "eventSource": "aws:dynamodb",
-        }
-    )
 
 
 def article_destination(bucket: str, function_arn: str | None) -> dict[str, Any]:
