@@ -16,7 +16,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ASSEMBLY = HERE / "cdk.out"
+# cdk.out links into the package, which ships the assembly for `lakehose demo`; write the real path.
+ASSEMBLY = (HERE / "cdk.out").resolve()
 SOURCES_FILE = "sources.json"
 # What the assembly is made from, relative to this directory (the Lambda directory is expanded).
 SOURCES = ("app.py", "heartrate_stack.py", "lambda")

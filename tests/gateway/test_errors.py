@@ -85,10 +85,11 @@ MISSING_REQUIRED: list[tuple[str, str, dict[str, Any], str]] = [
         "Member must not be null",
     ),
     (
+        # A body member: under rest-json a missing URI label never leaves the client.
         "athena",
-        "get_query_execution",
+        "start_query_execution",
         {},
-        "1 validation error detected: Value null at 'queryExecutionId' failed to satisfy "
+        "1 validation error detected: Value null at 'queryString' failed to satisfy "
         "constraint: Member must not be null",
     ),
 ]

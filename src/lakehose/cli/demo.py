@@ -43,8 +43,8 @@ from lakehose.heartrate import (
 if TYPE_CHECKING:
     from lakehose.deploy import StackState
 
-# Where the committed assembly is in a source checkout (src/lakehose/cli/demo.py -> repo root).
-ASSEMBLY = Path(lakehose.__file__).resolve().parents[2] / "examples" / "heartrate" / "cdk.out"
+# The example's committed assembly ships in the package (examples/heartrate/cdk.out links here).
+ASSEMBLY = Path(lakehose.__file__).resolve().parent / "assets" / "heartrate-cdk.out"
 READINGS = 1000
 SEED = 2023  # fixed, so every demo writes the same readings (their times are the clock's)
 ROWS_SHOWN = 5
@@ -198,7 +198,7 @@ def _print_stages(out: Console, report: DemoReport) -> None:
     "--assembly",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="The example's cloud assembly (default: examples/heartrate/cdk.out of this checkout).",
+    help="The example's cloud assembly (default: the one installed with lakehose).",
 )
 @click.option("--count", type=click.IntRange(min=1), default=READINGS, show_default=True)
 def demo(home: Path | None, assembly: Path | None, count: int) -> None:

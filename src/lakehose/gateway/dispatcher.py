@@ -3,11 +3,11 @@
 Steps, in AWS's order:
 
 1. Admin paths (``/_lakehose/...``) are answered directly.
-2. Find the service: ``X-Amz-Target`` for JSON services, else the SigV4 credential scope, else
-   Lambda's versioned path prefixes, else S3 (path-style, or ``bucket.localhost`` virtual hosts).
+2. Find the service and the wire protocol the request speaks (``addressing``).
 3. Check the signature when credentials are configured.
-4. Find the operation (target name or URI template).
-5. Parse the input with the service's wire protocol and validate it against the model.
+4. Find the operation (target, action or path for RPC protocols, else the URI template).
+5. Decode a compressed body, parse the input with the request's wire protocol and validate it
+   against the model.
 6. Call the engine method named after the operation; an operation no engine implements is
    answered ``UnknownOperationException`` (S3: ``NotImplemented``), after validation as AWS does.
 7. Serialize the result, or the ``ServiceError``, with the model's shapes and status codes.
@@ -27,10 +27,12 @@ from botocore.model import OperationModel
 
 from lakehose import __version__
 from lakehose.errors import InternalFailure, ServiceError, UnknownOperationException
-from lakehose.gateway.catalog import ServiceCatalog, default_catalog
+from lakehose.gateway.addressing import Address, Addressing
+from lakehose.gateway.catalog import ServiceCatalog, default_catalog, is_rpc
+from lakehose.gateway.content_encoding import decoded
 from lakehose.gateway.context import RequestContext
 from lakehose.gateway.http import HttpRequest, HttpResponse
-from lakehose.gateway.protocols import WireProtocol, protocol_for
+from lakehose.gateway.protocols import PROTOCOLS, WireProtocol, protocol_for
 from lakehose.gateway.routing import RestRouter
 from lakehose.gateway.sigv4 import read_signature, verify_signature
 from lakehose.gateway.validation import missing_members, validate, validation_error
@@ -59,9 +61,10 @@ class _Resolved:
     """A request on its way through the steps: service, protocol, operation."""
 
     def __init__(
-        self, service: str, protocol: WireProtocol, request: HttpRequest, signed: HttpRequest
+        self, address: Address, protocol: WireProtocol, request: HttpRequest, signed: HttpRequest
     ) -> None:
-        self.service = service
+        self.address = address
+        self.service = address.service
         self.protocol = protocol
         self.request = request
         # The request as the client signed it, before any virtual-host rewrite.
@@ -83,16 +86,18 @@ class Gateway:
         self.settings = settings
         self.ids = ids
         self.catalog = catalog or default_catalog()
-        self._protocols = {
-            name: protocol_for(model.protocol) for name, model in self.catalog.models.items()
-        }
+        # Every protocol, served or not: a request in one its service never spoke is still
+        # answered in it.
+        self._protocols = {name: protocol_for(name) for name in PROTOCOLS}
         self._routers = {
-            name: RestRouter(model)
-            for name, model in self.catalog.models.items()
-            if model.protocol.startswith("rest-")
+            (service, protocol): RestRouter(self.catalog.model(service, protocol))
+            for service in self.catalog.models
+            for protocol in self.catalog.protocols(service)
+            if not is_rpc(protocol)
         }
-        self._lambda_prefixes = (
-            self._routers["lambda"].first_segments() if "lambda" in self._routers else set()
+        lambda_router = self._routers.get(("lambda", "rest-json"))
+        self._addressing = Addressing(
+            self.catalog, lambda_router.first_segments() if lambda_router else set()
         )
 
     def handle(self, request: HttpRequest) -> HttpResponse:
@@ -115,38 +120,35 @@ class Gateway:
     # -- steps ------------------------------------------------------------------------------
 
     def _resolve_service(self, request: HttpRequest) -> _Resolved:
-        target = request.headers.get("x-amz-target")
-        service: str | None = None
-        if target:
-            service = self.catalog.by_target_prefix.get(target.partition(".")[0])
-        if service is None:
-            signed_for = read_signature(request).service
-            service = self.catalog.by_signing_name.get(signed_for or "")
-            if service is not None and self.catalog.model(service).protocol == "json":
-                service = None  # a JSON service without its target header: unknown operation
-        if service is None:
-            first = request.path.lstrip("/").split("/")[0]
-            service = "lambda" if first in self._lambda_prefixes else "s3"
-        routed = _path_style(request) if service == "s3" else request
-        return _Resolved(service, self._protocols[service], routed, request)
+        address = self._addressing.resolve(request)
+        routed = _path_style(request) if address.service == "s3" else request
+        return _Resolved(address, self._protocols[address.protocol], routed, request)
 
     def _dispatch(self, resolved: _Resolved, request_id: str) -> HttpResponse:
         request = resolved.request
-        model = self.catalog.model(resolved.service)
+        address = resolved.address
         signature = read_signature(request)
         if self.settings.credentials is not None:
             verify_signature(
                 resolved.signed,
                 self.settings.credentials,
-                protocol=model.protocol,
+                protocol=address.protocol,
                 now=self.host.now(),
             )
+        if address.unsupported_content_type is not None:
+            raise UnknownOperationException(
+                f"Unsupported Content-Type: {address.unsupported_content_type}", status=404
+            )
+        if not self.catalog.serves(address.service, address.protocol):
+            raise UnknownOperationException(
+                f"{address.service} is not served in the {address.protocol} protocol", status=404
+            )
         uri_params: Mapping[str, str] = {}
-        if model.protocol == "json":
-            name = request.headers.get("x-amz-target", "").partition(".")[2]
-            resolved.operation = self.catalog.operation(resolved.service, name)
+        if is_rpc(address.protocol):
+            name = resolved.protocol.operation_name(request)
+            resolved.operation = self.catalog.operation(address.service, name, address.protocol)
         else:
-            route = self._routers[resolved.service].match(
+            route = self._routers[(address.service, address.protocol)].match(
                 request.method, request.path, request.query, request.headers
             )
             if route is not None:
@@ -154,6 +156,8 @@ class Gateway:
         operation = resolved.operation
         if operation is None:
             raise self._unknown_operation(resolved, None)
+        if address.protocol != "rest-xml":
+            request = decoded(request)
         params = resolved.protocol.parse(request, operation, uri_params)
         self._validate(resolved.protocol, params, operation)
         method = self._engine_method(resolved.service, operation)
@@ -210,7 +214,9 @@ class Gateway:
         return "InternalError" if resolved.service == "s3" else "InternalFailure"
 
     def _error(self, resolved: _Resolved, error: ServiceError, request_id: str) -> HttpResponse:
-        model = self.catalog.model(resolved.service)
+        address = resolved.address
+        served = self.catalog.serves(address.service, address.protocol)
+        model = self.catalog.model(address.service, address.protocol if served else None)
         return resolved.protocol.serialize_error(error, model, resolved.operation, request_id)
 
     # -- admin ------------------------------------------------------------------------------

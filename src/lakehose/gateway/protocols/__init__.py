@@ -1,19 +1,28 @@
 """Wire protocols, each a parser and serializer driven by botocore's shapes."""
 
+from __future__ import annotations
+
 from lakehose.gateway.protocols.base import WireProtocol
 from lakehose.gateway.protocols.json_rpc import JsonRpcProtocol
 
-__all__ = ["JsonRpcProtocol", "WireProtocol", "protocol_for"]
+__all__ = ["PROTOCOLS", "JsonRpcProtocol", "WireProtocol", "protocol_for"]
 
 
-def protocol_for(name: str) -> WireProtocol:
-    """The protocol implementation for a botocore ``metadata.protocol`` value."""
+def _implementations() -> dict[str, type[WireProtocol]]:
     from lakehose.gateway.protocols.rest_json import RestJsonProtocol
     from lakehose.gateway.protocols.rest_xml import RestXmlProtocol
 
-    protocols: dict[str, type[WireProtocol]] = {
+    return {
         "json": JsonRpcProtocol,
         "rest-json": RestJsonProtocol,
         "rest-xml": RestXmlProtocol,
     }
-    return protocols[name]()
+
+
+# botocore ``metadata.protocol`` names (plus Kinesis's ``cbor``) lakehose speaks.
+PROTOCOLS: tuple[str, ...] = tuple(_implementations())
+
+
+def protocol_for(name: str) -> WireProtocol:
+    """The protocol implementation for a botocore ``metadata.protocol`` value."""
+    return _implementations()[name]()

@@ -50,6 +50,10 @@ class WireProtocol(ABC):
     ) -> HttpResponse:
         """An error response in the protocol's format, with the model's status code."""
 
+    def operation_name(self, request: HttpRequest) -> str:
+        """The operation an RPC request names (target, action or path); REST protocols route."""
+        return ""
+
     def missing_member_error(self, names: list[str]) -> ServiceError | None:
         """A protocol-specific error for missing required members, or ``None`` for Coral's."""
         return None

@@ -30,6 +30,9 @@ _COMMON_CODES = ("ValidationException",)
 class JsonRpcProtocol(WireProtocol):
     name = "json"
 
+    def operation_name(self, request: HttpRequest) -> str:
+        return request.headers.get("x-amz-target", "").partition(".")[2]
+
     def parse(
         self, request: HttpRequest, operation: OperationModel, uri_params: Mapping[str, str]
     ) -> dict[str, Any]:
