@@ -3,8 +3,9 @@
 moto marks the tests it has checked against real AWS with ``@pytest.mark.aws_verified``; they
 encode AWS's behaviour, not moto's. This script:
 
-1. installs moto (its test helpers need the package; it is not a lakehose dependency) unless the
-   installed version already matches, and downloads moto's sdist, which ships the tests;
+1. unpacks moto's sdist, which ships the tests, for the installed moto (both come from the locks:
+   ``locks/dev.txt`` installs moto, ``bash scripts/test-clients.sh`` puts the sdist in
+   ``.clients/``; nothing is installed or downloaded here);
 2. starts ``lakehose up`` on a free port with a fresh state directory and moto's account id;
 3. runs the ``aws_verified`` tests of ``tests/test_dynamodb`` in moto's server mode
    (``TEST_SERVER_MODE=true``, ``TEST_SERVER_MODE_ENDPOINT``, ``MOTO_CALL_RESET_API=false``), so
@@ -12,7 +13,7 @@ encode AWS's behaviour, not moto's. This script:
 4. prints one JSON line: passed, failed, errors, total, seconds (and the failing test ids with
    ``--show-failures``).
 
-``python scripts/conformance_dynamodb.py [--moto-version 5.2.5] [--workdir DIR]``
+``python scripts/conformance_dynamodb.py [--sdists DIR] [--workdir DIR]``
 """
 
 from __future__ import annotations
@@ -30,40 +31,22 @@ import xml.etree.ElementTree as ElementTree
 from importlib import metadata
 from pathlib import Path
 
-MOTO_VERSION = "5.2.5"
-# What moto's DynamoDB test modules import besides moto itself.
-TEST_REQUIREMENTS = ("freezegun",)
+SDISTS = Path(__file__).resolve().parents[1] / ".clients"
 MOTO_ACCOUNT = "123456789012"  # moto's DEFAULT_ACCOUNT_ID, which the tests put in ARNs
 _LISTENING = re.compile(r"listening on (http://\S+)")
 
 
-def ensure_moto(version: str, workdir: Path) -> Path:
-    """Install moto ``version`` and unpack its sdist; returns the sdist's root directory."""
-    try:
-        installed = metadata.version("moto")
-    except metadata.PackageNotFoundError:
-        installed = None
-    if installed != version:
-        _pip("install", "--quiet", f"moto[dynamodb]=={version}", *TEST_REQUIREMENTS)
+def unpack_moto(sdists: Path, workdir: Path) -> tuple[str, Path]:
+    """The installed moto's version and its unpacked sdist's root directory."""
+    version = metadata.version("moto")
+    sdist = sdists / f"moto-{version}.tar.gz"
+    if not sdist.is_file():
+        raise SystemExit(f"{sdist} is missing: run `bash scripts/test-clients.sh`")
     root = workdir / f"moto-{version}"
     if not (root / "tests" / "test_dynamodb").is_dir():
-        _pip(
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            f"moto=={version}",
-            "-d",
-            str(workdir),
-        )
-        with tarfile.open(workdir / f"moto-{version}.tar.gz") as archive:
+        with tarfile.open(sdist) as archive:
             archive.extractall(workdir, filter="data")
-    return root
-
-
-def _pip(*arguments: str) -> None:
-    subprocess.run([sys.executable, "-m", "pip", *arguments], check=True)
+    return version, root
 
 
 def verified_files(root: Path) -> list[Path]:
@@ -158,7 +141,7 @@ def count(report: Path) -> dict[str, object]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--moto-version", default=MOTO_VERSION)
+    parser.add_argument("--sdists", type=Path, default=SDISTS, help="where moto's sdist is")
     parser.add_argument("--workdir", type=Path, help="where moto's sdist is kept (default: temp)")
     parser.add_argument("--show-failures", action="store_true")
     arguments = parser.parse_args()
@@ -166,7 +149,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         workdir = arguments.workdir or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
-        root = ensure_moto(arguments.moto_version, workdir)
+        version, root = unpack_moto(arguments.sdists, workdir)
         server = Server(Path(scratch) / "home")
         try:
             run(root, server.endpoint, Path(scratch) / "report.xml")
@@ -174,7 +157,7 @@ def main() -> int:
             server.stop()
         result = count(Path(scratch) / "report.xml")
     result["seconds"] = round(time.monotonic() - started, 1)
-    result["moto"] = arguments.moto_version
+    result["moto"] = version
     if not arguments.show_failures:
         result.pop("failing")
     print(json.dumps(result))

@@ -1,7 +1,7 @@
 """moto's AWS-verified DynamoDB tests, run against ``lakehose up``, must keep passing.
 
-The script installs moto and fetches its sdist itself (a fresh CI machine has neither), so this
-test needs the network once; it takes about a minute. The floor is the count published in
+moto comes from the lock and its sdist (which ships the tests) from ``bash
+scripts/test-clients.sh``; the test installs and downloads nothing. It takes about a minute. The floor is the count published in
 ``docs/conformance.md`` minus a small margin for tests that depend on AWS timing.
 """
 

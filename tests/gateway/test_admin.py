@@ -8,6 +8,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import botocore
 import pytest
 
 from lakehose import Lakehose, __version__
@@ -83,7 +84,12 @@ def test_version_flag() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "lakehose", "--version"], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == f"lakehose, version {__version__}"
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [
+        f"lakehose {__version__}",
+        f"botocore {botocore.__version__} service models:",
+    ]
+    assert "  athena     2017-05-18  rest-json, json" in lines
 
 
 def test_server_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

@@ -24,8 +24,32 @@ console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
 
+def _print_version(context: click.Context, _: click.Parameter, value: bool) -> None:
+    """The version, and which botocore models (and so which API versions) the server serves."""
+    if not value or context.resilient_parsing:
+        return
+    import botocore
+
+    from lakehose.gateway.catalog import default_catalog
+
+    catalog = default_catalog()
+    console.print(f"lakehose {__version__}", highlight=False)
+    console.print(f"botocore {botocore.__version__} service models:", highlight=False)
+    for service, api_version in catalog.model_versions().items():
+        protocols = ", ".join(catalog.protocols(service))
+        console.print(f"  {service:<10} {api_version}  {protocols}", highlight=False)
+    context.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="lakehose")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the service models served, then exit.",
+)
 def cli() -> None:
     """lakehose: DynamoDB, Kinesis, Firehose, S3, Lambda, Glue and Athena on your machine."""
 
