@@ -176,6 +176,12 @@ def test_versions_and_aliases_other_than_latest_do_not_exist(
             "Could not unzip uploaded file. Please check your file, then try to upload again.",
         ),
         (
+            # A sound central directory over a damaged local entry.
+            {"Code": {"ZipFile": b"XXXX" + zip_of({"app.py": ECHO})[4:]}},
+            "InvalidParameterValueException",
+            "Could not unzip uploaded file. Please check your file, then try to upload again.",
+        ),
+        (
             {"Code": {}},
             "InvalidParameterValueException",
             "Please provide a source for function code.",
@@ -203,6 +209,7 @@ def test_versions_and_aliases_other_than_latest_do_not_exist(
     ],
     ids=[
         "bad-zip",
+        "damaged-zip-entry",
         "no-code",
         "retired-runtime",
         "unsupported-runtime",

@@ -59,16 +59,21 @@ def read_package(data: bytes) -> CodePackage:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, EOFError):
+            if any(_unsafe(member.filename) for member in members):
+                # An entry that would land outside the task root cannot be unpacked where AWS
+                # puts code.
+                raise InvalidParameterValueException.bad_zip()
+            unzipped = sum(member.file_size for member in members)
+            if unzipped > UNZIPPED_LIMIT:
+                raise InvalidParameterValueException(
+                    f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes"
+                )
+            # Read every member now (bounded by the size check above): a valid directory over a
+            # damaged entry is refused here, as AWS does, not when the function first runs.
+            if archive.testzip() is not None:
+                raise InvalidParameterValueException.bad_zip()
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
         raise InvalidParameterValueException.bad_zip() from None
-    if any(_unsafe(member.filename) for member in members):
-        # An entry that would land outside the task root cannot be unpacked where AWS puts code.
-        raise InvalidParameterValueException.bad_zip()
-    unzipped = sum(member.file_size for member in members)
-    if unzipped > UNZIPPED_LIMIT:
-        raise InvalidParameterValueException(
-            f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes"
-        )
     return CodePackage(data)
 
 
