@@ -4,37 +4,17 @@ from __future__ import annotations
 
 import filecmp
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.clients.awscli import aws_cli
 from tests.conftest import ServerProcess
 from tests.s3.conftest import MiB
 
 # Each CLI run starts a Python process with awscli (seconds apiece): all of these are slow.
 pytestmark = [pytest.mark.server, pytest.mark.slow]
-
-
-def aws_cli(server: ServerProcess, home: Path, *arguments: str) -> str:
-    environment = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        # Nothing from the machine's own AWS configuration may leak in.
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-    }
-    environment.pop("AWS_PROFILE", None)
-    command = [sys.executable, "-m", "awscli", "--endpoint-url", server.endpoint, *arguments]
-    finished = subprocess.run(
-        command, env=environment, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert finished.returncode == 0, finished.stderr
-    return finished.stdout
 
 
 @pytest.fixture
