@@ -54,13 +54,20 @@ _RPC_PROTOCOLS = ("json", CBOR, "query", RPC_V2_CBOR)
 class ServiceCatalog:
     """Loads the service models once and answers "which service is this?" questions."""
 
-    def __init__(self, services: Iterable[str] = SERVICES) -> None:
+    def __init__(
+        self,
+        services: Iterable[str] = SERVICES,
+        models: Mapping[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """``models`` replaces installed models by name (tests: a model listing a new protocol)."""
         session = botocore.session.get_session()
         loader = session.get_component("data_loader")
         self.models: dict[str, ServiceModel] = {}
         self.variants: dict[str, dict[str, ServiceModel]] = {}
         for name in services:
-            raw: dict[str, Any] = loader.load_service_model(name, "service-2")
+            raw: dict[str, Any] = (models or {}).get(name) or loader.load_service_model(
+                name, "service-2"
+            )
             model = ServiceModel(raw, service_name=name)
             self.models[name] = model
             self.variants[name] = _variants(name, raw, model)
