@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from lakehose.gateway.asgi import create_app
+from lakehose.gateway.h2c import H2cProtocol
 from lakehose.runtime import Lakehose
 from lakehose.storage import ServerRecord
 
@@ -41,6 +42,8 @@ def serve(runtime: Lakehose, sock: socket.socket) -> None:
     runtime.state.write_server(ServerRecord(endpoint, os.getpid()))
     config = uvicorn.Config(
         create_app(runtime.gateway),
+        # HTTP/1.1 and HTTP/2 (h2c, prior knowledge) on the same port: SDKs speak both.
+        http=H2cProtocol,
         log_level="warning",
         lifespan="off",
         access_log=False,
@@ -85,7 +88,11 @@ class BackgroundServer:
         self._sock = bind("127.0.0.1", 0)
         self.endpoint = endpoint_for(self._sock)
         config = uvicorn.Config(
-            create_app(runtime.gateway), log_level="warning", lifespan="off", access_log=False
+            create_app(runtime.gateway),
+            http=H2cProtocol,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
         )
         self._server = _Server(config)
         self._thread = threading.Thread(
