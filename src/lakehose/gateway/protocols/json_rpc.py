@@ -21,10 +21,28 @@ from lakehose.gateway.protocols.base import (
 )
 from lakehose.gateway.protocols.values import encode_base64
 
-# DynamoDB qualifies error types with its namespace; the other JSON services send bare codes.
+# DynamoDB qualifies error types with a namespace: its own for its model's errors, Coral's for
+# the framework's (dynalite's AWS-recorded tests: ``com.amazon.coral.validate#ValidationException``,
+# ``com.amazon.coral.service#SerializationException``, ``...#UnknownOperationException``,
+# ``...#MissingAuthenticationTokenException``). The other JSON services send bare codes.
 _TYPE_NAMESPACES = {"dynamodb": "com.amazonaws.dynamodb.v20120810#"}
-_COMMON_NAMESPACE = "com.amazon.coral.validate#"
-_COMMON_CODES = ("ValidationException",)
+_CORAL_NAMESPACES = {
+    "ValidationException": "com.amazon.coral.validate#",
+    **dict.fromkeys(
+        (
+            "SerializationException",
+            "UnknownOperationException",
+            "MissingAuthenticationTokenException",
+            "IncompleteSignatureException",
+            "InvalidSignatureException",
+            "UnrecognizedClientException",
+        ),
+        "com.amazon.coral.service#",
+    ),
+}
+# Coral's deserializer spells its message member with a capital M in every JSON service
+# (dynalite's and kinesalite's AWS-recorded tests), whatever the service's own shapes do.
+_CAPITALIZED_MESSAGE = frozenset({"SerializationException"})
 
 
 class JsonRpcProtocol(WireProtocol):
@@ -39,15 +57,15 @@ class JsonRpcProtocol(WireProtocol):
         shape = operation.input_shape
         if shape is None:
             return {}
-        body = request.body.strip() or b"{}"
+        # An empty body, JSON that does not parse (truncated, invalid UTF-8, nested past
+        # orjson's limit) and a top-level value that is no object all get Coral's bare
+        # SerializationException, as dynalite's and kinesalite's AWS-recorded tests show.
         try:
-            document = orjson.loads(body)
+            document = orjson.loads(request.body)
         except orjson.JSONDecodeError:
-            raise SerializationException(
-                "Start of structure or map found where not expected."
-            ) from None
+            raise SerializationException("") from None
         if not isinstance(document, dict):
-            raise SerializationException("Start of structure or map found where not expected.")
+            raise SerializationException("")
         return json_shapes.decode_structure(document, shape)
 
     def serialize(
@@ -65,13 +83,15 @@ class JsonRpcProtocol(WireProtocol):
         request_id: str,
     ) -> HttpResponse:
         code = error.error_code
-        if code in _COMMON_CODES and service.service_name in _TYPE_NAMESPACES:
-            type_name = _COMMON_NAMESPACE + code
-        else:
-            type_name = _TYPE_NAMESPACES.get(service.service_name, "") + code
-        document: dict[str, Any] = {"__type": type_name}
+        namespace = _TYPE_NAMESPACES.get(service.service_name)
+        if namespace is not None:
+            namespace = _CORAL_NAMESPACES.get(code, namespace)
+        document: dict[str, Any] = {"__type": (namespace or "") + code}
         shape = error_shape(service, code)
-        document[message_key(shape)] = error.message
+        if error.message or code not in ("SerializationException", "UnknownOperationException"):
+            # AWS sends these two bare when it has nothing to say (an unknown target, no body).
+            key = "Message" if code in _CAPITALIZED_MESSAGE else message_key(shape)
+            document[key] = error.message
         if error.fields and shape is not None:
             document.update(json_shapes.encode_structure(error.fields, shape))
         elif error.fields:

@@ -21,28 +21,46 @@ class ValueFormatError(ValueError):
 
 
 def parse_timestamp(value: Any) -> datetime:
-    """Epoch seconds (number or numeric string), ISO 8601 or RFC 822, to an aware UTC datetime."""
+    """Epoch seconds (number or numeric string), ISO 8601 or RFC 822, to an aware UTC datetime.
+
+    Every malformed or unrepresentable value raises ``ValueFormatError``: a client's
+    ``StreamCreationTimestamp: 1e17`` or ``If-Modified-Since: 99999999999999999999`` is outside
+    what ``datetime`` holds (years 1..9999) and must be the client's error, never a crash.
+    """
     if isinstance(value, bool):
         raise ValueFormatError(f"{value!r} is not a timestamp")
     if isinstance(value, int | float):
-        if not math.isfinite(value):
-            raise ValueFormatError(f"{value!r} is not a timestamp")
-        return datetime.fromtimestamp(value, tz=UTC)
+        return _from_epoch(value)
     if not isinstance(value, str):
         raise ValueFormatError(f"{value!r} is not a timestamp")
     text = value.strip()
     try:
-        return datetime.fromtimestamp(float(text), tz=UTC)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return _from_epoch(seconds)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         try:
             parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ValueFormatError(f"{value!r} is not a timestamp") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # an offset that moves the moment past year 1 or 9999
+        raise ValueFormatError(f"{value!r} is not a timestamp") from None
+
+
+def _from_epoch(seconds: float) -> datetime:
+    # fromtimestamp raises ValueError, OverflowError or OSError (by platform) out of range.
+    if not math.isfinite(seconds):
+        raise ValueFormatError(f"{seconds!r} is not a timestamp")
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ValueFormatError(f"{seconds!r} is out of the range of timestamps") from None
 
 
 def to_datetime(value: Any) -> datetime:

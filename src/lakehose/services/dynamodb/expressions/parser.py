@@ -19,10 +19,17 @@ OR binds loosest, then AND, then NOT. Parentheses directly around parentheses ar
 redundant, at parse time, as AWS's grammar actions reject them. Names and values are resolved
 through the ``ExpressionContext`` as they are read; problems that are not syntax errors go to
 ``Diagnostics`` and are reported after the whole expression parsed.
+
+Nesting (parentheses, NOT, function calls) is parsed with explicit stacks, never by recursion, so
+no expression can exhaust Python's stack; AWS's limit of 300 operators and functions per
+expression (``Invalid FilterExpression: The expression contains too many operators; operator
+count: 301``, aws/aws-sdk-js#3721) is counted as they are read, which also bounds the depth of the
+trees the checker and evaluator walk.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import NoReturn
 
 from lakehose.services.dynamodb.expressions.context import ExpressionContext
@@ -66,6 +73,7 @@ CONDITION_FUNCTIONS = {
 UPDATE_FUNCTIONS = {"if_not_exists": 2, "list_append": 2}
 SECTIONS = ("SET", "REMOVE", "ADD", "DELETE")
 MAX_EXPRESSION_BYTES = 4096  # AWS's limit on every expression string, aliases unexpanded
+MAX_OPERATORS = 300  # AWS's limit on operators and functions in one expression
 
 
 def precheck(text: str, label: str) -> None:
@@ -80,6 +88,25 @@ def precheck(text: str, label: str) -> None:
         )
 
 
+@dataclass
+class _Group:
+    """A condition group being read: its OR and AND chains so far and the NOTs awaiting a term."""
+
+    nots: int = 0
+    and_node: CondNode | None = None
+    and_grouped: bool = False
+    or_node: CondNode | None = None
+    or_grouped: bool = False
+
+
+@dataclass
+class _Call:
+    """A function call whose arguments are being read."""
+
+    name: str
+    args: list[Operand] = field(default_factory=list)
+
+
 class Parser:
     """Parses one expression; ``for_update`` selects which functions are legal."""
 
@@ -92,6 +119,17 @@ class Parser:
         self.ctx = ctx
         self.diagnostics = diagnostics
         self.for_update = for_update
+        self.operators = 0
+        self._closing = _matching_parentheses(self.tokens)
+
+    def count_operator(self) -> None:
+        """One more operator or function; past AWS's limit the expression is refused at once."""
+        self.operators += 1
+        if self.operators > MAX_OPERATORS:
+            raise invalid(
+                self.diagnostics.label,
+                f"The expression contains too many operators; operator count: {self.operators}",
+            )
 
     # ------------------------------------------------------------------------------- tokens
 
@@ -180,7 +218,8 @@ class Parser:
             self.diagnostics.add("undefined_value", message)
         return Value(token.text, value)
 
-    def call(self) -> Call:
+    def _call_head(self) -> _Call:
+        """A function's name and its '(' (the arguments are read by ``operand``)."""
         name = self.advance().text
         if self.for_update and name not in UPDATE_FUNCTIONS:
             reason = "not allowed in an update expression" if name in CONDITION_FUNCTIONS else ""
@@ -188,74 +227,112 @@ class Parser:
         elif not self.for_update and name not in CONDITION_FUNCTIONS:
             reason = "not allowed in a condition expression" if name in UPDATE_FUNCTIONS else ""
             self._function_name_error(name, reason)
+        self.count_operator()
         self.expect_punct("(")
-        args = [self.operand()[0]]
-        while self.peek().is_punct(","):
-            self.advance()
-            args.append(self.operand()[0])
-        self.expect_punct(")")
-        return Call(name, tuple(args))
+        return _Call(name)
 
     def _function_name_error(self, name: str, reason: str) -> None:
         detail = f"The function is {reason}" if reason else "Invalid function name"
         self.diagnostics.add("function_name", f"{detail}; function: {name}")
 
-    def bare_operand(self) -> Operand:
+    def _leaf(self) -> Operand:
         token = self.peek()
         if token.kind is Kind.VALUE:
             return self.literal()
-        if token.kind is Kind.ID and self.peek(1).is_punct("("):
-            return self.call()
         if token.kind in (Kind.ID, Kind.NAME):
             return self.path()
         self.fail()
 
+    def bare_operand(self) -> Operand:
+        """An operand not wrapped in parentheses: a literal, a path or a function call."""
+        if self.peek().is_punct("("):
+            self.fail()
+        return self.operand()[0]
+
     def operand(self) -> tuple[Operand, bool]:
-        """An operand, and whether it was wrapped in parentheses."""
-        if not self.peek().is_punct("("):
-            return self.bare_operand(), False
-        self.advance()
-        inner, grouped = self.operand()
-        self.expect_punct(")")
-        if grouped:
-            self.redundant_parentheses()
-        return inner, True
+        """An operand, and whether it was wrapped in parentheses.
+
+        ``stack`` alternates the count of '(' read before an operand with the call that operand
+        is an argument of; descending reads '(' and call heads, ascending closes them.
+        """
+        stack: list[int | _Call] = []
+        while True:
+            opened = 0
+            while self.peek().is_punct("("):
+                self.advance()
+                opened += 1
+            stack.append(opened)
+            if self.peek().kind is Kind.ID and self.peek(1).is_punct("("):
+                stack.append(self._call_head())
+                continue
+            node = self._leaf()
+            while True:
+                parentheses = stack.pop()
+                assert isinstance(parentheses, int)
+                grouped = False
+                for _ in range(parentheses):
+                    self.expect_punct(")")
+                    if grouped:
+                        self.redundant_parentheses()
+                    grouped = True
+                if not stack:
+                    return node, grouped
+                call = stack[-1]
+                assert isinstance(call, _Call)
+                call.args.append(node)
+                if self.peek().is_punct(","):
+                    self.advance()
+                    break  # on to the next argument
+                self.expect_punct(")")
+                stack.pop()
+                node = Call(call.name, tuple(call.args))
 
     # --------------------------------------------------------------------------- conditions
 
     def condition(self) -> CondNode:
-        node, _grouped = self._or()
-        return node
-
-    def _or(self) -> tuple[CondNode, bool]:
-        node, grouped = self._and()
-        while self.peek().is_keyword("OR"):
-            self.advance()
-            right, _ = self._and()
-            node, grouped = Or(node, right), False
-        return node, grouped
-
-    def _and(self) -> tuple[CondNode, bool]:
-        node, grouped = self._unary()
-        while self.peek().is_keyword("AND"):
-            self.advance()
-            right, _ = self._unary()
-            node, grouped = And(node, right), False
-        return node, grouped
-
-    def _unary(self) -> tuple[CondNode, bool]:
-        if self.peek().is_keyword("NOT"):
-            self.advance()
-            operand, _ = self._unary()
-            return Not(operand), False
-        if self.peek().is_punct("(") and not self._parenthesized_operand():
-            self.advance()
-            inner, grouped = self._or()
-            self.expect_punct(")")
-            if grouped:
-                self.redundant_parentheses()
-            return inner, True
-        return self._predicate(), False
+        """``condition``, with one ``_Group`` per open '(' instead of one call per level."""
+        groups = [_Group()]
+        while True:
+            group = groups[-1]
+            while self.peek().is_keyword("NOT"):
+                self.advance()
+                self.count_operator()
+                group.nots += 1
+            if self.peek().is_punct("(") and not self._parenthesized_operand():
+                self.advance()
+                groups.append(_Group())
+                continue
+            node, grouped = self._predicate(), False
+            while True:  # fold the finished term into its group, closing groups that end
+                group = groups[-1]
+                for _ in range(group.nots):
+                    node, grouped = Not(node), False
+                group.nots = 0
+                if group.and_node is None:
+                    group.and_node, group.and_grouped = node, grouped
+                else:
+                    group.and_node, group.and_grouped = And(group.and_node, node), False
+                if self.peek().is_keyword("AND"):
+                    self.advance()
+                    self.count_operator()
+                    break
+                if group.or_node is None:
+                    group.or_node, group.or_grouped = group.and_node, group.and_grouped
+                else:
+                    group.or_node, group.or_grouped = Or(group.or_node, group.and_node), False
+                group.and_node = None
+                if self.peek().is_keyword("OR"):
+                    self.advance()
+                    self.count_operator()
+                    break
+                assert group.or_node is not None
+                if len(groups) == 1:
+                    return group.or_node
+                groups.pop()
+                self.expect_punct(")")
+                if group.or_grouped:
+                    self.redundant_parentheses()
+                node, grouped = group.or_node, True
 
     def _parenthesized_operand(self) -> bool:
         """Whether the '(' at the cursor opens an operand rather than a condition group.
@@ -263,30 +340,26 @@ class Parser:
         AWS's ANTLR parser decides with unbounded lookahead; the only way an operand in
         parentheses can continue is with a comparator, IN or BETWEEN after the closing ')'.
         """
-        depth = 0
-        for index in range(self.pos, len(self.tokens)):
-            token = self.tokens[index]
-            if token.is_punct("("):
-                depth += 1
-            elif token.is_punct(")"):
-                depth -= 1
-                if depth == 0:
-                    after = self.tokens[min(index + 1, len(self.tokens) - 1)]
-                    return (
-                        (after.kind is Kind.PUNCT and after.text in COMPARATORS)
-                        or after.is_keyword("IN")
-                        or after.is_keyword("BETWEEN")
-                    )
-        return False
+        closing = self._closing.get(self.pos)
+        if closing is None:
+            return False
+        after = self.tokens[min(closing + 1, len(self.tokens) - 1)]
+        return (
+            (after.kind is Kind.PUNCT and after.text in COMPARATORS)
+            or after.is_keyword("IN")
+            or after.is_keyword("BETWEEN")
+        )
 
     def _predicate(self) -> CondNode:
         left, grouped = self.operand()
         token = self.peek()
         if token.kind is Kind.PUNCT and token.text in COMPARATORS:
             self.advance()
+            self.count_operator()
             return Comparison(token.text, left, self.operand()[0])
         if token.is_keyword("BETWEEN"):
             self.advance()
+            self.count_operator()
             low = self.operand()[0]
             if not self.peek().is_keyword("AND"):
                 self.fail()
@@ -294,6 +367,7 @@ class Parser:
             return Between(left, low, self.operand()[0])
         if token.is_keyword("IN"):
             self.advance()
+            self.count_operator()
             self.expect_punct("(")
             options = [self.operand()[0]]
             while self.peek().is_punct(","):
@@ -339,26 +413,35 @@ class Parser:
         return UpdateAction("ADD" if section == "ADD" else "DELETE", path, self.literal())
 
     def _set_value(self) -> tuple[SetValue, bool, bool]:
-        """A SET value, whether it is arithmetic, and whether it was wrapped in parentheses."""
-        if self.peek().is_punct("("):
+        """A SET value, whether it is arithmetic, and whether it was wrapped in parentheses.
+
+        ``set_value : operand | arithmetic`` with ``arithmetic : operand (+|-) operand |
+        '(' arithmetic ')'``: the '(' are counted first, then closed from the inside out.
+        """
+        opened = 0
+        while self.peek().is_punct("("):
             self.advance()
-            inner, is_arithmetic, grouped = self._set_value()
+            opened += 1
+        value, is_arithmetic, grouped = self._maybe_arithmetic(self.bare_operand(), False)
+        for _ in range(opened):
             self.expect_punct(")")
             if grouped:
                 self.redundant_parentheses()
             if is_arithmetic:
-                return inner, True, True  # '(' arithmetic ')' cannot continue with + or -
-            left: SetValue = inner
-            left_grouped = True
-        else:
-            left, left_grouped = self.bare_operand(), False
+                grouped = True  # '(' arithmetic ')' cannot continue with + or -
+                continue
+            value, is_arithmetic, grouped = self._maybe_arithmetic(value, True)
+        return value, is_arithmetic, grouped
+
+    def _maybe_arithmetic(self, left: SetValue, grouped: bool) -> tuple[SetValue, bool, bool]:
         token = self.peek()
         if token.is_punct("+") or token.is_punct("-"):
             assert not isinstance(left, Arithmetic)
             self.advance()
+            self.count_operator()
             right = self.operand()[0]
             return Arithmetic("+" if token.text == "+" else "-", left, right), True, False
-        return left, False, left_grouped
+        return left, False, grouped
 
     # --------------------------------------------------------------------------- projection
 
@@ -368,3 +451,15 @@ class Parser:
             self.advance()
             paths.append(self.path())
         return paths
+
+
+def _matching_parentheses(tokens: list[Token]) -> dict[int, int]:
+    """The index of each '(' token's matching ')', found in one pass."""
+    found: dict[int, int] = {}
+    open_at: list[int] = []
+    for index, token in enumerate(tokens):
+        if token.is_punct("("):
+            open_at.append(index)
+        elif token.is_punct(")") and open_at:
+            found[open_at.pop()] = index
+    return found
