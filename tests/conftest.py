@@ -9,6 +9,7 @@ shared by the whole session. Tests that share that server create uniquely named 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import signal
@@ -25,7 +26,9 @@ from botocore.client import BaseClient
 from botocore.config import Config
 
 from lakehose import Lakehose
+from lakehose.cli.admin import admin_request
 from lakehose.clock import ManualClock
+from lakehose.settings import Settings
 
 _ENDPOINT = re.compile(r"listening on (http://\S+)")
 
@@ -60,6 +63,8 @@ class ServerProcess:
         self.home = home
         environment = {**os.environ, **(env or {})}
         environment.pop("LAKEHOSE_HOME", None)
+        # What the server was configured with, so that admin calls are signed as it requires.
+        self.settings = Settings.from_env(environment)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lakehose", "up", "--port", "0", "--home", str(home)],
             stdout=subprocess.PIPE,
@@ -103,6 +108,17 @@ class ServerProcess:
             service, endpoint_url=self.endpoint, **kwargs
         )
 
+    def admin(self, action: str = "flush", method: str = "POST") -> dict[str, Any]:
+        """Call ``/_lakehose/<action>``, SigV4-signed as every admin call but health must be."""
+        request = admin_request(self.endpoint, method, action, self.settings)
+        with urllib.request.urlopen(request, timeout=300) as response:
+            answer: dict[str, Any] = json.loads(response.read())
+            return answer
+
+    def flush(self) -> None:
+        """Deliver everything the server buffers now."""
+        assert self.admin("flush") == {"flushed": True}
+
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)
@@ -116,6 +132,16 @@ class ServerProcess:
 
     def kill(self) -> int:
         return self.stop(signal.SIGKILL)
+
+
+def sigv4_stub(service: str, region: str = "us-east-1") -> dict[str, str]:
+    """Headers with a complete SigV4 structure naming ``service``, for raw requests to a runtime
+    that checks no key (any key is accepted there; only the structure is required)."""
+    return {
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=test/20231114/{region}/{service}/"
+        f"aws4_request, SignedHeaders=host;x-amz-date, Signature={'0' * 64}",
+        "X-Amz-Date": "20231114T221320Z",
+    }
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,9 +86,7 @@ def delivered(pipeline_server: ServerProcess, bucket: str) -> str:
             ExpressionAttributeValues={":rate": {"S": heart_rate}},
         )
     dynamodb.delete_item(TableName=TABLE_NAME, Key={"id": {"S": DELETED}})
-    request = urllib.request.Request(f"{pipeline_server.endpoint}/_lakehose/flush", method="POST")
-    with urllib.request.urlopen(request, timeout=60):
-        pass
+    pipeline_server.flush()
     return bucket
 
 

@@ -11,7 +11,6 @@ import gzip
 import io
 import json
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -89,9 +88,7 @@ def test_firehose_and_s3(server: ServerProcess, tmp_path: Path, name: str) -> No
         server, tmp_path, "firehose", "describe-delivery-stream", "--delivery-stream-name", name
     )
     assert described["DeliveryStreamDescription"]["DeliveryStreamStatus"] == "ACTIVE"
-    flush = urllib.request.Request(f"{server.endpoint}/_lakehose/flush", method="POST")
-    with urllib.request.urlopen(flush, timeout=60):
-        pass
+    server.flush()
     listed = aws_json(server, tmp_path, "s3api", "list-objects-v2", "--bucket", name)
     (key,) = [item["Key"] for item in listed["Contents"]]
     assert key.startswith("cli/")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -87,12 +86,7 @@ def target(request: pytest.FixtureRequest) -> Target:
         return Target("inprocess", request.getfixturevalue("shared_inprocess_clients"), lake.flush)
     server: ServerProcess = request.getfixturevalue("server")
 
-    def flush() -> None:
-        admin = urllib.request.Request(f"{server.endpoint}/_lakehose/flush", method="POST")
-        with urllib.request.urlopen(admin, timeout=60):
-            pass
-
-    return Target("server", request.getfixturevalue("shared_server_clients"), flush)
+    return Target("server", request.getfixturevalue("shared_server_clients"), server.flush)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -70,9 +69,7 @@ def test_acknowledged_writes_survive_kill_9_with_one_record_each(tmp_path: Path)
         acknowledged += _write_until_killed(server, f"r{round_}")
     final = ServerProcess(home)
     try:
-        urllib.request.urlopen(
-            urllib.request.Request(f"{final.endpoint}/_lakehose/flush", method="POST"), timeout=30
-        ).close()
+        final.flush()
         ddb = final.client("dynamodb", config=CONFIG)
         stored = {
             item["id"]["S"]

@@ -12,7 +12,6 @@ import base64
 import contextlib
 import io
 import re
-import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from lakehose import Lakehose
 from tests.awslambda.conftest import zip_of
-from tests.conftest import NO_RETRIES, AwsTarget, InProcess, cached_client
+from tests.conftest import NO_RETRIES, AwsTarget, InProcess, ServerProcess, cached_client
 
 ROLE = "arn:aws:iam::000000000000:role/firehose-role"
 ARTICLE_PREFIX = (
@@ -76,10 +75,8 @@ def flush(aws: AwsTarget) -> None:
     if isinstance(aws, InProcess):
         aws.lake.flush()
         return
-    endpoint = aws.endpoint  # type: ignore[attr-defined]
-    request = urllib.request.Request(f"{endpoint}/_lakehose/flush", method="POST", data=b"")
-    with urllib.request.urlopen(request, timeout=300) as answer:
-        assert answer.status == 200
+    assert isinstance(aws, ServerProcess)
+    aws.flush()  # the signed admin endpoint
 
 
 def bucket_name(name: str) -> str:

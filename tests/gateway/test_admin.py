@@ -13,10 +13,10 @@ import pytest
 
 from lakehose import Lakehose, __version__
 from lakehose.errors import StateDirectoryLocked
-from lakehose.gateway.http import HttpRequest
-from tests.conftest import ServerProcess
+from lakehose.gateway.http import Headers, HttpRequest
+from tests.conftest import ServerProcess, sigv4_stub
 
-SERVICES = ["dynamodb", "kinesis", "firehose", "s3", "lambda", "glue", "athena"]
+SERVICES = ["dynamodb", "kinesis", "firehose", "s3", "lambda", "glue", "athena", "sts"]
 
 
 def test_second_runtime_on_one_home_is_refused(tmp_path: Path) -> None:
@@ -35,9 +35,14 @@ def test_health_and_flush_in_process(lake: Lakehose) -> None:
     document = json.loads(health.body)
     assert document["version"] == __version__
     assert list(document["services"]) == SERVICES
-    flushed = lake.gateway.handle(HttpRequest("POST", "/_lakehose/flush"))
+    # Every admin call but health must be signed (any key: this runtime checks none).
+    unsigned = lake.gateway.handle(HttpRequest("POST", "/_lakehose/flush"))
+    assert unsigned.status == 403
+    assert json.loads(unsigned.body)["code"] == "MissingAuthenticationTokenException"
+    signed = Headers(sigv4_stub("lakehose"))
+    flushed = lake.gateway.handle(HttpRequest("POST", "/_lakehose/flush", headers=signed))
     assert (flushed.status, json.loads(flushed.body)) == (200, {"flushed": True})
-    missing = lake.gateway.handle(HttpRequest("GET", "/_lakehose/nothing"))
+    missing = lake.gateway.handle(HttpRequest("GET", "/_lakehose/nothing", headers=signed))
     assert missing.status == 404
 
 
@@ -46,9 +51,7 @@ def test_server_health_flush_status_and_second_up(server: ServerProcess) -> None
         document = json.loads(response.read())
     assert document["version"] == __version__
     assert set(document["services"]) == set(SERVICES)
-    request = urllib.request.Request(f"{server.endpoint}/_lakehose/flush", method="POST")
-    with urllib.request.urlopen(request) as response:
-        assert json.loads(response.read()) == {"flushed": True}
+    assert server.admin("flush") == {"flushed": True}
 
     status = subprocess.run(
         [sys.executable, "-m", "lakehose", "status", "--home", str(server.home)],

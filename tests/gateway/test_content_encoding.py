@@ -20,7 +20,7 @@ from botocore.awsrequest import AWSRequest
 from lakehose import Lakehose
 from lakehose.gateway.content_encoding import MAX_DECODED_BYTES
 from lakehose.gateway.http import Headers, HttpRequest
-from tests.conftest import AwsTarget, cached_client
+from tests.conftest import AwsTarget, cached_client, sigv4_stub
 
 COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {"gzip": gzip.compress, "deflate": zlib.compress}
 
@@ -68,6 +68,7 @@ def _list_tables(body: bytes, encoding: str) -> HttpRequest:
                 "X-Amz-Target": "DynamoDB_20120810.ListTables",
                 "Content-Type": "application/x-amz-json-1.0",
                 "Content-Encoding": encoding,
+                **sigv4_stub("dynamodb"),
             }
         ),
         body=body,

@@ -8,7 +8,6 @@ that need the clock use ``lake`` (a fresh runtime with a manual clock) instead.
 from __future__ import annotations
 
 import contextlib
-import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -60,9 +59,7 @@ def flush(aws: AwsTarget) -> None:
         aws.lake.flush()
     else:
         assert isinstance(aws, ServerProcess)
-        request = urllib.request.Request(f"{aws.endpoint}/_lakehose/flush", method="POST")
-        with urllib.request.urlopen(request, timeout=30):
-            pass
+        aws.flush()
 
 
 def error_code(error: pytest.ExceptionInfo[ClientError]) -> str:

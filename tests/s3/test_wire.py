@@ -23,7 +23,7 @@ from lakehose import Lakehose
 from lakehose.clock import ManualClock
 from lakehose.gateway.http import Headers, HttpRequest, HttpResponse
 from lakehose.settings import Credentials, Settings
-from tests.conftest import NO_RETRIES, InProcess, ServerProcess
+from tests.conftest import NO_RETRIES, InProcess, ServerProcess, sigv4_stub
 from tests.s3.conftest import fetch
 
 NAMESPACE = "{http://s3.amazonaws.com/doc/2006-03-01/}"
@@ -149,7 +149,9 @@ def send(
     runtime: InProcess, method: str, path: str, headers: dict[str, str], body: bytes = b""
 ) -> HttpResponse:
     return runtime.lake.gateway.handle(
-        HttpRequest(method, path, "", Headers({"Host": "localhost", **headers}), body)
+        HttpRequest(
+            method, path, "", Headers({"Host": "localhost", **sigv4_stub("s3"), **headers}), body
+        )
     )
 
 
@@ -214,7 +216,7 @@ def test_status_codes_and_error_documents_on_the_socket(server: ServerProcess, n
     ) -> tuple[int, bytes, dict[str, str]]:
         connection = http.client.HTTPConnection(host, timeout=10)
         try:
-            connection.request(method, path, headers=headers)
+            connection.request(method, path, headers={**sigv4_stub("s3"), **headers})
             response = connection.getresponse()
             return response.status, response.read(), dict(response.getheaders())
         finally:

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lakehose import __version__
-from lakehose.cli import deploy_commands, pipeline_commands
+from lakehose.cli import admin, deploy_commands, pipeline_commands
 from lakehose.errors import LakehoseError
 from lakehose.settings import Settings
 from lakehose.storage import StateDirectory
@@ -58,12 +58,36 @@ def cli() -> None:
 @click.option("--host", default=None, help="Interface to bind (default 127.0.0.1, loopback only).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default 4566; 0 = any).")
 @click.option("--home", type=click.Path(path_type=Path), default=None, help="State directory.")
-def up(host: str | None, port: int | None, home: Path | None) -> None:
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    help="Also serve requests for this host name (repeatable; *.suffix for subdomains).",
+)
+@click.option(
+    "--allow-origin",
+    "allow_origins",
+    multiple=True,
+    help="Also serve browser pages from this origin, e.g. http://app.test:3000 (repeatable).",
+)
+def up(
+    host: str | None,
+    port: int | None,
+    home: Path | None,
+    allow_hosts: tuple[str, ...],
+    allow_origins: tuple[str, ...],
+) -> None:
     """Serve the AWS APIs on one port until interrupted."""
     from lakehose.gateway.server import bind, endpoint_for, serve
     from lakehose.runtime import Lakehose
 
-    settings = _settings(home=home, host=host, port=port)
+    settings = _settings(
+        home=home,
+        host=host,
+        port=port,
+        allowed_hosts=allow_hosts or None,
+        allowed_origins=allow_origins or None,
+    )
     runtime = Lakehose(settings=settings)
     try:
         runtime.start()
@@ -77,8 +101,16 @@ def up(host: str | None, port: int | None, home: Path | None) -> None:
         errors.print(f"[red]error:[/red] cannot listen on {settings.host}:{settings.port}: {error}")
         sys.exit(1)
     endpoint = endpoint_for(sock)
+    bound_host, bound_port = sock.getsockname()[:2]
+    warning = admin.network_warning(bound_host, bound_port, settings)
+    if warning is not None:
+        errors.print(warning, highlight=False)
     services = ", ".join(s for s, state in runtime.health().items() if state != "unavailable")
-    console.print(f"lakehose {__version__} listening on {endpoint}", highlight=False)
+    shown = endpoint
+    if warning is not None and bound_host in ("0.0.0.0", "::"):
+        # Every interface: the banner names the real binding, not only the local endpoint.
+        shown = f"{bound_host}:{bound_port}, every interface (this machine: {endpoint})"
+    console.print(f"lakehose {__version__} listening on {shown}", highlight=False)
     console.print(f"state directory: {runtime.state.path}", highlight=False)
     console.print(f"services: {services or 'none yet'}", highlight=False)
     console.print(
@@ -142,11 +174,15 @@ def _running_endpoint(home: Path | None) -> str:
 
 
 def _admin(endpoint: str, method: str, action: str) -> dict[str, Any]:
-    request = urllib.request.Request(f"{endpoint}/_lakehose/{action}", method=method, data=None)
+    request = admin.admin_request(endpoint, method, action, _settings())
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             document: dict[str, Any] = json.loads(response.read())
             return document
+    except urllib.error.HTTPError as error:
+        with error:
+            errors.print(f"lakehose at {endpoint} refused {action}: {error.read().decode()}")
+        sys.exit(1)
     except (urllib.error.URLError, OSError) as error:
         errors.print(f"cannot reach lakehose at {endpoint}: {error}")
         sys.exit(1)

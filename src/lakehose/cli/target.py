@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from lakehose.scopes import account_for_key
 from lakehose.settings import Settings
 from lakehose.storage import StateDirectory
 
@@ -36,21 +37,16 @@ class Target:
 def aws_target(settings: Settings, endpoint: str | None = None) -> Iterator[Target]:
     """Clients for ``endpoint``, else for the server running on the home, else embedded."""
     url = endpoint or _live_server(settings)
+    # The clients sign with the configured key: a 12-digit one is the account they act in.
+    key = settings.credentials.access_key_id if settings.credentials else None
+    account = account_for_key(key, settings.account_id)
     if url is not None:
-        yield Target(
-            "server", url, _server_clients(url, settings), settings.account_id, settings.region
-        )
+        yield Target("server", url, _server_clients(url, settings), account, settings.region)
         return
     from lakehose.runtime import Lakehose
 
     with Lakehose(settings=settings) as lake:
-        yield Target(
-            "embedded",
-            str(lake.state.path),
-            lake.client,
-            lake.settings.account_id,
-            lake.settings.region,
-        )
+        yield Target("embedded", str(lake.state.path), lake.client, account, lake.settings.region)
 
 
 def _live_server(settings: Settings) -> str | None:

@@ -1,16 +1,37 @@
-"""The gateway as an ASGI application (Starlette), served by ``lakehose up``."""
+"""The gateway as an ASGI application (Starlette), served by ``lakehose up``.
+
+This is the network edge, so every request passes, in this order:
+
+1. the Host, Origin and Fetch Metadata checks (``safety``), on the request line and headers;
+2. a CORS preflight from an allowed origin is answered here;
+3. the body is read within its size limit and deadlines (``limits``), never buffered past them;
+4. the gateway serves the request (signature rules, then the engine); the answer gets CORS
+   headers when an allowed origin asked.
+
+Steps 1 to 3 answer without reaching any engine. In-process clients skip this module: they call
+``Gateway.handle`` directly, with no browser and no socket in between.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
 from lakehose.gateway.dispatcher import Gateway
-from lakehose.gateway.http import Headers, HttpRequest
+from lakehose.gateway.http import Headers, HttpRequest, HttpResponse
+from lakehose.gateway.limits import (
+    BodyLimits,
+    BodyTimeout,
+    BodyTooLarge,
+    ClientGone,
+    declared_length,
+    read_body,
+)
+from lakehose.gateway.safety import EdgePolicy
 
 
 class _EveryRequest(BaseRoute):
@@ -22,27 +43,65 @@ class _EveryRequest(BaseRoute):
 
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
+        self.edge = EdgePolicy(gateway.settings)
+        self.limits = BodyLimits(gateway, gateway.settings)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        body = await request.body()
-        # The raw path keeps percent-encoding: S3 keys and signatures depend on it.
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        http_request = HttpRequest(
-            method=request.method,
-            path=raw_path.decode("latin-1").partition("?")[0],
-            query=scope.get("query_string", b"").decode("latin-1"),
-            headers=Headers(
-                (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
-            ),
-            body=body,
-        )
-        # Engines are synchronous and may block on storage; keep the event loop free.
-        response = await run_in_threadpool(self.gateway.handle, http_request)
-        await Response(response.body, response.status, response.headers)(scope, receive, send)
+        head = _head(scope)
+        server = scope.get("server")
+        refusal = self.edge.refusal(head, str(server[0]) if server else None)
+        if refusal is not None:
+            refusal.headers["Connection"] = "close"  # and never read the body
+            await _send(refusal, send)
+            return
+        preflight = self.edge.preflight(head)
+        if preflight is not None:
+            await _send(preflight, send)
+            return
+        try:
+            body = await read_body(
+                receive,
+                limit=self.limits.limit_for(head),
+                declared=declared_length(head),
+                deadlines=self.limits.deadlines,
+            )
+        except BodyTooLarge as error:
+            response = self.limits.too_large(head, error.size)
+        except BodyTimeout:
+            response = self.limits.timed_out(head)
+        except ClientGone:
+            return  # nobody is left to answer
+        else:
+            # Engines are synchronous and may block on storage; keep the event loop free.
+            response = await run_in_threadpool(self.gateway.handle, replace(head, body=body))
+        self.edge.add_cors_headers(head, response)
+        await _send(response, send)
+
+
+def _head(scope: Scope) -> HttpRequest:
+    """The request line and headers; the body is read later, within its limits."""
+    # The raw path keeps percent-encoding: S3 keys and signatures depend on it.
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    return HttpRequest(
+        method=scope["method"],
+        path=raw_path.decode("latin-1").partition("?")[0],
+        query=scope.get("query_string", b"").decode("latin-1"),
+        headers=Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
+    )
+
+
+async def _send(response: HttpResponse, send: Send) -> None:
+    headers = [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
+    ]
+    bodiless = response.status < 200 or response.status in (204, 304)
+    if not bodiless and not any(name == b"content-length" for name, _ in headers):
+        headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
 
 
 def create_app(gateway: Gateway) -> Starlette:

@@ -1,6 +1,7 @@
 // What every service script shares: the client configuration for a local `lakehose up`, unique
 // resource names, polling, the admin flush, a tiny zip writer and the one-JSON-line report.
 import assert from "node:assert/strict";
+import { createHash, createHmac } from "node:crypto";
 import { crc32, deflateRawSync } from "node:zlib";
 import {
   CreateBucketCommand,
@@ -47,8 +48,43 @@ export async function waitFor(what, probe, { timeoutMs = 30_000, intervalMs = 10
 
 /** Deliver every buffered Firehose record now instead of after the buffering interval. */
 export async function flush() {
-  const response = await fetch(new URL("/_lakehose/flush", endpoint), { method: "POST" });
+  // Admin calls must be SigV4-signed, like every API call (any key: the server checks none).
+  const url = new URL("/_lakehose/flush", endpoint);
+  const headers = signedHeaders("POST", url, "lakehose");
+  const response = await fetch(url, { method: "POST", headers });
   assert.equal(response.status, 200, await response.text());
+}
+
+/** SigV4 headers for an empty-bodied request to `url`, signed for `service`. */
+function signedHeaders(method, url, service) {
+  const { accessKeyId, secretAccessKey } = config.credentials;
+  const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const scope = `${amzDate.slice(0, 8)}/${REGION}/${service}/aws4_request`;
+  const payload = createHash("sha256").update("").digest("hex");
+  const signedNames = "host;x-amz-content-sha256;x-amz-date";
+  const canonical = [
+    method,
+    url.pathname,
+    "",
+    `host:${url.host}`,
+    `x-amz-content-sha256:${payload}`,
+    `x-amz-date:${amzDate}`,
+    "",
+    signedNames,
+    payload,
+  ].join("\n");
+  const digest = createHash("sha256").update(canonical).digest("hex");
+  const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, digest].join("\n");
+  let key = `AWS4${secretAccessKey}`;
+  for (const part of scope.split("/")) key = createHmac("sha256", key).update(part).digest();
+  const signature = createHmac("sha256", key).update(toSign).digest("hex");
+  return {
+    "x-amz-date": amzDate,
+    "x-amz-content-sha256": payload,
+    authorization:
+      `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, ` +
+      `SignedHeaders=${signedNames}, Signature=${signature}`,
+  };
 }
 
 /** A zip archive (deflated, no directories) of `files`, a map of name to text. */
