@@ -315,7 +315,7 @@ def test_error_document(lake: Lakehose) -> None:
         (
             {"Action": "NoSuchThing", "Version": "2011-06-15"},
             "InvalidAction",
-            "Could not find the requested operation for version 2011-06-15",
+            "Could not find operation NoSuchThing for version 2011-06-15",
         ),
         (
             {"Action": "AssumeRole", "RoleArn": "a" * 20, "RoleSessionName": "s",

@@ -83,14 +83,15 @@ def test_token_length_follows_the_model(signed_sts: Any) -> None:
     assert caught.value.response["Error"]["Code"] == "ValidationError"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unsigned request names no service and is refused as unsigned: addressing must "
-    "route a form POST with an Action to the query service, and authentication must let "
-    "operations modeled noAuth through (see the STS report)",
-)
 def test_unsigned_request_from_an_sdk(aws: AwsTarget) -> None:
-    assumed = aws.client("sts").assume_role_with_web_identity(
+    """botocore sends AssumeRoleWithWebIdentity unsigned (the model says noAuth); AWS takes it."""
+    client = aws.client("sts")
+    sent: list[bool] = []
+    client.meta.events.register_first(
+        "before-send.sts.*", lambda request, **_: sent.append("Authorization" in request.headers)
+    )
+    assumed = client.assume_role_with_web_identity(
         RoleArn=ROLE, RoleSessionName="pod", WebIdentityToken=_jwt({"sub": SUBJECT})
     )
+    assert sent == [False]
     assert assumed["SubjectFromWebIdentityToken"] == SUBJECT

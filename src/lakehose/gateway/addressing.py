@@ -11,20 +11,28 @@ The clues, strongest first:
 4. Lambda's versioned path prefixes, else S3 (path-style, or ``bucket.localhost``).
 
 A request may name a protocol its service never spoke (CBOR to DynamoDB); it is still answered in
-that protocol, with an error, so the client can read it.
+that protocol, with an error, so the client can read it. A target whose prefix no service uses
+(``Whatever.ListTables``) is an unknown operation of the JSON service the credential scope names
+(else of the JSON service whose awsJson version the Content-Type names): it never falls through
+to S3, and its operation part is never looked up in another service.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lakehose.gateway.catalog import CBOR, RPC_V2_CBOR, ServiceCatalog, is_rpc
 from lakehose.gateway.http import HttpRequest
 from lakehose.gateway.sigv4 import read_signature
 
 CBOR_CONTENT_TYPE = "application/x-amz-cbor-1.1"
-RPC_V2_PATH = re.compile(r"/service/(?P<service>[^/]+)/operation/(?P<operation>[^/]+)")
+_FORM = "application/x-www-form-urlencoded"
+# Only the last four segments count, and the service may be a full shape id with "." for "#"
+# (``com.amazonaws.kinesis.Kinesis_20131202``), as the Smithy RPC v2 spec lets clients send.
+RPC_V2_PATH = re.compile(
+    r"(?:/.*)?/service/(?:[\w.]+\.)?(?P<service>[^/.]+)/operation/(?P<operation>[^/]+)"
+)
 # What a JSON-protocol body may be labelled: either awsJson version (AWS itself answers a
 # version mismatch with a 404 page), plain JSON, or nothing for an empty body.
 _JSON_CONTENT_TYPES = frozenset(
@@ -38,6 +46,8 @@ class Address:
     protocol: str
     # Set when the request's Content-Type fits none of the protocol's body encodings.
     unsupported_content_type: str | None = None
+    # Set when the X-Amz-Target's prefix belongs to no service.
+    unknown_target: bool = False
 
 
 class Addressing:
@@ -46,6 +56,7 @@ class Addressing:
     def __init__(self, catalog: ServiceCatalog, lambda_prefixes: set[str]) -> None:
         self.catalog = catalog
         self._lambda_prefixes = lambda_prefixes
+        self._query_services = [s for s in catalog.models if "query" in catalog.protocols(s)]
 
     def resolve(self, request: HttpRequest) -> Address:
         if request.headers.get("smithy-protocol") is not None:
@@ -58,6 +69,9 @@ class Addressing:
             service = self.catalog.by_target_prefix.get(target.partition(".")[0])
             if service is not None:
                 return self._json_flavour(service, request)
+            service = self._json_service(request)
+            if service is not None:
+                return replace(self._json_flavour(service, request), unknown_target=True)
         service = self.catalog.by_signing_name.get(read_signature(request).service or "")
         if service is not None:
             protocols = self.catalog.protocols(service)
@@ -67,9 +81,31 @@ class Addressing:
             if "query" in protocols:
                 return Address(service, "query")
             return self._json_flavour(service, request)
+        if request.method == "POST" and media_type(request) == _FORM and self._query_services:
+            # An unsigned form POST: an operation a query service serves without a signature
+            # (STS AssumeRoleWithWebIdentity). S3's browser uploads are multipart, never this.
+            return Address(self._query_services[0], "query")
         if request.path.lstrip("/").split("/")[0] in self._lambda_prefixes:
             return Address("lambda", "rest-json")
         return Address("s3", "rest-xml")
+
+    def _json_service(self, request: HttpRequest) -> str | None:
+        """The target-addressed service a request with a foreign target prefix is answered by.
+
+        The credential scope's service when it speaks awsJson; with no scope, the first such
+        service whose awsJson version is the Content-Type's; ``None`` when the scope names a
+        REST service (an S3 or Lambda request may carry any header).
+        """
+        scoped = self.catalog.by_signing_name.get(read_signature(request).service or "")
+        by_target = set(self.catalog.by_target_prefix.values())
+        if scoped is not None:
+            return scoped if scoped in by_target else None
+        version = media_type(request).rpartition("-")[2]
+        candidates = [name for name in self.catalog.models if name in by_target]
+        for name in candidates:
+            if self.catalog.model(name).metadata.get("jsonVersion") == version:
+                return name
+        return candidates[0] if candidates else None
 
     def _json_flavour(self, service: str, request: HttpRequest) -> Address:
         content_type = media_type(request)

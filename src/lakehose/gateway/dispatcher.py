@@ -2,9 +2,11 @@
 
 Steps, in AWS's order:
 
-1. Admin paths (``/_lakehose/...``) are answered directly.
-2. Find the service and the wire protocol the request speaks (``addressing``).
-3. Check the signature when credentials are configured.
+1. Admin paths (``/_lakehose/...``) are answered directly; all but ``GET health`` must be signed.
+2. Find the service and the wire protocol the request speaks (``addressing``); an unsigned
+   ``GET /`` is DynamoDB's health check.
+3. Require a signature (``authentication``): checked when credentials are configured, its
+   structure only when not; S3 reads a bucket policy makes public may be anonymous.
 4. Find the operation (target, action or path for RPC protocols, else the URI template).
 5. Decode a compressed body, parse the input with the request's wire protocol and validate it
    against the model.
@@ -15,6 +17,7 @@ Steps, in AWS's order:
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 from collections.abc import Callable, Mapping
@@ -28,27 +31,35 @@ from botocore.model import OperationModel
 from lakehose import __version__
 from lakehose.errors import InternalFailure, ServiceError, UnknownOperationException
 from lakehose.gateway.addressing import Address, Addressing
-from lakehose.gateway.catalog import ServiceCatalog, default_catalog, is_rpc
+from lakehose.gateway.anonymous import policy_reader
+from lakehose.gateway.authentication import authenticate, dynamodb_health, served_unsigned
+from lakehose.gateway.catalog import CBOR, ServiceCatalog, default_catalog, is_rpc
 from lakehose.gateway.content_encoding import decoded
 from lakehose.gateway.context import RequestContext
 from lakehose.gateway.http import HttpRequest, HttpResponse
 from lakehose.gateway.protocols import PROTOCOLS, WireProtocol, protocol_for
 from lakehose.gateway.routing import RestRouter
-from lakehose.gateway.sigv4 import read_signature, verify_signature
+from lakehose.gateway.scoping import request_scope
+from lakehose.gateway.sigv4 import read_signature
 from lakehose.gateway.validation import missing_members, validate, validation_error
 from lakehose.ids import IdGenerator
+from lakehose.scopes import Scope
 from lakehose.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 ADMIN_PREFIX = "/_lakehose/"
+# The service name admin requests are signed for (the credential scope's fourth part).
+ADMIN_SIGNING_NAME = "lakehose"
 _VIRTUAL_HOST_SUFFIX = ".localhost"
 
 
 class EngineHost(Protocol):
     """What the gateway needs from the runtime."""
 
-    def engine(self, service: str) -> object | None: ...
+    def engine(
+        self, service: str, *, region: str | None = None, account_id: str | None = None
+    ) -> object | None: ...
 
     def flush(self) -> None: ...
 
@@ -104,7 +115,13 @@ class Gateway:
         if request.path.startswith(ADMIN_PREFIX):
             return self._admin(request)
         request_id = self.ids.request_id()
+        if (health := dynamodb_health(request, self.settings.region, request_id)) is not None:
+            return health
         resolved = self._resolve_service(request)
+        if resolved.service == "dynamodb":
+            # DynamoDB's request ids are 52 characters of [0-9A-Z] (dynalite's AWS-recorded
+            # tests); the other services send UUIDs.
+            request_id = self.ids.alphanumeric(52)
         try:
             response = self._dispatch(resolved, request_id)
         except ServiceError as error:
@@ -117,6 +134,32 @@ class Gateway:
             response.body = b""
         return response
 
+    def identify(self, request: HttpRequest) -> tuple[str, str]:
+        """The service and protocol of ``request``, from its headers and path alone.
+
+        Reads no body: the network edge picks a body's size limit with it before reading one.
+        """
+        address = self._addressing.resolve(request)
+        return address.service, address.protocol
+
+    def operation_named(self, request: HttpRequest) -> OperationModel | None:
+        """The operation ``request`` names (its target, action or route), if it names one."""
+        resolved = self._resolve_service(request)
+        address = resolved.address
+        with contextlib.suppress(Exception):  # an unnamed operation is simply not known yet
+            if is_rpc(address.protocol):
+                name = resolved.protocol.operation_name(resolved.request)
+                return self.catalog.operation(address.service, name, address.protocol)
+            if (router := self._routers.get((address.service, address.protocol))) is not None:
+                route = router.match(request.method, resolved.request.path, request.query)
+                return route.operation if route is not None else None
+        return None
+
+    def refuse(self, request: HttpRequest, error: ServiceError) -> HttpResponse:
+        """``error`` in the protocol ``request`` speaks, for refusals made before the gateway ran
+        (a body over its limit or too slow); no engine is reached."""
+        return self._error(self._resolve_service(request), error, self.ids.request_id())
+
     # -- steps ------------------------------------------------------------------------------
 
     def _resolve_service(self, request: HttpRequest) -> _Resolved:
@@ -128,17 +171,23 @@ class Gateway:
         request = resolved.request
         address = resolved.address
         signature = read_signature(request)
-        if self.settings.credentials is not None:
-            verify_signature(
-                resolved.signed,
-                self.settings.credentials,
-                protocol=address.protocol,
-                now=self.host.now(),
-            )
+        authenticate(
+            resolved.signed,
+            protocol=address.protocol,
+            service=self.catalog.model(address.service).signing_name or address.service,
+            credentials=self.settings.credentials,
+            now=self.host.now(),
+            served_unsigned=lambda: self._served_unsigned(resolved),
+        )
+        scope = request_scope(signature, self.settings, address.protocol)
         if address.unsupported_content_type is not None:
             raise UnknownOperationException(
                 f"Unsupported Content-Type: {address.unsupported_content_type}", status=404
             )
+        if address.unknown_target:
+            raise UnknownOperationException("")
+        if address.protocol in ("json", CBOR) and request.method != "POST":
+            raise _not_posted(address.service)
         if not self.catalog.serves(address.service, address.protocol):
             raise UnknownOperationException(
                 f"{address.service} is not served in the {address.protocol} protocol", status=404
@@ -155,19 +204,25 @@ class Gateway:
                 resolved.operation, uri_params = route.operation, route.uri_params
         operation = resolved.operation
         if operation is None:
-            raise self._unknown_operation(resolved, None)
+            requested = (
+                resolved.protocol.operation_name(request) if is_rpc(address.protocol) else ""
+            )
+            model = self.catalog.model(address.service)
+            raise resolved.protocol.unknown_operation(
+                requested or None, model
+            ) or self._unknown_operation(resolved, None)
         if address.protocol != "rest-xml":
             request = decoded(request)
         params = resolved.protocol.parse(request, operation, uri_params)
-        self._validate(resolved.protocol, params, operation)
-        method = self._engine_method(resolved.service, operation)
+        method = self._engine_method(resolved.service, operation, scope)
+        self._validate(resolved.protocol, params, operation, _engine_required(method, operation))
         if method is None:
             raise self._unknown_operation(resolved, operation.name)
         context = RequestContext(
             service=resolved.service,
             operation=operation.name,
-            region=signature.region or self.settings.region,
-            account_id=self.settings.account_id,
+            region=scope.region,
+            account_id=scope.account_id,
             request_id=request_id,
             access_key_id=signature.access_key_id,
             host=request.host,
@@ -177,7 +232,10 @@ class Gateway:
 
     @staticmethod
     def _validate(
-        protocol: WireProtocol, params: dict[str, Any], operation: OperationModel
+        protocol: WireProtocol,
+        params: dict[str, Any],
+        operation: OperationModel,
+        also_required: frozenset[str] = frozenset(),
     ) -> None:
         shape = operation.input_shape
         missing = missing_members(params, shape)
@@ -185,14 +243,23 @@ class Gateway:
             raise special
         if protocol.name == "rest-xml":
             return  # S3 reports constraint breaches itself, not through Coral validation
-        violations = validate(params, shape)
+        violations = validate(params, shape, also_required)
         if violations:
             raise validation_error(violations)
 
+    def _served_unsigned(self, resolved: _Resolved) -> bool:
+        return served_unsigned(
+            resolved.request,
+            resolved.address.protocol,
+            self.operation_named(resolved.signed),
+            # Anonymous requests act in the configured account, whose buckets these are.
+            lambda: policy_reader(self.host.engine("s3")),
+        )
+
     def _engine_method(
-        self, service: str, operation: OperationModel
+        self, service: str, operation: OperationModel, scope: Scope
     ) -> Callable[..., Mapping[str, Any] | None] | None:
-        engine = self.host.engine(service)
+        engine = self.host.engine(service, region=scope.region, account_id=scope.account_id)
         if engine is None:
             return None
         method = getattr(engine, xform_name(operation.name), None)
@@ -225,6 +292,17 @@ class Gateway:
         action = request.path[len(ADMIN_PREFIX) :].strip("/")
         if action == "health" and request.method == "GET":
             return _json(200, {"version": __version__, "services": self.host.health()})
+        try:
+            # Everything but health changes state: a cross-site page must not reach it.
+            authenticate(
+                request,
+                protocol="json",
+                service=ADMIN_SIGNING_NAME,
+                credentials=self.settings.credentials,
+                now=self.host.now(),
+            )
+        except ServiceError as error:
+            return _json(403, {"error": error.message, "code": error.error_code})
         if action == "flush" and request.method == "POST":
             self.host.flush()
             return _json(200, {"flushed": True})
@@ -258,6 +336,46 @@ def _accepted_by_function(function: Callable[..., Any]) -> tuple[frozenset[str],
     parameters = inspect.signature(function).parameters.values()
     names = frozenset(p.name for p in parameters if p.kind is not p.VAR_KEYWORD)
     return names, any(p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+def _not_posted(service: str) -> ServiceError:
+    """A target-addressed service's answer to a GET, PUT, DELETE... (awsJson is POST only).
+
+    Kinesis answers 403 ``AccessDeniedException`` "Unable to determine service/operation name to
+    be authorized" (kinesalite's AWS-recorded connection tests; AWS sends it as a bare XML page,
+    lakehose in the request's protocol); DynamoDB 404 ``UnknownOperationException``.
+    """
+    if service == "kinesis":
+        return ServiceError(
+            "Unable to determine service/operation name to be authorized",
+            code="AccessDeniedException",
+            status=403,
+        )
+    return UnknownOperationException("", status=404)
+
+
+def _engine_required(
+    method: Callable[..., Any] | None, operation: OperationModel
+) -> frozenset[str]:
+    """Input members the engine method cannot do without (keyword-only, no default).
+
+    A model may mark a member optional that the service still requires unless an alternative
+    is given (CreateTable's ``KeySchema`` in newer models); validation reports those as Coral
+    does for required members rather than letting the call fail.
+    """
+    shape = operation.input_shape
+    if method is None or shape is None:
+        return frozenset()
+    needed = _required_by_function(getattr(method, "__func__", method))
+    return frozenset(name for name in shape.members if xform_name(name) in needed)
+
+
+@lru_cache(maxsize=4096)
+def _required_by_function(function: Callable[..., Any]) -> frozenset[str]:
+    parameters = inspect.signature(function).parameters.values()
+    return frozenset(
+        p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty
+    )
 
 
 def _unsupported_parameter(operation: OperationModel, member: str) -> ServiceError:

@@ -54,6 +54,10 @@ class WireProtocol(ABC):
         """The operation an RPC request names (target, action or path); REST protocols route."""
         return ""
 
+    def unknown_operation(self, name: str | None, service: ServiceModel) -> ServiceError | None:
+        """A protocol's own answer for an operation the service does not have, or ``None``."""
+        return None
+
     def missing_member_error(self, names: list[str]) -> ServiceError | None:
         """A protocol-specific error for missing required members, or ``None`` for Coral's."""
         return None
