@@ -9,6 +9,12 @@ Options (``Lakehose(options={"athena.<name>": value})``):
 
 ``max_concurrent_queries`` (4)
     Worker threads, i.e. how many queries run at once; the rest wait QUEUED.
+``memory_limit`` ("1GB"), ``threads`` (2), ``query_timeout_seconds`` (300),
+``max_temp_directory_size`` ("10GB")
+    What each query may take (``sql.sandbox.Limits``); a query past its memory fails with
+    "Query exhausted resources at this scale factor", one past its time with "Query timeout".
+    ``LAKEHOSE_ATHENA_MEMORY_LIMIT``, ``LAKEHOSE_ATHENA_THREADS`` and
+    ``LAKEHOSE_ATHENA_QUERY_TIMEOUT`` set the first three.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ class AthenaEngine(
         if self._given_sql is not None:
             return self._given_sql
         from lakehose.services.athena.sql import SqlEngine
+        from lakehose.services.athena.sql.sandbox import Limits
 
         return SqlEngine(
             self.catalog,
@@ -62,6 +69,7 @@ class AthenaEngine(
             region=self.region,
             account_id=self.account_id,
             clock=self.clock,
+            limits=Limits.from_options(self.environment.option),
         )
 
     def flush(self) -> None:

@@ -21,7 +21,9 @@ from enum import Enum
 
 _TRIVIA = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*", re.DOTALL)
 _WORD = re.compile(r"[A-Za-z_]+")
-_AS_QUERY = re.compile(r"\bAS\s*\(*\s*(?:SELECT|WITH|VALUES|TABLE)\b", re.IGNORECASE)
+# The spaces after the parentheses belong to the optional group, so that a long run of spaces
+# has one way to match (``\s*\(*\s*`` had n, making the search quadratic in the query's length).
+_AS_QUERY = re.compile(r"\bAS\s*(?:\(+\s*)?(?:SELECT|WITH|VALUES|TABLE)\b", re.IGNORECASE)
 
 
 class ResultFile(Enum):

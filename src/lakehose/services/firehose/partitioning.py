@@ -15,15 +15,21 @@ output under ``metadata-extraction-failed`` (both observed in real error prefixe
 
 Values are the text jq would print: strings as they are, numbers, booleans and structures as
 their JSON (``tojson``), so ``.n`` of ``{"n": 7}`` gives ``"7"``.
+
+The query is code from the API caller, so it never runs in the server process: ``jq_sandbox``
+compiles and evaluates it in a worker process with an empty environment (``$ENV`` and ``env``
+are ``{}``), a CPU-time and a memory limit. A record whose query hits a limit fails like any
+other (the message names the limit) and the stream goes on. A query that imports or includes a
+jq module is refused at CreateDeliveryStream: modules would be files on the server's disk.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-import jq  # type: ignore[import-not-found]  # a C extension without stubs
 import orjson
+
+from lakehose.services.firehose.jq_sandbox import JqFailure, default_sandbox
 
 __all__ = [
     "JSON_PARSING_ENGINES",
@@ -38,10 +44,13 @@ METADATA_EXTRACTION_FAILED = "DynamicPartitioning.MetadataExtractionFailed"
 NON_JSON_MESSAGE = "Non JSON record provided"
 JSON_PARSING_ENGINES = ("JQ-1.6",)
 # Renders every non-string value as jq's own JSON text, keeping nulls so they can be reported.
+# The query's closing parenthesis is on a line of its own, so a ``# comment`` cannot swallow it.
 _STRINGIFY = (
     '| if type == "object" then map_values(if type == "string" or type == "null" '
     "then . else tojson end) else . end"
 )
+# jq's parse errors for module directives after the sandbox's prelude.
+_MODULE_DIRECTIVES = ("unexpected import", "unexpected include")
 
 
 class PartitionKeyError(Exception):
@@ -58,7 +67,8 @@ class PartitionQueries:
     """A compiled ``MetadataExtractionQuery``."""
 
     query: str
-    _program: Any = field(repr=False, compare=False)
+    # What the sandbox runs: the query, then the rendering of its values.
+    program: str
 
     def extract(self, data: bytes) -> dict[str, str]:
         """The partition keys of one record; raises ``PartitionKeyError`` when it has none."""
@@ -68,9 +78,9 @@ class PartitionQueries:
         except (orjson.JSONDecodeError, UnicodeDecodeError):
             raise PartitionKeyError(METADATA_EXTRACTION_FAILED, NON_JSON_MESSAGE) from None
         try:
-            results = self._program.input_text(text).all()
-        except ValueError as exc:
-            raise PartitionKeyError(METADATA_EXTRACTION_FAILED, str(exc)) from None
+            results = default_sandbox().run(self.program, text)
+        except JqFailure as failure:
+            raise PartitionKeyError(METADATA_EXTRACTION_FAILED, failure.message) from None
         if len(results) != 1 or not isinstance(results[0], dict):
             raise PartitionKeyError(
                 METADATA_EXTRACTION_FAILED,
@@ -97,8 +107,15 @@ def compile_queries(
         )
     if not metadata_extraction_query.strip():
         raise ValueError("MetadataExtractionQuery must not be empty")
+    program = f"({metadata_extraction_query}\n) {_STRINGIFY}"
     try:
-        program = jq.compile(f"({metadata_extraction_query}) {_STRINGIFY}")
-    except ValueError as exc:
-        raise ValueError(f"MetadataExtractionQuery is not a valid jq program: {exc}") from None
+        default_sandbox().check(program)
+    except JqFailure as failure:
+        if any(directive in failure.message for directive in _MODULE_DIRECTIVES):
+            raise ValueError(
+                "MetadataExtractionQuery must not import or include jq modules"
+            ) from None
+        raise ValueError(
+            f"MetadataExtractionQuery is not a valid jq program: {failure.message}"
+        ) from None
     return PartitionQueries(metadata_extraction_query, program)

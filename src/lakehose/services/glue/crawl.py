@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from lakehose.services.glue.errors import InvalidInputException
+from lakehose.services.glue.expressions import regex_full_matches
 from lakehose.services.glue.inference import NULL, FileSchema, HiveType, classify, merge, render
 from lakehose.services.glue.ports import ObjectInfo, ObjectSource
 
@@ -179,7 +180,6 @@ def plan_table(
 
 def _files(objects: ObjectSource, target: Target) -> list[tuple[list[str], ObjectInfo]]:
     """Objects the crawl considers, as (path segments below the target, listing entry)."""
-    excluded = [re.compile(glob_regex(pattern)) for pattern in target.exclusions]
     files = []
     for info in objects.list_keys(target.bucket, target.prefix):
         relative = info.key[len(target.prefix) :]
@@ -188,9 +188,17 @@ def _files(objects: ObjectSource, target: Target) -> list[tuple[list[str], Objec
             continue  # a folder marker or an empty object
         if any(part.startswith(("_", ".")) for part in parts):
             continue
-        if any(pattern.fullmatch(relative) for pattern in excluded):
-            continue
         files.append((parts, info))
+    for pattern in target.exclusions:
+        # By RE2: a glob's stars and alternatives would make Python's re backtrack
+        # exponentially ("**a**a**a...b" against a long key).
+        try:
+            excluded = regex_full_matches(
+                glob_regex(pattern), ["/".join(parts) for parts, _ in files], ignore_case=False
+            )
+        except ValueError:
+            raise InvalidInputException(f"Invalid exclusion pattern: {pattern}") from None
+        files = [entry for entry, out in zip(files, excluded, strict=True) if not out]
     return sorted(files, key=lambda entry: entry[1].key)
 
 

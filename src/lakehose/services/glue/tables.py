@@ -30,6 +30,7 @@ from lakehose.services.glue.errors import (
     error_detail,
     unsupported,
 )
+from lakehose.services.glue.expressions import regex_full_matches
 
 _TABLE_ATTRIBUTES = {"NAME": "Name", "TABLE_TYPE": "TableType"}
 _UNSUPPORTED_INPUT = ("TargetTable", "FederatedTable", "ViewDefinition")
@@ -85,11 +86,15 @@ class TableOperations(GlueBase):
         with self.db.read() as connection:
             self.locate_database(connection, database_name)
             tables = store.tables_of(connection, database_name.lower())
-        matching = [
-            table
-            for table in tables
-            if table["Name"] > after and (pattern is None or pattern.fullmatch(table["Name"]))
-        ]
+        matching = [table for table in tables if table["Name"] > after]
+        if pattern is not None:
+            try:
+                found = regex_full_matches(
+                    pattern, [table["Name"] for table in matching], ignore_case=True
+                )
+            except ValueError:
+                raise InvalidInputException(f"Invalid expression: {expression}") from None
+            matching = [table for table, matched in zip(matching, found, strict=True) if matched]
         result: dict[str, Any] = {
             "TableList": [_project(table, attributes_to_get) for table in matching[:limit]]
         }
@@ -243,15 +248,14 @@ class TableOperations(GlueBase):
         return document
 
 
-def name_pattern(expression: str | None) -> re.Pattern[str] | None:
+def name_pattern(expression: str | None) -> str | None:
     """GetTables' Expression: a regular expression over table names, in which a bare ``*``
-    means any characters (Hive's pattern habit that Glue keeps: ``sales*``, ``a*|b*``)."""
+    means any characters (Hive's pattern habit that Glue keeps: ``sales*``, ``a*|b*``).
+
+    It is matched by RE2 (``regex_full_matches``), never by Python's backtracking ``re``."""
     if not expression:
         return None
-    try:
-        return re.compile(re.sub(r"(?<!\.)\*", ".*", expression), re.IGNORECASE)
-    except re.error:
-        raise InvalidInputException(f"Invalid expression: {expression}") from None
+    return re.sub(r"(?<!\.)\*", ".*", expression)
 
 
 def _required_input(table_input: dict[str, Any] | None, name: str | None) -> dict[str, Any]:

@@ -126,7 +126,9 @@ def java_parse(text: str, pattern: str) -> datetime | None:
             regex.append(re.escape(run))
         elif letter in _NUMERIC_FIELDS or letter == "S":
             width = len(run)
-            regex.append(f"(\\d{{{width}}})" if width > 1 else "(\\d+)")
+            # Possessive: a one-letter field takes every digit, as java.time's adjacent value
+            # parsing does; with backtracking, "yMd" against a long digit run took O(n^3).
+            regex.append(f"(\\d{{{width}}})" if width > 1 else "(\\d++)")
             names.append((letter, width))
         else:
             raise UnsupportedPattern(f"Pattern letter '{letter}' is not supported here")

@@ -17,8 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -38,6 +37,7 @@ from lakehose.services.athena.sql.errors import (
     INVALID_PARAMETER_USAGE,
     NOT_SUPPORTED,
     SYNTAX_ERROR,
+    QueryCancelled,
     QueryFailed,
 )
 from lakehose.services.athena.sql.outcome import QueryOutcome
@@ -45,7 +45,7 @@ from lakehose.services.athena.sql.partitions import Evaluator
 from lakehose.services.athena.sql.planner import Planner
 from lakehose.services.athena.sql.relations import Meter, register
 from lakehose.services.athena.sql.render import render_column
-from lakehose.services.athena.sql.sandbox import check_query, connect
+from lakehose.services.athena.sql.sandbox import Limits, Watchdog, check_query, connect
 from lakehose.services.athena.sql.translate import (
     bind_parameters,
     final_names,
@@ -58,7 +58,6 @@ from lakehose.services.athena.sql.words import Words
 logger = logging.getLogger(__name__)
 _QUERY_WORDS = ("SELECT", "WITH", "VALUES", "(", "TABLE")
 DEFAULT_DATABASE = "default"
-_CANCEL_POLL_SECONDS = 0.05
 
 
 class SqlEngine:
@@ -73,7 +72,7 @@ class SqlEngine:
         region: str,
         account_id: str,
         clock: Clock | None = None,
-        threads: int | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -81,7 +80,8 @@ class SqlEngine:
         self.region = region
         self.account_id = account_id
         self.clock: Clock = clock or SystemClock()
-        self.threads = threads
+        # What each query's DuckDB may take (memory, threads, time): see ``sandbox``.
+        self.limits = limits or Limits()
         self._lock = threading.Lock()
         # Files opened by every query so far: tests assert pruning with it.
         self.files_opened = 0
@@ -235,18 +235,24 @@ class SqlEngine:
         paths = [
             f.info.path for scan in scans if scan.table.format == "parquet" for f, _ in scan.files
         ]
-        meter = Meter(cutoff, cancel)
-        connection = connect(self.scratch_dir, paths, self.threads)
+        connection = connect(self.scratch_dir, paths, self.limits)
+        watchdog = Watchdog(connection, self.limits, cancel)
+        # The meter stops reading files once the watchdog stops the query, whatever the reason.
+        meter = Meter(cutoff, watchdog.stop)
         try:
-            with self._interruptible(connection, cancel):
+            with watchdog:
                 for scan in scans:
                     register(connection, scan, self.store, meter)
                 meter.check_cancel()
                 relation = connection.sql(sql)
                 names, types = list(relation.columns), list(relation.types)
                 table: pa.Table = relation.to_arrow_table()
-        except duckdb.Error as error:
-            failure = map_error(error, query, tree)
+        except (duckdb.Error, QueryCancelled, MemoryError) as error:
+            failure = watchdog.failure(error)
+            if failure is None and isinstance(error, QueryCancelled):
+                raise  # the scan cutoff, or a stop while files were read
+            if failure is None:
+                failure = map_error(error, query, tree)
             failure.data_scanned_bytes = meter.scanned
             raise failure from None
         finally:
@@ -254,7 +260,7 @@ class SqlEngine:
         return Selected(final_names(names, tree), types, table, meter.scanned, meter.files)
 
     def _evaluator(self, opened: list[duckdb.DuckDBPyConnection]) -> Evaluator:
-        connection = connect(self.scratch_dir, [], 1)
+        connection = connect(self.scratch_dir, [], self.limits.single_threaded())
         opened.append(connection)
 
         def evaluate(values: pa.Table, sql: str) -> list[int]:
@@ -265,29 +271,3 @@ class SqlEngine:
                 connection.unregister("__lh_partitions")
 
         return evaluate
-
-    @staticmethod
-    @contextmanager
-    def _interruptible(
-        connection: duckdb.DuckDBPyConnection, cancel: threading.Event | None
-    ) -> Iterator[None]:
-        """Interrupt DuckDB when ``cancel`` is set while the query runs."""
-        if cancel is None:
-            yield
-            return
-        finished = threading.Event()
-
-        def watch() -> None:
-            # Keep interrupting: an interrupt that lands between two DuckDB calls (binding,
-            # then executing) is forgotten when the next call starts.
-            while not finished.wait(_CANCEL_POLL_SECONDS):
-                if cancel.is_set():
-                    connection.interrupt()
-
-        watcher = threading.Thread(target=watch, name="athena-cancel", daemon=True)
-        watcher.start()
-        try:
-            yield
-        finally:
-            finished.set()
-            watcher.join()

@@ -37,8 +37,11 @@ from lakehose.services.athena.sql.hive_types import HiveType
 Converter = Callable[[Any], Any]
 
 _JAVA_LONG = re.compile(r"[+-]?\d+")
-_BIG_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_JAVA_DOUBLE = re.compile(r"[+-]?(?:NaN|Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?)")
+# ``\d+(?:\.\d*)?``, not ``\d+\.?\d*``: the latter can split a run of digits every way, which
+# made refusing a long digit string in a data file quadratic.
+_DECIMAL = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_BIG_DECIMAL = re.compile(rf"[+-]?{_DECIMAL}")
+_JAVA_DOUBLE = re.compile(rf"[+-]?(?:NaN|Infinity|{_DECIMAL}[fFdD]?)")
 _HEX = re.compile(r"0[xX]([0-9a-fA-F]+)")
 _OCTAL = re.compile(r"0([0-7]+)")
 _HIVE_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?: .*)?", re.DOTALL)

@@ -14,12 +14,31 @@ Two fences, so that neither alone has to be perfect:
 
 The connection also fixes what Trino fixes: the session time zone is UTC and ``/`` on integers
 is integer division.
+
+And it bounds what one query may take from the machine (``Limits``, set by the ``athena.*``
+options): DuckDB's ``memory_limit`` (its buffer manager spills to the scratch directory, itself
+capped by ``max_temp_directory_size``, or fails the query) and ``threads``. Some DuckDB
+allocations escape the buffer manager (list and string aggregate states, strings built by
+``lpad`` or ``replace``), so ``Watchdog`` also watches the process's resident memory while the
+query runs and stops the query once the process has grown by more than twice the limit; it
+stops it as well at the query timeout, and when the caller cancels. A query stopped for memory
+fails as Athena's does, "Query exhausted resources at this scale factor"; one stopped by the
+timeout fails with Athena's "Query timeout". DuckDB checks for an interrupt between vectors of
+rows, so one expression that builds a single multi-gigabyte value is stopped only after it
+returns (docs/deviations.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 import duckdb
 from sqlglot import exp
@@ -28,13 +47,27 @@ from lakehose.services.athena.sql.errors import (
     FUNCTION_NOT_FOUND,
     NOT_SUPPORTED,
     SYNTAX_ERROR,
+    SYSTEM,
+    ErrorKind,
     QueryFailed,
     position_in,
 )
 from lakehose.services.athena.sql.functions import MACROS
 from lakehose.services.athena.sql.translate import node_offset
+from lakehose.settings import parse_size
 
 INTERNAL_PREFIX = "__lh"
+DEFAULT_MEMORY_LIMIT = "1GB"
+DEFAULT_THREADS = 2
+# Athena's DML timeout is 30 minutes; a query that runs 5 minutes on a laptop is a runaway.
+DEFAULT_TIMEOUT_SECONDS = 300.0
+DEFAULT_MAX_TEMP_DIRECTORY_SIZE = "10GB"
+# Athena's error catalog gives types 0-8 to "Query exhausted resources at this scale factor",
+# the codes of Trino's INSUFFICIENT_RESOURCES errors, of which EXCEEDED_LOCAL_MEMORY_LIMIT is 7;
+# the category is not documented [unconfirmed]. The timeout's kind is observed: 1 / 206.
+RESOURCES_EXHAUSTED = ErrorKind("EXCEEDED_LOCAL_MEMORY_LIMIT", SYSTEM, 7)
+QUERY_TIMEOUT = ErrorKind("QUERY_TIMEOUT", SYSTEM, 206)
+_WATCH_SECONDS = 0.05
 # DuckDB functions with no Trino counterpart that read state or files, or are plumbing.
 _DENIED_PREFIXES = (
     "duckdb_", "pragma_", "read_", "parquet_", "glob", "sniff_", "current_setting", "getvariable",
@@ -87,10 +120,49 @@ def check_query(query: str, tree: exp.Expr) -> None:
                 raise _refuse(query, node, "function", f"Function '{name}' not registered")
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one query may take: DuckDB's memory, threads and spill space, and wall-clock time."""
+
+    memory_limit: int = parse_size("memory_limit", DEFAULT_MEMORY_LIMIT)
+    threads: int = DEFAULT_THREADS
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    max_temp_directory_size: int = parse_size(
+        "max_temp_directory_size", DEFAULT_MAX_TEMP_DIRECTORY_SIZE
+    )
+
+    @classmethod
+    def from_options(cls, option: Callable[[str, Any], Any]) -> Limits:
+        """The limits an engine's ``athena.*`` options set (``EngineEnvironment.option``)."""
+        return cls(
+            memory_limit=parse_size("memory_limit", option("memory_limit", DEFAULT_MEMORY_LIMIT)),
+            threads=int(option("threads", DEFAULT_THREADS)),
+            timeout_seconds=float(option("query_timeout_seconds", DEFAULT_TIMEOUT_SECONDS)),
+            max_temp_directory_size=parse_size(
+                "max_temp_directory_size",
+                option("max_temp_directory_size", DEFAULT_MAX_TEMP_DIRECTORY_SIZE),
+            ),
+        )
+
+    def single_threaded(self) -> Limits:
+        return replace(self, threads=1)
+
+
+def resources_exhausted() -> QueryFailed:
+    return QueryFailed(
+        RESOURCES_EXHAUSTED, "Query exhausted resources at this scale factor", bare=True
+    )
+
+
+def query_timeout() -> QueryFailed:
+    return QueryFailed(QUERY_TIMEOUT, "Query timeout", bare=True)
+
+
 def connect(
-    scratch: Path, allowed_paths: Iterable[Path], threads: int | None = None
+    scratch: Path, allowed_paths: Iterable[Path], limits: Limits | None = None
 ) -> duckdb.DuckDBPyConnection:
     """A locked-down in-memory DuckDB that can read exactly ``allowed_paths``."""
+    limits = limits or Limits()
     scratch.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect(
         ":memory:",
@@ -99,6 +171,9 @@ def connect(
             "autoload_known_extensions": False,
             "allow_community_extensions": False,
             "allow_persistent_secrets": False,
+            # Set when the database opens, so that not even opening it exceeds them.
+            "memory_limit": f"{limits.memory_limit}B",
+            "threads": limits.threads,
         },
     )
     try:
@@ -106,10 +181,9 @@ def connect(
         if paths:
             connection.execute("SET allowed_paths = ?", [paths])
         connection.execute("SET temp_directory = ?", [str(scratch)])
+        connection.execute(f"SET max_temp_directory_size = '{limits.max_temp_directory_size}B'")
         connection.execute("SET TimeZone = 'UTC'")
         connection.execute("SET integer_division = true")
-        if threads:
-            connection.execute(f"SET threads = {int(threads)}")
         connection.execute("SET enable_external_access = false")
         connection.execute("SET lock_configuration = true")
         for macro in MACROS:
@@ -118,3 +192,83 @@ def connect(
         connection.close()
         raise
     return connection
+
+
+def _resident_bytes() -> int | None:
+    """The process's resident memory now (Linux), or its peak elsewhere; None if unknown."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+    except ImportError:  # Windows: only DuckDB's own limit applies
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # The peak only grows, so growth past the budget still means the query allocated that much.
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
+
+
+class Watchdog:
+    """Interrupts a query's DuckDB on cancel, at the timeout, or when memory runs away.
+
+    Use it around everything the query does on ``connection``; ``stop`` is set with any
+    interrupt (a ``Meter`` checks it between files), and ``failure`` turns what the query raised
+    into the error of the limit that stopped it, if one did.
+    """
+
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        limits: Limits,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        self.connection = connection
+        self.limits = limits
+        self.cancel = cancel
+        self.stop = threading.Event()
+        self._reason: QueryFailed | None = None
+        self._finished = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="athena-watchdog", daemon=True)
+
+    def __enter__(self) -> Watchdog:
+        self._baseline = _resident_bytes()
+        self._deadline = time.monotonic() + self.limits.timeout_seconds
+        if self.cancel is not None and self.cancel.is_set():
+            self.stop.set()  # stopped before it began: no file is read
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._finished.set()
+        self._thread.join()
+
+    def failure(self, error: BaseException) -> QueryFailed | None:
+        """The limit's error if a limit stopped the query (or DuckDB ran out of memory)."""
+        if self._reason is not None:
+            return self._reason
+        if isinstance(error, duckdb.OutOfMemoryException | MemoryError):
+            return resources_exhausted()
+        return None
+
+    def _watch(self) -> None:
+        budget = 2 * self.limits.memory_limit
+        # Keep interrupting: an interrupt that lands between two DuckDB calls (binding, then
+        # executing) is forgotten when the next call starts.
+        while not self._finished.wait(_WATCH_SECONDS):
+            if self._reason is None and not self.stop.is_set():
+                resident = _resident_bytes() if self._baseline is not None else None
+                if time.monotonic() >= self._deadline:
+                    self._reason = query_timeout()
+                elif resident is not None and resident - (self._baseline or 0) > budget:
+                    self._reason = resources_exhausted()
+                elif self.cancel is None or not self.cancel.is_set():
+                    continue
+                self.stop.set()
+            self.connection.interrupt()

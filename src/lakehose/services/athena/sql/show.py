@@ -32,8 +32,22 @@ def _lines(column: str, rows: list[str]) -> QueryOutcome:
 def _matcher(pattern: str | None) -> re.Pattern[str]:
     if not pattern:
         return re.compile(".*")
-    options = [re.escape(p.strip()).replace(r"\*", ".*") for p in pattern.split("|")]
+    options = [_wildcards(p.strip()) for p in pattern.split("|")]
     return re.compile("|".join(f"(?:{o})" for o in options), re.IGNORECASE)
+
+
+def _wildcards(option: str) -> str:
+    """A Hive pattern (``*`` any run, the rest literal) as a regex that cannot backtrack.
+
+    Each piece between stars is taken at its first occurrence and kept (an atomic group), which
+    finds a match whenever one exists, in O(name x pattern); ``.*a.*a.*b`` instead backtracks
+    through every placement, exponentially in the number of stars.
+    """
+    pieces = [re.escape(piece) for piece in option.split("*")]
+    if len(pieces) == 1:
+        return pieces[0]
+    middle = "".join(f"(?>.*?{piece})" for piece in pieces[1:-1])
+    return f"{pieces[0]}{middle}.*{pieces[-1]}"
 
 
 def show(context: Context, words: Words) -> QueryOutcome:
