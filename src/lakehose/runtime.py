@@ -5,6 +5,11 @@ Glue), the builder here passes it an adapter from ``lakehose.wiring`` that fulfi
 port with the provider engine. Engines are started in
 pipeline order and closed in reverse, and ``flush()`` walks the same order so that work one engine
 hands to the next is carried all the way through in one call.
+
+Regional services have one engine per (account, region) scope, each in its own directory
+(``registry``): the configured scope's and every scope found on disk are started with the runtime,
+others on their first request. ``engine(service)`` is the configured scope's; adapters reach the
+scope an ARN names. S3 and STS are global: one engine each.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from lakehose.errors import ConfigurationError, LakehoseError
 from lakehose.gateway.catalog import SERVICES
 from lakehose.gateway.dispatcher import Gateway
 from lakehose.ids import IdGenerator
+from lakehose.registry import EngineRegistry
+from lakehose.scopes import GLOBAL_SERVICES, Scope, is_account, is_region
 from lakehose.services.engine import Engine, EngineEnvironment
-from lakehose.settings import Settings
+from lakehose.settings import Credentials, Settings
 from lakehose.storage import StateDirectory
 
 if TYPE_CHECKING:
@@ -54,12 +61,16 @@ def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
     from lakehose.services.awslambda import LambdaEngine
     from lakehose.wiring.awslambda import S3CodeSource
 
+    credentials = runtime.settings.credentials
+    if credentials is None and environment.account_id != runtime.settings.account_id:
+        # Functions call back with their own account's 12-digit id as key, which selects it.
+        credentials = Credentials(environment.account_id, "test")
     return LambdaEngine(
         environment,
         code_source=S3CodeSource(runtime),
         # Asked only when a worker starts, so an embedded runtime serves HTTP only if needed.
         endpoint=runtime.endpoint,
-        credentials=runtime.settings.credentials,
+        credentials=credentials,
     )
 
 
@@ -67,7 +78,7 @@ def _build_dynamodb(runtime: Lakehose, environment: EngineEnvironment) -> Engine
     from lakehose.services.dynamodb.engine import DynamoDBEngine
     from lakehose.wiring.dynamodb import KinesisChangeSink
 
-    return DynamoDBEngine(environment, sink=KinesisChangeSink(runtime))
+    return DynamoDBEngine(environment, sink=KinesisChangeSink(runtime, _scope(environment)))
 
 
 def _build_glue(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
@@ -81,24 +92,36 @@ def _build_firehose(runtime: Lakehose, environment: EngineEnvironment) -> Engine
     from lakehose.services.firehose import FirehoseEngine
     from lakehose.wiring.firehose import GlueColumns, KinesisSource, LambdaInvoker, S3Sink
 
+    scope = _scope(environment)
     return FirehoseEngine(
         environment,
-        source=KinesisSource(runtime),
+        source=KinesisSource(runtime, scope),
         sink=S3Sink(runtime),
-        lambdas=LambdaInvoker(runtime),
-        catalog=GlueColumns(runtime),
+        lambdas=LambdaInvoker(runtime, scope),
+        catalog=GlueColumns(runtime, scope),
     )
+
+
+def _build_sts(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
+    from lakehose.services.sts import STSEngine
+
+    return STSEngine(environment)
 
 
 def _build_athena(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
     from lakehose.services.athena.engine import AthenaEngine
     from lakehose.wiring.athena import GlueCatalog, S3Store
 
-    return AthenaEngine(environment, catalog=GlueCatalog(runtime), objects=S3Store(runtime))
+    catalog = GlueCatalog(runtime, _scope(environment))
+    return AthenaEngine(environment, catalog=catalog, objects=S3Store(runtime))
 
 
-# One builder per implemented service. Builders may look up engines built before them
-# (``runtime.engine("s3")``) to wire ports, so they run providers first (BUILD_ORDER).
+def _scope(environment: EngineEnvironment) -> Scope:
+    return Scope(environment.account_id, environment.region)
+
+
+# One builder per implemented service. Adapters look engines up per call, but an engine's
+# start() may resume work through them, so providers are started first (BUILD_ORDER).
 ENGINE_BUILDERS: dict[str, EngineBuilder] = {
     "dynamodb": _build_dynamodb,
     "kinesis": _build_kinesis,
@@ -107,9 +130,19 @@ ENGINE_BUILDERS: dict[str, EngineBuilder] = {
     "glue": _build_glue,
     "firehose": _build_firehose,
     "athena": _build_athena,
+    "sts": _build_sts,
 }
 
-BUILD_ORDER: tuple[str, ...] = ("s3", "lambda", "kinesis", "dynamodb", "glue", "firehose", "athena")
+BUILD_ORDER: tuple[str, ...] = (
+    "s3",
+    "lambda",
+    "kinesis",
+    "dynamodb",
+    "glue",
+    "firehose",
+    "athena",
+    "sts",
+)
 
 
 class Lakehose:
@@ -143,7 +176,8 @@ class Lakehose:
         self.clock: Clock = clock or SystemClock()
         self.ids = IdGenerator(seed)
         self.state = StateDirectory(self.settings.home)
-        self._engines: dict[str, Engine] = {}
+        self.scope = Scope(self.settings.account_id, self.settings.region)
+        self._engines = EngineRegistry(self._build)
         self._background = background
         self._stopping = threading.Event()
         self._worker: threading.Thread | None = None
@@ -159,11 +193,15 @@ class Lakehose:
             return self
         self.state.acquire()
         try:
+            self.state.home_scope(self.scope)
+            # Every scope with stored state resumes its work (buffers, outboxes) at once.
+            stored = self.state.stored_scopes()
+            self._engines.open()
             for service in BUILD_ORDER:
-                if build := ENGINE_BUILDERS.get(service):
-                    engine = build(self, self.environment(service))
-                    engine.start()
-                    self._engines[service] = engine
+                if service in ENGINE_BUILDERS:
+                    self._engines.obtain(service, self.scope)
+                    for scope in sorted({scope for scope, name in stored if name == service}):
+                        self._engines.obtain(service, scope)
             self._gateway = Gateway(self, self.settings, self.ids)
         except BaseException:
             self._close_engines()
@@ -199,15 +237,19 @@ class Lakehose:
     ) -> None:
         self.close()
 
-    def environment(self, service: str) -> EngineEnvironment:
-        """What an engine for ``service`` is given: its directory, clock, ids and options."""
+    def environment(self, service: str, scope: Scope | None = None) -> EngineEnvironment:
+        """What an engine for ``service`` in ``scope`` (default: the configured one) is given:
+        its account, region, directory, clock, ids and options."""
         prefix = f"{service}."
+        scope = scope or self.scope
         return EngineEnvironment(
-            region=self.settings.region,
-            account_id=self.settings.account_id,
+            region=scope.region,
+            account_id=scope.account_id,
             clock=self.clock,
             ids=self.ids,
-            directory=self.state.service_dir(service),
+            directory=self.state.service_dir(
+                service, None if service in GLOBAL_SERVICES else scope
+            ),
             endpoint_url=self.settings.endpoint_url,
             options={
                 key[len(prefix) :]: value
@@ -217,12 +259,12 @@ class Lakehose:
         )
 
     def register(self, engine: Engine) -> None:
-        """Add or replace the engine serving ``engine.service_name`` on a started runtime."""
+        """Add or replace the engine serving ``engine.service_name`` in the engine's own scope
+        (its environment's account and region) on a started runtime."""
         if engine.service_name not in SERVICES:
             raise ConfigurationError(f"lakehose serves no service named {engine.service_name!r}")
         engine.start()
-        previous = self._engines.pop(engine.service_name, None)
-        self._engines[engine.service_name] = engine
+        previous = self._engines.replace(engine)
         if previous is not None:
             previous.close()
 
@@ -236,8 +278,21 @@ class Lakehose:
             )
         return self._gateway
 
-    def engine(self, service: str) -> Engine | None:
-        return self._engines.get(service)
+    def engine(
+        self, service: str, *, region: str | None = None, account_id: str | None = None
+    ) -> Engine | None:
+        """The engine of ``service`` for ``account_id`` in ``region`` (each defaulting to the
+        configured one; ignored by global services), started on first use.
+
+        ``None`` when the runtime is not started or the service is not implemented. A scope
+        beyond the runtime's limit raises ``LimitExceededException``.
+        """
+        scope = Scope(account_id or self.scope.account_id, region or self.scope.region)
+        if service not in ENGINE_BUILDERS:
+            return self._engines.find(service, scope)  # only what register() put there
+        if not (is_account(scope.account_id) and is_region(scope.region)):
+            return None  # not a scope AWS has; it holds nothing (and names no directory)
+        return self._engines.obtain(service, scope)
 
     def endpoint(self) -> str:
         """An HTTP endpoint serving this runtime, for the subprocesses it starts.
@@ -262,21 +317,26 @@ class Lakehose:
         return self.clock.now()
 
     def health(self) -> dict[str, str]:
-        return {
-            service: engine.health() if (engine := self._engines.get(service)) else "unavailable"
-            for service in SERVICES
-        }
+        """Per service, its engines' state: the first that is not running, if any is not."""
+        states: dict[str, str] = {}
+        for service in SERVICES:
+            found = [engine.health() for engine in self._engines.instances(service)]
+            troubled = [state for state in found if state != "running"]
+            states[service] = troubled[0] if troubled else "running" if found else "unavailable"
+        return states
 
     def flush(self) -> None:
-        """Run all pending buffered work now, in pipeline order (table to stream to lake)."""
+        """Run all pending buffered work now, in pipeline order (table to stream to lake),
+        in every scope."""
         for service in SERVICES:
-            if engine := self._engines.get(service):
+            for engine in self._engines.instances(service):
                 engine.flush()
 
     def run_due(self) -> None:
-        """Run the work whose time has come by the clock."""
-        for engine in list(self._engines.values()):
-            engine.run_due()
+        """Run the work whose time has come by the clock, in every scope."""
+        for service in BUILD_ORDER:
+            for engine in self._engines.instances(service):
+                engine.run_due()
 
     def advance(self, seconds: float) -> None:
         """Move a manual clock forward and run what became due."""
@@ -301,10 +361,16 @@ class Lakehose:
                 # A failing engine must not stop the others' timers; it is logged and retried.
                 logger.exception("background work failed")
 
+    def _build(self, service: str, scope: Scope | None) -> Engine:
+        return ENGINE_BUILDERS[service](self, self.environment(service, scope))
+
     def _close_engines(self) -> None:
-        for engine in reversed(list(self._engines.values())):
-            try:
-                engine.close()
-            except Exception:
-                logger.exception("closing the %s engine failed", engine.service_name)
-        self._engines.clear()
+        def failed(engine: Engine) -> None:
+            logger.exception(
+                "closing the %s engine of %s %s failed",
+                engine.service_name,
+                engine.account_id,
+                engine.region,
+            )
+
+        self._engines.close(tuple(reversed(BUILD_ORDER)), failed)

@@ -9,22 +9,31 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lakehose.errors import ConfigurationError
+from lakehose.scopes import is_account, is_region
 
 DEFAULT_HOME = Path(".lakehose")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "000000000000"
-
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-_ACCOUNT = re.compile(r"^\d{12}$")
+# Request bodies (see gateway/limits.py): the largest body a service without a documented limit
+# accepts, the largest S3 upload held in memory, and how long a body may take to arrive.
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+DEFAULT_S3_MAX_BODY_BYTES = 512 * 1024 * 1024
+DEFAULT_BODY_TIMEOUT = 60.0
+DEFAULT_BODY_IDLE_TIMEOUT = 20.0
+# Sizes as DuckDB writes them: KB, MB, GB, TB are powers of 1000; KiB ... TiB powers of 1024.
+_SIZE_UNITS = {"b": 1, "bytes": 1} | {
+    f"{prefix}{infix}b": (1024 if infix else 1000) ** power
+    for power, prefix in enumerate("kmgt", start=1)
+    for infix in ("", "i")
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,11 @@ class Settings:
     ``credentials`` is ``None`` unless both ``LAKEHOSE_ACCESS_KEY_ID`` and
     ``LAKEHOSE_SECRET_ACCESS_KEY`` are set; then every request must carry a valid SigV4 signature
     made with them.
+
+    The network edge (``gateway/safety.py``, ``gateway/limits.py``) reads ``allowed_hosts`` and
+    ``allowed_origins`` (comma-separated ``LAKEHOSE_ALLOWED_HOSTS``, ``LAKEHOSE_ALLOWED_ORIGINS``),
+    the body limits ``max_body_bytes`` and ``s3_max_body_bytes`` and the body timeouts
+    ``body_timeout`` and ``body_idle_timeout`` (seconds), each from ``LAKEHOSE_<NAME>``.
     """
 
     home: Path = DEFAULT_HOME
@@ -50,16 +64,30 @@ class Settings:
     region: str = DEFAULT_REGION
     account_id: str = DEFAULT_ACCOUNT
     credentials: Credentials | None = None
+    # Host names and browser origins served besides the loopback ones (gateway/safety.py).
+    allowed_hosts: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    s3_max_body_bytes: int = DEFAULT_S3_MAX_BODY_BYTES
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    body_idle_timeout: float = DEFAULT_BODY_IDLE_TIMEOUT
     # Per-service knobs (e.g. ``kinesis.stream_creation_delay``) that engines read by name.
+    # ``LAKEHOSE_ATHENA_MEMORY_LIMIT``, ``LAKEHOSE_ATHENA_THREADS`` and
+    # ``LAKEHOSE_ATHENA_QUERY_TIMEOUT`` set ``athena.memory_limit``, ``athena.threads`` and
+    # ``athena.query_timeout_seconds``: what one Athena query may take from the machine.
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        _check_options(self.options)
         if not 0 <= self.port <= 65535:
             raise ConfigurationError(f"port must be between 0 and 65535, got {self.port}")
-        if not _REGION.match(self.region):
+        if not is_region(self.region):
             raise ConfigurationError(f"region {self.region!r} does not look like an AWS region")
-        if not _ACCOUNT.match(self.account_id):
+        if not is_account(self.account_id):
             raise ConfigurationError(f"account id must be 12 digits, got {self.account_id!r}")
+        for name in ("max_body_bytes", "s3_max_body_bytes", "body_timeout", "body_idle_timeout"):
+            if not getattr(self, name) > 0:
+                raise ConfigurationError(f"{name} must be positive, got {getattr(self, name)!r}")
 
     @property
     def endpoint_url(self) -> str:
@@ -93,6 +121,25 @@ class Settings:
             )
         if key_id and secret:
             values["credentials"] = Credentials(key_id, secret)
+        for name in ("allowed_hosts", "allowed_origins"):
+            if (listed := env.get(f"LAKEHOSE_{name.upper()}")) is not None:
+                values[name] = tuple(item.strip() for item in listed.split(",") if item.strip())
+        for name, parse in _LIMITS.items():
+            if raw := env.get(f"LAKEHOSE_{name.upper()}"):
+                values[name] = parse(f"LAKEHOSE_{name.upper()}", raw)
+        options: dict[str, Any] = {}
+        if memory := env.get("LAKEHOSE_ATHENA_MEMORY_LIMIT"):
+            options["athena.memory_limit"] = memory
+        if threads := env.get("LAKEHOSE_ATHENA_THREADS"):
+            options["athena.threads"] = _parse_int("LAKEHOSE_ATHENA_THREADS", threads)
+        if timeout := env.get("LAKEHOSE_ATHENA_QUERY_TIMEOUT"):
+            options["athena.query_timeout_seconds"] = _parse_float(
+                "LAKEHOSE_ATHENA_QUERY_TIMEOUT", timeout
+            )
+        # Options given as arguments win over the environment's, one by one.
+        options.update(overrides.pop("options", None) or {})
+        if options:
+            values["options"] = options
         values.update({k: v for k, v in overrides.items() if v is not None})
         if isinstance(values.get("home"), str):
             values["home"] = Path(values["home"])
@@ -104,3 +151,55 @@ def _parse_int(name: str, raw: str) -> int:
         return int(raw)
     except ValueError:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _parse_float(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number of seconds, got {raw!r}") from None
+
+
+_LIMITS: dict[str, Callable[[str, str], float]] = {
+    "max_body_bytes": _parse_int,
+    "s3_max_body_bytes": _parse_int,
+    "body_timeout": _parse_float,
+    "body_idle_timeout": _parse_float,
+}
+
+
+def parse_size(name: str, raw: str | int) -> int:
+    """Bytes from a size as DuckDB writes it (``"1GB"``, ``"512 MiB"``) or a number of bytes."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        count = raw
+    else:
+        text = str(raw).strip().lower().replace(" ", "")
+        number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+        factor = _SIZE_UNITS.get(text[len(number) :] or "b")
+        try:
+            count = int(float(number) * factor) if factor and len(text) <= 40 else 0
+        except ValueError:
+            count = 0
+        if not count:
+            raise ConfigurationError(
+                f"{name} must be a size such as 1GB or 512MiB, got {str(raw)[:40]!r}"
+            )
+    if count <= 0:
+        raise ConfigurationError(f"{name} must be more than 0 bytes, got {raw!r}")
+    return count
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    """Refuse unusable Athena limits when the settings are made, not at the first query."""
+    for name in ("athena.memory_limit", "athena.max_temp_directory_size"):
+        if (size := options.get(name)) is not None:
+            parse_size(name, size)
+    for name, kind in (("athena.threads", int), ("athena.query_timeout_seconds", float)):
+        if (value := options.get(name)) is None:
+            continue
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            raise ConfigurationError(f"{name} must be a number, got {value!r}") from None
+        if not number > 0:
+            raise ConfigurationError(f"{name} must be more than 0, got {value!r}")

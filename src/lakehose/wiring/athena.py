@@ -1,6 +1,7 @@
 """Athena's ports fulfilled by the Glue and S3 engines (part of ``runtime.py``'s wiring).
 
 Both adapters look the engine up on every call, because ``Lakehose.register`` may replace it.
+The catalog is the Glue of Athena's own account and region; buckets are global.
 They translate the engines' AWS errors into the port's own exceptions: Glue's
 ``EntityNotFoundException`` and ``AlreadyExistsException`` into ``CatalogMissing`` and
 ``CatalogConflict``, S3's ``NoSuchBucket`` into ``BucketMissing``.
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lakehose.errors import ServiceError
+from lakehose.scopes import Scope
 from lakehose.services.athena.ports import (
     BucketMissing,
     CatalogConflict,
@@ -53,13 +55,16 @@ def _pages(call: Callable[..., dict[str, Any]], member: str, **arguments: Any) -
 class GlueCatalog:
     """``ports.CatalogPort`` over the Glue engine's Data Catalog."""
 
-    def __init__(self, runtime: Lakehose) -> None:
+    def __init__(self, runtime: Lakehose, scope: Scope | None = None) -> None:
         self.runtime = runtime
+        self.scope = scope or runtime.scope
 
     def _glue(self) -> GlueEngine:
         from lakehose.services.glue import GlueEngine
 
-        glue = self.runtime.engine("glue")
+        glue = self.runtime.engine(
+            "glue", region=self.scope.region, account_id=self.scope.account_id
+        )
         if not isinstance(glue, GlueEngine):
             raise CatalogMissing("the Glue Data Catalog is not available")
         return glue

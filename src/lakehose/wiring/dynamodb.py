@@ -1,7 +1,8 @@
 """DynamoDB's ``ChangeStreamSink`` port fulfilled by the Kinesis engine.
 
 Change records go in with PutRecords; after a crash, ``read_since`` lets the outbox recognize
-records that reached the stream before their outbox rows were deleted.
+records that reached the stream before their outbox rows were deleted. The stream is looked up in
+the account and region its ARN names (DynamoDB only accepts its own table's region and account).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from lakehose.errors import LakehoseError, ServiceError
+from lakehose.scopes import Scope, scope_of_arn
 from lakehose.services.dynamodb.ports import Change, Outcome
 
 if TYPE_CHECKING:
@@ -24,26 +26,28 @@ _REJECTED = ("InvalidArgumentException", "ValidationException")
 class KinesisChangeSink:
     """Change records into the destination stream, looked up per call (Kinesis may be replaced)."""
 
-    def __init__(self, runtime: Lakehose) -> None:
+    def __init__(self, runtime: Lakehose, scope: Scope | None = None) -> None:
         self.runtime = runtime
+        self.scope = scope or runtime.scope
 
-    def _kinesis(self) -> KinesisEngine:
+    def _kinesis(self, stream_arn: str) -> KinesisEngine:
         from lakehose.services.kinesis import KinesisEngine
 
-        kinesis = self.runtime.engine("kinesis")
+        scope = scope_of_arn(stream_arn, self.scope)
+        kinesis = self.runtime.engine("kinesis", region=scope.region, account_id=scope.account_id)
         if not isinstance(kinesis, KinesisEngine):
             raise LakehoseError("the kinesis engine is not running")
         return kinesis
 
     def stream_exists(self, stream_arn: str) -> bool:
         try:
-            self._kinesis().describe_stream_summary(stream_arn=stream_arn)
+            self._kinesis(stream_arn).describe_stream_summary(stream_arn=stream_arn)
         except ServiceError:
             return False
         return True
 
     def put_changes(self, stream_arn: str, changes: Sequence[Change]) -> list[Outcome]:
-        kinesis = self._kinesis()
+        kinesis = self._kinesis(stream_arn)
         records = [{"PartitionKey": c.partition_key, "Data": c.data} for c in changes]
         try:
             answer = kinesis.put_records(stream_arn=stream_arn, records=records)
@@ -60,7 +64,7 @@ class KinesisChangeSink:
         ]
 
     def read_since(self, stream_arn: str, since_ms: int) -> Iterator[Change]:
-        kinesis = self._kinesis()
+        kinesis = self._kinesis(stream_arn)
         moment = datetime.fromtimestamp(since_ms / 1000, tz=UTC)
         shards: list[dict[str, Any]] = []
         page = kinesis.list_shards(stream_arn=stream_arn)

@@ -2,7 +2,9 @@
 
 Every adapter looks its engine up on each call, because ``Lakehose.register`` may replace it, and
 translates the engine's AWS errors into the port's own exceptions, so the Firehose engine never
-sees another service's error classes.
+sees another service's error classes. A stream or function is looked up in the account and region
+its ARN names, a Glue table in the delivery stream's own account and the configured region (or
+its own); buckets are global.
 
 The Kinesis adapter reads with the public ``get_shard_iterator`` / ``get_records`` operations; the
 tip of each shard (the sequence number of its latest record, for "start at LATEST when the
@@ -15,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lakehose.errors import LakehoseError, ServiceError
+from lakehose.scopes import Scope, is_region, scope_of_arn
 from lakehose.services.firehose.ports import (
     CatalogTableMissing,
     DestinationUnavailable,
@@ -40,20 +43,27 @@ _TRY_AGAIN = ("ProvisionedThroughputExceededException", "LimitExceededException"
 class KinesisSource:
     """``ports.StreamSourcePort`` over the Kinesis engine."""
 
-    def __init__(self, runtime: Lakehose) -> None:
+    def __init__(self, runtime: Lakehose, scope: Scope | None = None) -> None:
         self.runtime = runtime
+        self.scope = scope or runtime.scope
 
-    def _kinesis(self) -> KinesisEngine:
+    def _kinesis(self, stream_arn: str) -> KinesisEngine:
         from lakehose.services.kinesis import KinesisEngine
 
-        kinesis = self.runtime.engine("kinesis")
+        scope = scope_of_arn(stream_arn, self.scope)
+        try:
+            kinesis = self.runtime.engine(
+                "kinesis", region=scope.region, account_id=scope.account_id
+            )
+        except ServiceError as error:
+            raise SourceUnavailable(error.message) from None
         if not isinstance(kinesis, KinesisEngine):
             raise SourceUnavailable("the Kinesis engine is not running")
         return kinesis
 
     def shards(self, stream_arn: str) -> list[SourceShard]:
         try:
-            positions = self._kinesis().shard_positions(stream_arn)
+            positions = self._kinesis(stream_arn).shard_positions(stream_arn)
         except ServiceError as error:
             raise SourceUnavailable(error.message) from None
         return [SourceShard(p.shard_id, p.parents, p.closed, p.tip) for p in positions]
@@ -61,7 +71,7 @@ class KinesisSource:
     def read(
         self, stream_arn: str, shard_id: str, after_sequence: str | None, limit: int
     ) -> ShardPage:
-        kinesis = self._kinesis()
+        kinesis = self._kinesis(stream_arn)
         try:
             iterator = kinesis.get_shard_iterator(
                 stream_arn=stream_arn,
@@ -91,8 +101,8 @@ class KinesisSource:
 
     def _exists(self, stream_arn: str) -> bool:
         try:
-            self._kinesis().describe_stream_summary(stream_arn=stream_arn)
-        except (ServiceError, LakehoseError):
+            self._kinesis(stream_arn).describe_stream_summary(stream_arn=stream_arn)
+        except (ServiceError, LakehoseError, SourceUnavailable):
             return False
         return True
 
@@ -146,16 +156,20 @@ _LAMBDA_CODES = {
 class LambdaInvoker:
     """``ports.LambdaPort`` over the Lambda engine's ``invoke_function``."""
 
-    def __init__(self, runtime: Lakehose) -> None:
+    def __init__(self, runtime: Lakehose, scope: Scope | None = None) -> None:
         self.runtime = runtime
+        self.scope = scope or runtime.scope
 
     def invoke(self, function_arn: str, payload: bytes) -> LambdaReply:
         from lakehose.services.awslambda import LambdaEngine
 
-        engine = self.runtime.engine("lambda")
-        if not isinstance(engine, LambdaEngine):
-            raise LambdaInvokeError("Lambda.ResourceNotFound", "the Lambda engine is not running")
+        scope = scope_of_arn(function_arn, self.scope)
         try:
+            engine = self.runtime.engine("lambda", region=scope.region, account_id=scope.account_id)
+            if not isinstance(engine, LambdaEngine):
+                raise LambdaInvokeError(
+                    "Lambda.ResourceNotFound", "the Lambda engine is not running"
+                )
             result = engine.invoke_function(function_arn, payload)
         except ServiceError as error:
             code = _LAMBDA_CODES.get(error.error_code, f"Lambda.{error.error_code}")
@@ -166,15 +180,21 @@ class LambdaInvoker:
 class GlueColumns:
     """``ports.CatalogPort`` over the Glue engine's tables and table versions."""
 
-    def __init__(self, runtime: Lakehose) -> None:
+    def __init__(self, runtime: Lakehose, scope: Scope | None = None) -> None:
         self.runtime = runtime
+        self.scope = scope or runtime.scope
 
     def get_table_columns(
         self, database: str, table: str, region: str | None, version_id: str | None
     ) -> list[dict[str, Any]]:
         from lakehose.services.glue import GlueEngine
 
-        glue = self.runtime.engine("glue")
+        # SchemaConfiguration.Region names the catalog's region; without it, the stream's own.
+        in_region = region if region is not None and is_region(region) else self.scope.region
+        try:
+            glue = self.runtime.engine("glue", region=in_region, account_id=self.scope.account_id)
+        except ServiceError as error:
+            raise CatalogTableMissing(error.message) from None
         if not isinstance(glue, GlueEngine):
             raise CatalogTableMissing("the Glue Data Catalog is not available")
         try:

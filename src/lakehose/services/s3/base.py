@@ -51,6 +51,9 @@ class Requester(Protocol):
     @property
     def host(self) -> str: ...
 
+    @property
+    def account_id(self) -> str: ...
+
 
 def quoted(etag: str) -> str:
     return f'"{etag}"'
@@ -108,6 +111,11 @@ def storage_class_of(requested: str | None) -> str:
     raise InvalidStorageClass(requested)
 
 
+def canonical_user_id(account_id: str) -> str:
+    """S3 canonical user ids are 64 hex digits; derive a stable one from the account."""
+    return hashlib.sha256(f"lakehose:{account_id}".encode()).hexdigest()
+
+
 class S3Base(Engine):
     """Shared state and helpers of the S3 operation mixins."""
 
@@ -117,8 +125,7 @@ class S3Base(Engine):
         super().__init__(environment)
         self.blobs = BlobStore(environment.directory)
         self._database: Database | None = None
-        # S3 canonical user ids are 64 hex digits; derive a stable one from the account.
-        self.owner_id = hashlib.sha256(f"lakehose:{self.account_id}".encode()).hexdigest()
+        self.owner_id = canonical_user_id(self.account_id)
 
     @property
     def db(self) -> Database:
@@ -129,8 +136,9 @@ class S3Base(Engine):
     def now_seconds(self) -> int:
         return int(self.clock.now())
 
-    def owner(self) -> dict[str, str]:
-        return {"ID": self.owner_id}
+    def owner(self, account_id: str | None = None) -> dict[str, str]:
+        """The ``Owner`` of ``account_id``'s resources (default: the configured account's)."""
+        return {"ID": canonical_user_id(account_id) if account_id else self.owner_id}
 
     @staticmethod
     def locate_bucket(connection: sqlite3.Connection, name: str) -> BucketRow:

@@ -13,6 +13,7 @@ import orjson
 from lakehose.services.s3 import store
 from lakehose.services.s3.base import Requester, S3Base, refuse_unknown
 from lakehose.services.s3.errors import (
+    BucketAlreadyExists,
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
     InvalidArgument,
@@ -75,11 +76,16 @@ class BucketOperations(S3Base):
         with self.db.transaction() as connection:
             existing = store.find_bucket(connection, bucket)
             if existing is not None:
+                # Bucket names are global: one namespace across regions and accounts.
+                if existing.owner != context.account_id:
+                    raise BucketAlreadyExists(bucket)
                 # us-east-1 answers a repeat by its owner 200 OK, for legacy compatibility.
                 if not region == existing.region == US_EAST_1:
                     raise BucketAlreadyOwnedByYou(bucket)
             else:
-                created = store.insert_bucket(connection, bucket, region, self.clock.now())
+                created = store.insert_bucket(
+                    connection, bucket, region, self.clock.now(), context.account_id
+                )
                 if checked_tags:
                     store.set_tags(connection, created.id, checked_tags)
         location = f"/{bucket}" if region == US_EAST_1 else f"http://{bucket}.s3.amazonaws.com/"
@@ -97,6 +103,7 @@ class BucketOperations(S3Base):
     def list_buckets(
         self,
         *,
+        context: Requester,
         max_buckets: int | None = None,
         continuation_token: str | None = None,
         prefix: str | None = None,
@@ -113,7 +120,8 @@ class BucketOperations(S3Base):
             found = [
                 row
                 for row in store.buckets(connection)
-                if row.name > after
+                if row.owner == context.account_id
+                and row.name > after
                 and row.name.startswith(prefix or "")
                 and bucket_region in (None, row.region)
             ]
@@ -127,7 +135,7 @@ class BucketOperations(S3Base):
                 }
                 for row in page
             ],
-            "Owner": self.owner(),
+            "Owner": self.owner(context.account_id),
         }
         if len(page) < len(found):
             result["ContinuationToken"] = base64.urlsafe_b64encode(page[-1].name.encode()).decode()

@@ -30,6 +30,9 @@ class S3Engine(
 
     def start(self) -> None:
         self._database = store.open_store(self.environment.directory)
+        # Buckets from before accounts were told apart belong to the configured account.
+        with self.db.transaction() as connection:
+            store.adopt_unowned(connection, self.account_id)
         # Nothing is being written yet: every blob no row points at is a crash's leftover.
         with self.db.read() as connection:
             referenced = store.referenced_blobs(connection)

@@ -10,7 +10,7 @@ table, responses recorded from S3 by moto, LocalStack and the SDKs' own tests (n
 Exception tree (all ``lakehose.errors.ServiceError``)::
 
     NoSuchBucket, NoSuchKey, NoSuchUpload, NoSuchTagSet, NoSuchBucketPolicy     404
-    BucketAlreadyOwnedByYou, BucketNotEmpty                                      409
+    BucketAlreadyExists, BucketAlreadyOwnedByYou, BucketNotEmpty                 409
     InvalidBucketName, IllegalLocationConstraintException, InvalidLocationConstraint,
     KeyTooLongError, InvalidArgument, InvalidRequest, InvalidPart, InvalidPartOrder,
     EntityTooSmall, BadDigest, InvalidDigest, InvalidTag, MalformedPolicy,
@@ -75,6 +75,19 @@ class NoSuchTagSet(S3Error):
 class NoSuchBucketPolicy(S3Error):
     status = 404
     default_message = "The bucket policy does not exist"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(BucketName=bucket)
+
+
+class BucketAlreadyExists(S3Error):
+    """Another account owns the name: bucket names are one namespace across all accounts."""
+
+    status = 409
+    default_message = (
+        "The requested bucket name is not available. The bucket namespace is shared by all "
+        "users of the system. Please select a different name and try again."
+    )
 
     def __init__(self, bucket: str) -> None:
         super().__init__(BucketName=bucket)

@@ -221,8 +221,10 @@ class ListingOperations(S3Base):
         with_owner: bool,
     ) -> dict[str, Any]:
         """The members both listing versions share."""
+        # Objects belong to the bucket's owner (S3's default, BucketOwnerEnforced).
+        owner = self.owner(self.bucket_named(bucket).owner) if with_owner else None
         contents = [
-            self._content(entry, encode, with_owner)
+            self._content(entry, encode, owner)
             for entry in page.entries
             if isinstance(entry, ObjectRow)
         ]
@@ -243,7 +245,7 @@ class ListingOperations(S3Base):
             result["CommonPrefixes"] = prefixes
         return result
 
-    def _content(self, row: ObjectRow, encode: Any, with_owner: bool) -> dict[str, Any]:
+    def _content(self, row: ObjectRow, encode: Any, owner: dict[str, str] | None) -> dict[str, Any]:
         content: dict[str, Any] = {
             "Key": encode(decode_key(row.key)),
             "LastModified": datetime.fromtimestamp(row.modified, UTC),
@@ -254,6 +256,6 @@ class ListingOperations(S3Base):
         if row.checksum is not None:
             content["ChecksumAlgorithm"] = [row.checksum.algorithm]
             content["ChecksumType"] = row.checksum.type
-        if with_owner:
-            content["Owner"] = self.owner()
+        if owner is not None:
+            content["Owner"] = owner
         return content

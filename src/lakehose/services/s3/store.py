@@ -73,7 +73,10 @@ CREATE TABLE parts (
 );
 """
 
-MIGRATIONS = (Migration(1, _SCHEMA),)
+# Buckets made before accounts were told apart have no owner until the engine adopts them.
+_OWNERS = "ALTER TABLE buckets ADD COLUMN owner TEXT;"
+
+MIGRATIONS = (Migration(1, _SCHEMA), Migration(2, _OWNERS))
 _OBJECT_COLUMNS = (
     "bucket_id, key, blob, size, etag, modified, headers, metadata, checksum_algorithm, "
     "checksum_value, checksum_type, parts_count, storage_class"
@@ -92,6 +95,7 @@ class BucketRow:
     created: float
     tags: list[dict[str, str]] | None
     policy: str | None
+    owner: str | None = None  # the owning account's id
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,9 @@ class PartRow:
 
 def _bucket(row: sqlite3.Row) -> BucketRow:
     tags = orjson.loads(row["tags"]) if row["tags"] is not None else None
-    return BucketRow(row["id"], row["name"], row["region"], row["created"], tags, row["policy"])
+    return BucketRow(
+        row["id"], row["name"], row["region"], row["created"], tags, row["policy"], row["owner"]
+    )
 
 
 def find_bucket(connection: sqlite3.Connection, name: str) -> BucketRow | None:
@@ -150,12 +156,17 @@ def buckets(connection: sqlite3.Connection) -> list[BucketRow]:
 
 
 def insert_bucket(
-    connection: sqlite3.Connection, name: str, region: str, created: float
+    connection: sqlite3.Connection, name: str, region: str, created: float, owner: str
 ) -> BucketRow:
     cursor = connection.execute(
-        "INSERT INTO buckets (name, region, created) VALUES (?, ?, ?)", (name, region, created)
+        "INSERT INTO buckets (name, region, created, owner) VALUES (?, ?, ?, ?)",
+        (name, region, created, owner),
     )
-    return BucketRow(int(cursor.lastrowid or 0), name, region, created, None, None)
+    return BucketRow(int(cursor.lastrowid or 0), name, region, created, None, None, owner)
+
+
+def adopt_unowned(connection: sqlite3.Connection, owner: str) -> None:
+    connection.execute("UPDATE buckets SET owner = ? WHERE owner IS NULL", (owner,))
 
 
 def delete_bucket(connection: sqlite3.Connection, bucket_id: int) -> None:

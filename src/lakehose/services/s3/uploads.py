@@ -55,8 +55,8 @@ class UploadListingOperations(S3Base):
                 }
                 for part in page
             ],
-            "Initiator": self.owner(),
-            "Owner": self.owner(),
+            "Initiator": self.owner(found.owner),
+            "Owner": self.owner(found.owner),
             "StorageClass": upload.storage_class,
         }
         if page:
@@ -101,7 +101,8 @@ class UploadListingOperations(S3Base):
             "IsTruncated": len(entries) > limit,
             "Prefix": encode(prefix or ""),
         }
-        uploads = [self._upload_entry(e, encode) for e in page if isinstance(e, UploadRow)]
+        owner = self.owner(found.owner)
+        uploads = [self._upload_entry(e, encode, owner) for e in page if isinstance(e, UploadRow)]
         prefixes = [{"Prefix": encode(decode_key(e))} for e in page if isinstance(e, bytes)]
         if uploads:
             result["Uploads"] = uploads
@@ -119,14 +120,16 @@ class UploadListingOperations(S3Base):
             result["EncodingType"] = encoding_type
         return result
 
-    def _upload_entry(self, upload: UploadRow, encode: Any) -> dict[str, Any]:
+    def _upload_entry(
+        self, upload: UploadRow, encode: Any, owner: dict[str, str]
+    ) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "UploadId": upload.upload_id,
             "Key": encode(decode_key(upload.key)),
             "Initiated": datetime.fromtimestamp(upload.initiated, UTC),
             "StorageClass": upload.storage_class,
-            "Owner": self.owner(),
-            "Initiator": self.owner(),
+            "Owner": owner,
+            "Initiator": owner,
         }
         if upload.checksum_algorithm is not None:
             entry["ChecksumAlgorithm"] = upload.checksum_algorithm
