@@ -1,8 +1,9 @@
 """moto's AWS-verified DynamoDB tests, run against ``lakehose up``, must keep passing.
 
 moto comes from the lock and its sdist (which ships the tests) from ``bash
-scripts/test-clients.sh``; the test installs and downloads nothing. It takes about a minute. The floor is the count published in
-``docs/conformance.md`` minus a small margin for tests that depend on AWS timing.
+scripts/test-clients.sh``; the test installs and downloads nothing. It takes about a minute.
+The floor is the count published in ``docs/conformance.md`` minus a small margin for tests that
+depend on AWS timing.
 """
 
 from __future__ import annotations
