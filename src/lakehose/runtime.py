@@ -29,6 +29,7 @@ from lakehose.ids import IdGenerator
 from lakehose.registry import EngineRegistry
 from lakehose.scopes import GLOBAL_SERVICES, Scope, is_account, is_region
 from lakehose.services.engine import Engine, EngineEnvironment
+from lakehose.services.sts import STSEngine
 from lakehose.settings import Credentials, Settings
 from lakehose.storage import StateDirectory
 
@@ -315,6 +316,20 @@ class Lakehose:
 
     def now(self) -> float:
         return self.clock.now()
+
+    def secret_for(self, access_key_id: str) -> str | None:
+        """The secret of a key the gateway accepts when credentials are configured: the
+        configured key's, or that of a live session STS issued (AssumeRole's ``ASIA...`` keys)."""
+        credentials = self.settings.credentials
+        if credentials is not None and access_key_id == credentials.access_key_id:
+            return credentials.secret_access_key
+        sts = self.engine("sts")
+        if not isinstance(sts, STSEngine):
+            return None
+        session = sts.session(access_key_id)
+        if session is None or session.expires <= self.now():
+            return None
+        return session.secret_access_key
 
     def health(self) -> dict[str, str]:
         """Per service, its engines' state: the first that is not running, if any is not."""

@@ -210,7 +210,11 @@ def test_closing_the_runtime_leaves_no_process_behind(tmp_path: Path) -> None:
         started = tmp_path / "started"
         event = {"started": str(started), "release": str(tmp_path / "never")}
         client.invoke(FunctionName="blocks", InvocationType="Event", Payload=json.dumps(event))
-        wait_for(started.exists, "the event invocation to start")
+        # The handler creates the file, then writes its pid: wait for the pid itself.
+        wait_for(
+            lambda: started.exists() and started.read_text().strip().isdigit(),
+            "the event invocation to start",
+        )
         pids.append(int(started.read_text()))
         assert not any(process_gone(pid) for pid in pids)
     finally:

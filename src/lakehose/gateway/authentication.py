@@ -33,7 +33,7 @@ from botocore.model import OperationModel
 
 from lakehose.gateway.anonymous import PolicyReader, public_read
 from lakehose.gateway.http import HttpRequest, HttpResponse
-from lakehose.gateway.sigv4 import ALGORITHM, read_signature, verify_signature
+from lakehose.gateway.sigv4 import ALGORITHM, SecretResolver, read_signature, verify_signature
 from lakehose.settings import Credentials
 
 # A key no request can name (credential scopes have five non-empty parts): verify_signature with
@@ -63,16 +63,25 @@ def authenticate(
     credentials: Credentials | None,
     now: float,
     served_unsigned: Callable[[], bool] = lambda: False,
+    secret_for: SecretResolver | None = None,
 ) -> None:
     """Raise the service's own error unless ``request`` (as signed) may reach an engine.
 
     ``service`` is the signing name the credential scope must carry when credentials are
-    checked; ``served_unsigned`` says whether this request may come without any signature.
+    checked; ``served_unsigned`` says whether this request may come without any signature;
+    ``secret_for`` resolves the keys accepted besides the configured one (STS sessions).
     """
     if is_unsigned(request) and served_unsigned():
         return
     if credentials is not None:
-        verify_signature(request, credentials, protocol=protocol, service=service, now=now)
+        verify_signature(
+            request,
+            credentials,
+            protocol=protocol,
+            service=service,
+            now=now,
+            secret_for=secret_for,
+        )
     elif not has_signature_structure(request):
         # verify_signature's first step is reading the signature; with a key nobody holds it
         # raises the error AWS sends for exactly what is missing or malformed.

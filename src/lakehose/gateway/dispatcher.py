@@ -67,6 +67,8 @@ class EngineHost(Protocol):
 
     def now(self) -> float: ...
 
+    def secret_for(self, access_key_id: str) -> str | None: ...
+
 
 class _Resolved:
     """A request on its way through the steps: service, protocol, operation."""
@@ -178,6 +180,7 @@ class Gateway:
             credentials=self.settings.credentials,
             now=self.host.now(),
             served_unsigned=lambda: self._served_unsigned(resolved),
+            secret_for=self.host.secret_for,
         )
         scope = request_scope(signature, self.settings, address.protocol)
         if address.unsupported_content_type is not None:
