@@ -42,10 +42,13 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.protocols.utils import get_local_addr, get_remote_addr, is_ssl
 from uvicorn.server import ServerState
 
+from lakehose.gateway.limits import LAMBDA_MAX_BYTES
+
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-# The largest request body any operation served here accepts is DynamoDB's 16 MB; S3 uploads,
-# which may be larger, come over HTTP/1.1 (S3 does not speak HTTP/2).
-MAX_BODY_BYTES = 32 * 1024 * 1024
+# A transport-level ceiling: the per-service limits (limits.py) apply over HTTP/2 as over
+# HTTP/1.1, and the largest a client may send over HTTP/2 is Lambda's (a 50 MB zip, base64 in
+# JSON); S3 uploads, which may be larger, come over HTTP/1.1 (S3 does not speak HTTP/2).
+MAX_BODY_BYTES = LAMBDA_MAX_BYTES
 MAX_HEADER_LIST_BYTES = 64 * 1024
 MAX_CONCURRENT_STREAMS = 100
 # Windows larger than the protocol's 64 KiB default, so an upload is not one round trip per
