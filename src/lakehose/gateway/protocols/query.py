@@ -36,11 +36,8 @@ from lakehose.gateway.protocols.base import WireProtocol, error_status
 from lakehose.gateway.protocols.rest import wire_name
 from lakehose.gateway.protocols.rest_xml import _element, _serialize
 from lakehose.gateway.protocols.values import (
-    FLOAT_TYPES,
-    INTEGER_TYPES,
     ValueFormatError,
-    decode_base64,
-    parse_timestamp,
+    scalar_from_text,
 )
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -229,25 +226,14 @@ def _map(form: _Form, shape: MapShape, key: str) -> dict[Any, Any] | None:
 
 
 def _scalar(text: str, shape: Shape, key: str) -> Any:
-    kind = shape.type_name
     try:
-        if kind in INTEGER_TYPES:
-            return int(text.strip())
-        if kind in FLOAT_TYPES:
-            return float(text.strip())
-        if kind == "boolean":
-            return {"true": True, "false": False}[text.strip().lower()]
-        if kind == "timestamp":
-            return parse_timestamp(text)
-        if kind == "blob":
-            return decode_base64(text.strip())
-    except (ValueError, KeyError, ValueFormatError):
+        return scalar_from_text(text, shape.type_name)
+    except ValueFormatError:
         raise ServiceError(
             f"Value ({text}) for parameter {key} is invalid.",
             code="InvalidParameterValue",
             status=400,
         ) from None
-    return text
 
 
 def _join(prefix: str, name: str) -> str:

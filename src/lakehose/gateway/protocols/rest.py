@@ -39,7 +39,7 @@ from lakehose.gateway.protocols.values import (
     decode_base64,
     encode_base64,
     format_timestamp,
-    parse_timestamp,
+    scalar_from_text,
 )
 
 _RAW_PAYLOADS = ("blob", "string")
@@ -230,21 +230,10 @@ class RestProtocol(WireProtocol):
 
     def _from_text(self, text: str, shape: Shape, name: str) -> Any:
         """A label, query or header value; timestamps are read in whichever format they come."""
-        kind = shape.type_name
         try:
-            if kind in INTEGER_TYPES:
-                return int(text.strip())
-            if kind in FLOAT_TYPES:
-                return float(text.strip())
-            if kind == "boolean":
-                return {"true": True, "false": False}[text.strip().lower()]
-            if kind == "timestamp":
-                return parse_timestamp(text)
-            if kind == "blob":
-                return decode_base64(text.strip())
-        except (ValueError, KeyError):
+            return scalar_from_text(text, shape.type_name)
+        except ValueFormatError:
             raise self.invalid_value(name, text, shape) from None
-        return text
 
     # -- serialize --------------------------------------------------------------------------
 

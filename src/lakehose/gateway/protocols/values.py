@@ -92,3 +92,22 @@ def decode_base64(value: str) -> bytes:
 def encode_base64(value: bytes | bytearray | memoryview | str) -> str:
     raw = value.encode() if isinstance(value, str) else bytes(value)
     return base64.b64encode(raw).decode("ascii")
+
+
+def scalar_from_text(text: str, kind: str) -> Any:
+    """A scalar of botocore type ``kind`` written as text (a URI label, query or form value, a
+    header); strings come back as they are. Raises ``ValueFormatError`` for malformed text."""
+    try:
+        if kind in INTEGER_TYPES:
+            return int(text.strip())
+        if kind in FLOAT_TYPES:
+            return float(text.strip())
+        if kind == "boolean":
+            return {"true": True, "false": False}[text.strip().lower()]
+    except (ValueError, KeyError):
+        raise ValueFormatError(f"{text!r} is not a {kind}") from None
+    if kind == "timestamp":
+        return parse_timestamp(text)
+    if kind == "blob":
+        return decode_base64(text.strip())
+    return text
