@@ -55,6 +55,9 @@ def assert_work_done(result: dict[str, Any]) -> None:
     assert result["dynamodb"]["item"] == {"id": {"S": "a"}, "bpm": {"N": "120"}}
     assert result["kinesis"]["data"] == ["00626561 74ff".replace(" ", "")]
     assert result["athena"] == {"state": "SUCCEEDED", "rows": EXPECTED_ROWS}
+    assert result["firehose"] == {"bodies": ["72\n73\n"]}
+    assert result["lambda"] == {"status": 200, "result": {"doubled": 42}}
+    assert result["sts"] == "arn:aws:iam::000000000000:root"
 
 
 def test_oldest_and_newest_clients_share_one_server(

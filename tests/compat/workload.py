@@ -1,4 +1,5 @@
-"""Real work through one boto3 generation: DynamoDB, Kinesis, S3, Glue and an Athena query.
+"""Real work through one boto3 generation in every service: DynamoDB, Kinesis, Firehose into
+S3, Lambda, Glue, an Athena query, and STS.
 
 Imported by the tests under the installed boto3, and run as a script in a child process whose
 ``PYTHONPATH`` puts another generation first (``.clients/boto3-oldest``), so both generations
@@ -11,16 +12,24 @@ its Athena model speaks, and what each service answered.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import sys
 import time
+import urllib.request
+import zipfile
 from typing import Any
 
 import boto3
 import botocore
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 REGION = "us-east-1"
+ROLE = "arn:aws:iam::000000000000:role/workload"
+HANDLER = "def handler(event, context):\n    return {'doubled': event['n'] * 2}\n"
 
 
 def clients(endpoint: str) -> dict[str, Any]:
@@ -28,7 +37,7 @@ def clients(endpoint: str) -> dict[str, Any]:
         aws_access_key_id="test", aws_secret_access_key="test", region_name=REGION
     )
     config = Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"})
-    names = ("dynamodb", "kinesis", "s3", "glue", "athena")
+    names = ("dynamodb", "kinesis", "firehose", "s3", "lambda", "glue", "athena", "sts")
     return {n: session.client(n, endpoint_url=endpoint, config=config) for n in names}  # type: ignore[call-overload]
 
 
@@ -39,7 +48,10 @@ def run(endpoint: str, prefix: str) -> dict[str, Any]:
         "athena_protocol": aws["athena"].meta.service_model.protocol,
         "dynamodb": dynamodb(aws["dynamodb"], prefix),
         "kinesis": kinesis(aws["kinesis"], prefix),
+        "firehose": firehose(aws, endpoint, prefix),
+        "lambda": awslambda(aws["lambda"], prefix),
         "athena": athena(aws, prefix),
+        "sts": aws["sts"].get_caller_identity()["Arn"],
     }
 
 
@@ -68,6 +80,55 @@ def kinesis(client: Any, prefix: str) -> dict[str, Any]:
     records = client.get_records(ShardIterator=iterator)["Records"]
     client.delete_stream(StreamName=stream)
     return {"data": [record["Data"].hex() for record in records]}
+
+
+def firehose(aws: dict[str, Any], endpoint: str, prefix: str) -> dict[str, Any]:
+    bucket = f"{prefix}-delivery"
+    aws["s3"].create_bucket(Bucket=bucket)
+    aws["firehose"].create_delivery_stream(
+        DeliveryStreamName=prefix,
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": ROLE,
+            "BucketARN": f"arn:aws:s3:::{bucket}",
+            "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+        },
+    )
+    records = [{"Data": b"72\n"}, {"Data": b"73\n"}]
+    aws["firehose"].put_record_batch(DeliveryStreamName=prefix, Records=records)
+    flush(endpoint)
+    keys = [o["Key"] for o in aws["s3"].list_objects_v2(Bucket=bucket)["Contents"]]
+    bodies = [aws["s3"].get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys]
+    return {"bodies": [body.decode() for body in bodies]}
+
+
+def flush(endpoint: str) -> None:
+    """``POST /_lakehose/flush``, signed as lakehose's admin calls must be (any key)."""
+    request = AWSRequest(method="POST", url=f"{endpoint}/_lakehose/flush", data=b"")
+    SigV4Auth(Credentials("test", "test"), "lakehose", REGION).add_auth(request)
+    prepared = request.prepare()
+    call = urllib.request.Request(
+        prepared.url, data=b"", headers=dict(prepared.headers.items()), method="POST"
+    )
+    with urllib.request.urlopen(call, timeout=60):
+        pass
+
+
+def awslambda(client: Any, prefix: str) -> dict[str, Any]:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as package:
+        package.writestr("app.py", HANDLER)
+    client.create_function(
+        FunctionName=prefix,
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": archive.getvalue()},
+    )
+    client.get_waiter("function_active_v2").wait(FunctionName=prefix, WaiterConfig={"Delay": 1})
+    answer = client.invoke(FunctionName=prefix, Payload=json.dumps({"n": 21}).encode())
+    result = json.loads(answer["Payload"].read())
+    client.delete_function(FunctionName=prefix)
+    return {"status": answer["StatusCode"], "result": result}
 
 
 def athena(aws: dict[str, Any], prefix: str) -> dict[str, Any]:
