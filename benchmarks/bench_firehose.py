@@ -39,7 +39,7 @@ from typing import Any
 import peers
 
 from lakehose import Lakehose
-from lakehose.heartrate import sample_change_record as change_record
+from lakehose.cli.heartrate import sample_change_record as change_record
 from lakehose.services.kinesis import KinesisEngine
 
 MIB = 1 << 20

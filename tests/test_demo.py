@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from lakehose import Lakehose
 from lakehose.cli.athena_query import named_query, run_query
 from lakehose.cli.demo import READINGS, SEED
+from lakehose.cli.heartrate import WORKGROUP_NAME, ReadingGenerator
 from lakehose.cli.main import cli
-from lakehose.heartrate import WORKGROUP_NAME, ReadingGenerator
 
 pytestmark = pytest.mark.slow
 

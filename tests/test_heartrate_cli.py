@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from lakehose import Lakehose
-from lakehose.heartrate import DATABASE_NAME, TABLE_NAME
+from lakehose.cli.heartrate import DATABASE_NAME, TABLE_NAME
 from lakehose.storage import StateDirectory
 from lakehose.storage.statedir import ServerRecord
 

@@ -21,8 +21,8 @@ import pytest
 
 from lakehose.cli.athena_query import QueryFailed, named_query, run_query
 from lakehose.cli.demo import deploy_heartrate
+from lakehose.cli.heartrate import DATABASE_NAME, STREAM_NAME, TABLE_NAME, WORKGROUP_NAME
 from lakehose.cli.stages import count_records
-from lakehose.heartrate import DATABASE_NAME, STREAM_NAME, TABLE_NAME, WORKGROUP_NAME
 from tests.conftest import ServerProcess
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]

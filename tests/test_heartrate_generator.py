@@ -12,7 +12,7 @@ from rich.console import Console
 
 from lakehose import Lakehose
 from lakehose.cli.generate import put_readings
-from lakehose.heartrate import TABLE_NAME, Reading, ReadingGenerator, iso_utc
+from lakehose.cli.heartrate import TABLE_NAME, Reading, ReadingGenerator, iso_utc
 
 MOMENT = datetime(2023, 3, 22, 19, 55, 16, 123456, tzinfo=UTC)
 

@@ -7,12 +7,16 @@ because starting an engine may look up another (Firehose resuming reads Kinesis)
 
 The number of scopes is bounded: a signature's region and a 12-digit access key are client
 input, and every scope costs open databases and directories.
+
+Adapters (``lakehose.wiring``) reach the engines they adapt through ``EngineLookup``: typed, per
+call (``Lakehose.register`` may replace an engine), in the scope they ask for.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Generic, Protocol, TypeVar
 
 from lakehose.errors import ServiceError
 from lakehose.scopes import GLOBAL_SERVICES, Scope
@@ -103,6 +107,59 @@ class EngineRegistry:
                 f"lakehose serves at most {self._max_scopes} account and region scopes per state "
                 f"directory; account {scope.account_id} in {scope.region} would be one more"
             )
+
+
+class EngineSource(Protocol):
+    """What adapters need of the runtime: its configured scope, and engines by service and scope."""
+
+    @property
+    def scope(self) -> Scope: ...
+
+    def engine(
+        self, service: str, *, region: str | None = None, account_id: str | None = None
+    ) -> Engine | None: ...
+
+
+E = TypeVar("E", bound=Engine)
+
+
+class EngineLookup(Generic[E]):
+    """The ``kind`` engine of ``service``, looked up in ``engines`` on every call.
+
+    Calling it with a scope (default: the runtime's configured one) returns the engine, or raises
+    ``missing()`` when no engine of that kind serves the scope. A ``ServiceError`` of the lookup
+    itself (a scope beyond the runtime's limit) is raised as ``refused(error)`` when given.
+    """
+
+    def __init__(
+        self,
+        engines: EngineSource,
+        service: str,
+        kind: type[E],
+        *,
+        missing: Callable[[], Exception],
+        refused: Callable[[ServiceError], Exception] | None = None,
+    ) -> None:
+        self.engines = engines
+        self.service = service
+        self.kind = kind
+        self._missing = missing
+        self._refused = refused
+
+    def __call__(self, scope: Scope | None = None) -> E:
+        try:
+            found = self.engines.engine(
+                self.service,
+                region=scope.region if scope is not None else None,
+                account_id=scope.account_id if scope is not None else None,
+            )
+        except ServiceError as error:
+            if self._refused is None:
+                raise
+            raise self._refused(error) from None
+        if not isinstance(found, self.kind):
+            raise self._missing()
+        return found
 
 
 def _rank(order: tuple[str, ...], service: str) -> int:

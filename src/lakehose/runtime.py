@@ -10,11 +10,16 @@ Regional services have one engine per (account, region) scope, each in its own d
 (``registry``): the configured scope's and every scope found on disk are started with the runtime,
 others on their first request. ``engine(service)`` is the configured scope's; adapters reach the
 scope an ARN names. S3 and STS are global: one engine each.
+
+The gateway (and with it botocore's models) is built on first use: by ``client()``, ``serve()``,
+``endpoint()`` or the ``gateway`` property, so importing lakehose and running engines alone stay
+light. The gateway knows the runtime only as its ``EngineHost``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -23,19 +28,19 @@ from typing import TYPE_CHECKING, Any
 
 from lakehose.clock import Clock, ManualClock, SystemClock
 from lakehose.errors import ConfigurationError, LakehoseError
-from lakehose.gateway.catalog import SERVICES
-from lakehose.gateway.dispatcher import Gateway
 from lakehose.ids import IdGenerator
 from lakehose.registry import EngineRegistry
-from lakehose.scopes import GLOBAL_SERVICES, Scope, is_account, is_region
+from lakehose.scopes import GLOBAL_SERVICES, SERVICES, Scope, is_account, is_region
 from lakehose.services.engine import Engine, EngineEnvironment
-from lakehose.services.sts import STSEngine
 from lakehose.settings import Credentials, Settings
-from lakehose.storage import StateDirectory
+from lakehose.storage import ServerRecord, StateDirectory
 
 if TYPE_CHECKING:
+    import socket
+
     from botocore.client import BaseClient
 
+    from lakehose.gateway.dispatcher import Gateway
     from lakehose.gateway.server import BackgroundServer
 
 logger = logging.getLogger(__name__)
@@ -182,7 +187,9 @@ class Lakehose:
         self._background = background
         self._stopping = threading.Event()
         self._worker: threading.Thread | None = None
+        self._started = False
         self._gateway: Gateway | None = None
+        self._gateway_lock = threading.Lock()
         self._endpoint: str | None = None
         self._endpoint_lock = threading.Lock()
         self._loopback: BackgroundServer | None = None
@@ -203,11 +210,11 @@ class Lakehose:
                     self._engines.obtain(service, self.scope)
                     for scope in sorted({scope for scope, name in stored if name == service}):
                         self._engines.obtain(service, scope)
-            self._gateway = Gateway(self, self.settings, self.ids)
         except BaseException:
             self._close_engines()
             self.state.release()
             raise
+        self._started = True
         if self._background:
             self._stopping.clear()
             self._worker = threading.Thread(target=self._tick, name="lakehose-worker", daemon=True)
@@ -215,6 +222,7 @@ class Lakehose:
         return self
 
     def close(self) -> None:
+        self._started = False
         self._stopping.set()
         if self._loopback is not None:
             self._loopback.stop()
@@ -273,11 +281,20 @@ class Lakehose:
 
     @property
     def gateway(self) -> Gateway:
-        if self._gateway is None:
-            raise LakehoseError(
-                "the runtime is not started; call start() or use it in a with block"
-            )
-        return self._gateway
+        """The AWS wire gateway serving this runtime's engines, built on first use."""
+        gateway = self._gateway
+        if gateway is not None and self._started:
+            return gateway
+        with self._gateway_lock:
+            if not self._started:
+                raise LakehoseError(
+                    "the runtime is not started; call start() or use it in a with block"
+                )
+            if self._gateway is None:
+                from lakehose.gateway.dispatcher import Gateway
+
+                self._gateway = Gateway(self, self.settings, self.ids)
+            return self._gateway
 
     def engine(
         self, service: str, *, region: str | None = None, account_id: str | None = None
@@ -303,11 +320,20 @@ class Lakehose:
         """
         with self._endpoint_lock:
             if self._endpoint is None:
+                from lakehose.gateway.asgi import create_app
                 from lakehose.gateway.server import BackgroundServer
 
-                self._loopback = BackgroundServer(self)
+                self._loopback = BackgroundServer(create_app(self.gateway))
                 self._endpoint = self._loopback.endpoint
             return self._endpoint
+
+    def serve(self, sock: socket.socket) -> None:
+        """Serve the gateway over HTTP on ``sock`` (``lakehose up``) until SIGINT or SIGTERM,
+        publishing the endpoint in the state directory meanwhile; the caller closes."""
+        from lakehose.gateway.asgi import create_app
+        from lakehose.gateway.server import serve
+
+        serve(create_app(self.gateway), sock, _Publication(self))
 
     def serving_at(self, endpoint: str) -> None:
         """Record that a server publishes this runtime at ``endpoint``."""
@@ -323,6 +349,8 @@ class Lakehose:
         credentials = self.settings.credentials
         if credentials is not None and access_key_id == credentials.access_key_id:
             return credentials.secret_access_key
+        from lakehose.services.sts import STSEngine
+
         sts = self.engine("sts")
         if not isinstance(sts, STSEngine):
             return None
@@ -389,3 +417,18 @@ class Lakehose:
             )
 
         self._engines.close(tuple(reversed(BUILD_ORDER)), failed)
+
+
+class _Publication:
+    """Where ``lakehose up`` serves this runtime: told to the runtime (``serving_at``) and
+    recorded in the state directory for CLI commands, until the server stops."""
+
+    def __init__(self, runtime: Lakehose) -> None:
+        self._runtime = runtime
+
+    def serving(self, endpoint: str) -> None:
+        self._runtime.serving_at(endpoint)
+        self._runtime.state.write_server(ServerRecord(endpoint, os.getpid()))
+
+    def stopped(self) -> None:
+        self._runtime.state.clear_server()

@@ -16,6 +16,17 @@ from dataclasses import dataclass
 
 from lakehose.arns import InvalidArn, parse_arn
 
+# botocore service names, in pipeline order, and STS, which tools call before anything else.
+SERVICES: tuple[str, ...] = (
+    "dynamodb",
+    "kinesis",
+    "firehose",
+    "s3",
+    "lambda",
+    "glue",
+    "athena",
+    "sts",
+)
 GLOBAL_SERVICES = frozenset({"s3", "sts"})
 
 # The shape of every AWS region name (us-east-1, eu-central-2, us-gov-west-1, cn-north-1).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,11 @@ from lakehose import Lakehose
 from lakehose.errors import ConfigurationError
 from lakehose.services.athena.sql import engine as sql_engine
 from lakehose.services.athena.sql import json_values, sandbox
-from lakehose.services.athena.sql.datetime_patterns import java_parse
+from lakehose.services.athena.sql.datetime_patterns import (
+    UnsupportedPattern,
+    java_format,
+    java_parse,
+)
 from lakehose.services.athena.statements import classify
 from lakehose.services.dynamodb.attributes import number_error
 from lakehose.services.glue.crawl import glob_regex
@@ -316,3 +321,11 @@ def test_name_expressions_are_matched_by_re2(tight: Lakehose) -> None:
     assert [table["Name"] for table in listed["TableMetadataList"]] == ["a" * 200]
     found = glue.get_tables(DatabaseName="names", Expression="sales*")
     assert [table["Name"] for table in found["TableList"]] == ["sales_2024", "sales_old"]
+
+
+def test_projection_formats_follow_java_time_lexing() -> None:
+    assert java_parse("2023-01", "yyyy-MM[-dd]") == datetime(2023, 1, 1)
+    assert java_parse("2023-01-15", "yyyy-MM[-dd]") == datetime(2023, 1, 15)
+    assert java_format(datetime(2023, 1, 15), "yyyy-MM[-dd]") == "2023-01-15"
+    with pytest.raises(UnsupportedPattern, match="incomplete string literal"):
+        java_parse("2023", "yyyy'")

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lakehose import Lakehose
+from lakehose.cli.heartrate import sample_change_record as change_record
 from lakehose.clock import ManualClock
-from lakehose.heartrate import sample_change_record as change_record
 from tests.awslambda.conftest import zip_of
 from tests.conftest import AwsTarget
 from tests.firehose.conftest import (

@@ -25,12 +25,11 @@ from rich.console import Console
 from rich.table import Table
 
 import lakehose
+from lakehose.cli import options
 from lakehose.cli.athena_query import QueryResult, named_query, run_query
 from lakehose.cli.failures import reported_failures
 from lakehose.cli.generate import put_readings
-from lakehose.cli.rendering import counted, human_bytes, rows_table, summary
-from lakehose.cli.stages import Objects, Pipeline, Stages, measure
-from lakehose.heartrate import (
+from lakehose.cli.heartrate import (
     DELIVERY_STREAM_NAME,
     NAMED_QUERIES,
     STACK_NAME,
@@ -39,6 +38,8 @@ from lakehose.heartrate import (
     WORKGROUP_NAME,
     Reading,
 )
+from lakehose.cli.rendering import counted, human_bytes, rows_table, summary
+from lakehose.cli.stages import Objects, Pipeline, Stages, measure
 
 if TYPE_CHECKING:
     from lakehose.deploy import StackState
@@ -188,12 +189,7 @@ def _print_stages(out: Console, report: DemoReport) -> None:
 
 
 @click.command()
-@click.option(
-    "--home",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="State directory to keep (default: a temporary one, removed afterwards).",
-)
+@options.home("State directory to keep (default: a temporary one, removed afterwards).")
 @click.option(
     "--assembly",
     type=click.Path(exists=True, file_okay=False, path_type=Path),

@@ -6,9 +6,6 @@ directly (``cli.target``); stack state is shared either way (``deploy.state``).
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,26 +14,19 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from lakehose.cli import options
+from lakehose.cli.failures import reported_failures
 from lakehose.cli.target import Target, aws_target
-from lakehose.errors import LakehoseError
 from lakehose.settings import Settings
 
 if TYPE_CHECKING:
     from lakehose.deploy import Deployer, ResourceEvent, StackState
 
 console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
 
 _STYLES = {"COMPLETE": "green", "FAILED": "red", "SKIPPED": "yellow", "IN_PROGRESS": "cyan"}
 # Statuses after which a resource's step is over (for the progress bar).
 _FINAL = ("_COMPLETE", "_FAILED", "_SKIPPED", "UNCHANGED")
-
-_home = click.option(
-    "--home", type=click.Path(path_type=Path), default=None, help="State directory."
-)
-_endpoint = click.option(
-    "--endpoint", default=None, help="Server URL (default: the one serving --home, else embedded)."
-)
 
 
 def register(group: click.Group) -> None:
@@ -57,8 +47,8 @@ def register(group: click.Group) -> None:
     metavar="[STACK:]KEY=VALUE",
     help="A parameter value (repeatable).",
 )
-@_home
-@_endpoint
+@options.home()
+@options.endpoint(options.ENDPOINT_OR_EMBEDDED_HELP)
 def deploy(
     path: Path,
     names: tuple[str, ...],
@@ -69,7 +59,7 @@ def deploy(
     """Deploy a cdk.out assembly or a CloudFormation template (JSON or YAML)."""
     from lakehose.deploy import CloudAssembly, load_template
 
-    with _failures():
+    with reported_failures():
         if CloudAssembly.is_assembly(path):
             artifacts = CloudAssembly(path).select(names)
             templates = {a.stack_name: a.template() for a in artifacts}
@@ -98,11 +88,11 @@ def deploy(
 
 @click.command()
 @click.argument("stack")
-@_home
-@_endpoint
+@options.home()
+@options.endpoint(options.ENDPOINT_OR_EMBEDDED_HELP)
 def destroy(stack: str, home: Path | None, endpoint: str | None) -> None:
     """Delete a deployed stack and its resources (DeletionPolicy Retain keeps a resource)."""
-    with _failures(), aws_target(Settings.from_env(home=home), endpoint) as target:
+    with reported_failures(), aws_target(Settings.from_env(home=home), endpoint) as target:
         _announce(target)
         with Display() as display:
             _deployer(target, display).destroy(stack)
@@ -111,11 +101,11 @@ def destroy(stack: str, home: Path | None, endpoint: str | None) -> None:
 
 @click.command()
 @click.option("--stack", "names", multiple=True, help="Show only these stacks.")
-@_home
-@_endpoint
+@options.home()
+@options.endpoint(options.ENDPOINT_OR_EMBEDDED_HELP)
 def stacks(names: tuple[str, ...], home: Path | None, endpoint: str | None) -> None:
     """List deployed stacks with their resources and outputs."""
-    with _failures(), aws_target(Settings.from_env(home=home), endpoint) as target:
+    with reported_failures(), aws_target(Settings.from_env(home=home), endpoint) as target:
         states = [s for s in _deployer(target, None).stacks() if not names or s.name in names]
     if not states:
         console.print("no stacks deployed")
@@ -257,13 +247,3 @@ def _print_outputs(state: StackState) -> None:
 def _status(status: str, width: int = 0) -> str:
     style = next((s for suffix, s in _STYLES.items() if status.endswith(suffix)), "white")
     return f"[{style}]{status.ljust(width)}[/{style}]"
-
-
-@contextmanager
-def _failures() -> Iterator[None]:
-    """Report lakehose errors as one red line and exit 1 (usage errors pass through to click)."""
-    try:
-        yield
-    except LakehoseError as error:
-        errors.print(f"[red]error:[/red] {error}", highlight=False)
-        sys.exit(1)

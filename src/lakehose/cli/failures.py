@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 from rich.console import Console
 
@@ -21,22 +22,26 @@ _NOT_DEPLOYED = "is the stack deployed? lakehose deploy examples/heartrate/cdk.o
 HINTS = {"ResourceNotFoundException": _NOT_DEPLOYED, "EntityNotFoundException": _NOT_DEPLOYED}
 
 
+def fail(message: object, *, hint: str | None = None, status: int = 1) -> NoReturn:
+    """Print ``error: message`` (and what to do about it) on stderr and exit with ``status``."""
+    errors.print(f"[red]error:[/red] {message}", highlight=False)
+    if hint:
+        errors.print(hint, highlight=False)
+    sys.exit(status)
+
+
 @contextmanager
 def reported_failures() -> Iterator[None]:
+    """Report the failures a command expects with :func:`fail` (usage errors pass to click)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         yield
     except LakehoseError as error:
-        errors.print(f"[red]error:[/red] {error}", highlight=False)
-        sys.exit(1)
+        fail(error)
     except ClientError as error:
         detail = error.response.get("Error", {})
         code = detail.get("Code", "?")
-        errors.print(f"[red]error:[/red] {code}: {detail.get('Message', '')}", highlight=False)
-        if hint := HINTS.get(code):
-            errors.print(hint, highlight=False)
-        sys.exit(1)
+        fail(f"{code}: {detail.get('Message', '')}", hint=HINTS.get(code))
     except BotoCoreError as error:
-        errors.print(f"[red]error:[/red] {error}", highlight=False)
-        sys.exit(1)
+        fail(error)

@@ -26,8 +26,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from lakehose.cli import options
 from lakehose.cli.failures import reported_failures
-from lakehose.heartrate import TABLE_NAME, Reading, ReadingGenerator
+from lakehose.cli.heartrate import TABLE_NAME, Reading, ReadingGenerator
 
 console = Console(soft_wrap=True)
 
@@ -89,13 +90,8 @@ def generate() -> None:
 )
 @click.option("--table", default=TABLE_NAME, show_default=True, help="Table to write to.")
 @click.option("--seed", type=int, default=None, help="Seed: the same seed writes the same ids.")
-@click.option("--endpoint", default=None, help="lakehose server URL to write to.")
-@click.option(
-    "--home",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write to the server running on this home (else to the home itself).",
-)
+@options.endpoint("lakehose server URL to write to.")
+@options.home("Write to the server running on this home (else to the home itself).")
 def heartrate(
     count: int,
     rate: float | None,

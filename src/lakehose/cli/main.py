@@ -14,14 +14,14 @@ from rich.console import Console
 from rich.table import Table
 
 from lakehose import __version__
-from lakehose.cli import admin, deploy_commands, pipeline_commands
+from lakehose.cli import admin, deploy_commands, options, pipeline_commands
+from lakehose.cli.failures import errors, fail, reported_failures
 from lakehose.errors import LakehoseError
 from lakehose.settings import Settings
 from lakehose.storage import StateDirectory
 
 # soft_wrap: messages carry paths and URLs that must not be broken across lines.
 console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
 
 
 def _print_version(context: click.Context, _: click.Parameter, value: bool) -> None:
@@ -57,7 +57,7 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", default=None, help="Interface to bind (default 127.0.0.1, loopback only).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default 4566; 0 = any).")
-@click.option("--home", type=click.Path(path_type=Path), default=None, help="State directory.")
+@options.home()
 @click.option(
     "--allow-host",
     "allow_hosts",
@@ -78,7 +78,7 @@ def up(
     allow_origins: tuple[str, ...],
 ) -> None:
     """Serve the AWS APIs on one port until interrupted."""
-    from lakehose.gateway.server import bind, endpoint_for, serve
+    from lakehose.gateway.server import bind, endpoint_for
     from lakehose.runtime import Lakehose
 
     settings = _settings(
@@ -89,17 +89,13 @@ def up(
         allowed_origins=allow_origins or None,
     )
     runtime = Lakehose(settings=settings)
-    try:
+    with reported_failures():
         runtime.start()
-    except LakehoseError as error:
-        errors.print(f"[red]error:[/red] {error}")
-        sys.exit(1)
     try:
         sock = bind(settings.host, settings.port)
     except OSError as error:
         runtime.close()
-        errors.print(f"[red]error:[/red] cannot listen on {settings.host}:{settings.port}: {error}")
-        sys.exit(1)
+        fail(f"cannot listen on {settings.host}:{settings.port}: {error}")
     endpoint = endpoint_for(sock)
     bound_host, bound_port = sock.getsockname()[:2]
     warning = admin.network_warning(bound_host, bound_port, settings)
@@ -121,15 +117,15 @@ def up(
     )
     sys.stdout.flush()
     try:
-        serve(runtime, sock)
+        runtime.serve(sock)
     finally:
         runtime.close()
         console.print("lakehose stopped", highlight=False)
 
 
 @cli.command()
-@click.option("--home", type=click.Path(path_type=Path), default=None, help="State directory.")
-@click.option("--endpoint", default=None, help="Server URL (default: the one serving --home).")
+@options.home()
+@options.endpoint()
 def status(home: Path | None, endpoint: str | None) -> None:
     """Ask the running server how it and each service are, and what each pipeline holds."""
     url = endpoint or _running_endpoint(home)
@@ -144,8 +140,8 @@ def status(home: Path | None, endpoint: str | None) -> None:
 
 
 @cli.command()
-@click.option("--home", type=click.Path(path_type=Path), default=None, help="State directory.")
-@click.option("--endpoint", default=None, help="Server URL (default: the one serving --home).")
+@options.home()
+@options.endpoint()
 def flush(home: Path | None, endpoint: str | None) -> None:
     """Deliver all buffered work of the running server now."""
     url = endpoint or _running_endpoint(home)
@@ -157,19 +153,17 @@ def _settings(**overrides: Any) -> Settings:
     try:
         return Settings.from_env(**overrides)
     except LakehoseError as error:
-        errors.print(f"[red]error:[/red] {error}")
-        sys.exit(2)
+        fail(error, status=2)
 
 
 def _running_endpoint(home: Path | None) -> str:
     settings = _settings(home=home)
     record = StateDirectory(settings.home).read_server()
     if record is None:
-        errors.print(
+        fail(
             f"no lakehose server is running for {settings.home.resolve()}; start one with "
             "`lakehose up`, or pass --endpoint"
         )
-        sys.exit(1)
     return record.endpoint_url
 
 
@@ -181,11 +175,10 @@ def _admin(endpoint: str, method: str, action: str) -> dict[str, Any]:
             return document
     except urllib.error.HTTPError as error:
         with error:
-            errors.print(f"lakehose at {endpoint} refused {action}: {error.read().decode()}")
-        sys.exit(1)
+            refusal = error.read().decode()
+        fail(f"lakehose at {endpoint} refused {action}: {refusal}")
     except (urllib.error.URLError, OSError) as error:
-        errors.print(f"cannot reach lakehose at {endpoint}: {error}")
-        sys.exit(1)
+        fail(f"cannot reach lakehose at {endpoint}: {error}")
 
 
 deploy_commands.register(cli)

@@ -16,18 +16,18 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from lakehose.cli import options
 from lakehose.cli.athena_query import QueryResult, named_query, run_query
 from lakehose.cli.demo import demo
-from lakehose.cli.failures import reported_failures
+from lakehose.cli.failures import errors, reported_failures
 from lakehose.cli.generate import generate
+from lakehose.cli.heartrate import DATABASE_NAME, WORKGROUP_NAME
 from lakehose.cli.rendering import counted, human_bytes, rows_table, summary
 from lakehose.cli.stages import Objects, discover, measure
-from lakehose.heartrate import DATABASE_NAME, WORKGROUP_NAME
 from lakehose.settings import Settings
 from lakehose.storage import StateDirectory
 
 console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
 
 # What the AWS SDKs and the AWS CLI read. AWS_DEFAULT_REGION too: boto3 and the AWS CLI v1 read
 # only that one, the other SDKs and the AWS CLI v2 read AWS_REGION.
@@ -40,10 +40,6 @@ ENV_NAMES = (
 )
 # Any key is accepted unless the server checks signatures (LAKEHOSE_ACCESS_KEY_ID is set).
 ANY_KEY = "test"
-
-_home = click.option(
-    "--home", type=click.Path(path_type=Path), default=None, help="State directory."
-)
 
 
 def register(group: click.Group) -> None:
@@ -64,8 +60,8 @@ def register(group: click.Group) -> None:
 @click.option(
     "--output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
-@_home
-@click.option("--endpoint", default=None, help="Server URL (default: the one serving --home).")
+@options.home()
+@options.endpoint()
 def query(
     sql: str | None,
     name: str | None,
@@ -109,8 +105,8 @@ def _print_json(result: QueryResult) -> None:
 
 
 @click.command()
-@_home
-@click.option("--endpoint", default=None, help="Server URL (default: the one serving --home).")
+@options.home()
+@options.endpoint()
 @click.option("--unset", is_flag=True, help="Print the lines that undo the exports instead.")
 def env(home: Path | None, endpoint: str | None, unset: bool) -> None:
     """Print the shell lines that point the AWS SDKs and CLI at lakehose: eval $(lakehose env)."""

@@ -24,17 +24,7 @@ from typing import Any
 import botocore.session
 from botocore.model import OperationModel, ServiceModel
 
-# botocore service names, in pipeline order, and STS, which tools call before anything else.
-SERVICES: tuple[str, ...] = (
-    "dynamodb",
-    "kinesis",
-    "firehose",
-    "s3",
-    "lambda",
-    "glue",
-    "athena",
-    "sts",
-)
+from lakehose.scopes import SERVICES
 
 # Kinesis over CBOR: awsJson 1.1's target header and shapes with CBOR bodies
 # (``application/x-amz-cbor-1.1``), what the Java SDK and the KCL send unless told not to.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import boto3
@@ -18,12 +18,23 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
 from botocore.config import Config
 from urllib3.response import HTTPResponse as Urllib3Response
 
+from lakehose.gateway.dispatcher import Gateway
 from lakehose.gateway.http import Headers, HttpRequest
+from lakehose.settings import Settings
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
-    from lakehose.runtime import Lakehose
+
+class GatewayHost(Protocol):
+    """What an in-process client is wired to: settings for its defaults and a gateway, read on
+    every request (a runtime's gateway exists only while it is started)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def gateway(self) -> Gateway: ...
 
 
 _SESSION_LOCK = threading.Lock()
@@ -34,8 +45,8 @@ def _session() -> boto3.session.Session:
     return boto3.session.Session()
 
 
-def in_process_client(runtime: Lakehose, service: str, **kwargs: Any) -> BaseClient:
-    settings = runtime.settings
+def in_process_client(host: GatewayHost, service: str, **kwargs: Any) -> BaseClient:
+    settings = host.settings
     credentials = settings.credentials
     kwargs.setdefault("region_name", settings.region)
     kwargs.setdefault("endpoint_url", settings.endpoint_url)
@@ -56,7 +67,7 @@ def in_process_client(runtime: Lakehose, service: str, **kwargs: Any) -> BaseCli
         client = _session().client(service, **kwargs)  # type: ignore[call-overload]
 
     def send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
-        response = runtime.gateway.handle(_to_http_request(request))
+        response = host.gateway.handle(_to_http_request(request))
         raw = Urllib3Response(
             body=io.BytesIO(response.body),
             headers=response.headers,

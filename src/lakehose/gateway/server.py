@@ -1,20 +1,30 @@
-"""Serving a runtime's gateway over HTTP with uvicorn."""
+"""Serving an ASGI app (the gateway's, ``asgi.create_app``) over HTTP with uvicorn.
+
+The server knows nothing of the runtime: it is given the app and, for ``lakehose up``, a recorder
+that publishes where it serves (``runtime.py`` composes the two).
+"""
 
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Protocol
 
 import uvicorn
+from starlette.types import ASGIApp
 
-from lakehose.gateway.asgi import create_app
 from lakehose.gateway.h2c import H2cProtocol
-from lakehose.runtime import Lakehose
-from lakehose.storage import ServerRecord
+
+
+class ServingRecorder(Protocol):
+    """Told where a server is reachable, and when it stops (the state directory's record)."""
+
+    def serving(self, endpoint: str) -> None: ...
+
+    def stopped(self) -> None: ...
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -35,13 +45,12 @@ def endpoint_for(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def serve(runtime: Lakehose, sock: socket.socket) -> None:
-    """Serve until SIGINT or SIGTERM (uvicorn's handlers), then return; the caller closes."""
-    endpoint = endpoint_for(sock)
-    runtime.serving_at(endpoint)
-    runtime.state.write_server(ServerRecord(endpoint, os.getpid()))
+def serve(app: ASGIApp, sock: socket.socket, recorder: ServingRecorder) -> None:
+    """Serve ``app`` on ``sock`` until SIGINT or SIGTERM (uvicorn's handlers), then return; the
+    caller closes. ``recorder`` hears the endpoint before the first request and the stop after."""
+    recorder.serving(endpoint_for(sock))
     config = uvicorn.Config(
-        create_app(runtime.gateway),
+        app,
         # HTTP/1.1 and HTTP/2 (h2c, prior knowledge) on the same port: SDKs speak both.
         http=H2cProtocol,
         log_level="warning",
@@ -53,7 +62,7 @@ def serve(runtime: Lakehose, sock: socket.socket) -> None:
     try:
         server.run(sockets=[sock])
     finally:
-        runtime.state.clear_server()
+        recorder.stopped()
 
 
 class _Server(uvicorn.Server):
@@ -78,17 +87,17 @@ class _Server(uvicorn.Server):
 
 
 class BackgroundServer:
-    """The gateway on a loopback port in a daemon thread, for an embedded runtime.
+    """An ASGI app (the gateway's) on a loopback port in a daemon thread, for an embedded runtime.
 
     Subprocesses the runtime starts (Lambda workers) reach lakehose over HTTP; when no
     ``lakehose up`` serves the runtime, this gives them an endpoint.
     """
 
-    def __init__(self, runtime: Lakehose) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self._sock = bind("127.0.0.1", 0)
         self.endpoint = endpoint_for(self._sock)
         config = uvicorn.Config(
-            create_app(runtime.gateway),
+            app,
             http=H2cProtocol,
             log_level="warning",
             lifespan="off",

@@ -12,9 +12,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from lakehose.errors import ServiceError
+from lakehose.registry import EngineLookup, EngineSource
 from lakehose.scopes import Scope
 from lakehose.services.athena.ports import (
     BucketMissing,
@@ -22,11 +23,8 @@ from lakehose.services.athena.ports import (
     CatalogMissing,
     ObjectInfo,
 )
-
-if TYPE_CHECKING:
-    from lakehose.runtime import Lakehose
-    from lakehose.services.glue import GlueEngine
-    from lakehose.services.s3 import S3Engine
+from lakehose.services.glue import GlueEngine
+from lakehose.services.s3 import S3Engine
 
 T = TypeVar("T")
 _NOT_FOUND = "EntityNotFoundException"
@@ -55,19 +53,17 @@ def _pages(call: Callable[..., dict[str, Any]], member: str, **arguments: Any) -
 class GlueCatalog:
     """``ports.CatalogPort`` over the Glue engine's Data Catalog."""
 
-    def __init__(self, runtime: Lakehose, scope: Scope | None = None) -> None:
-        self.runtime = runtime
-        self.scope = scope or runtime.scope
+    def __init__(self, engines: EngineSource, scope: Scope | None = None) -> None:
+        self.scope = scope or engines.scope
+        self._lookup = EngineLookup(
+            engines,
+            "glue",
+            GlueEngine,
+            missing=lambda: CatalogMissing("the Glue Data Catalog is not available"),
+        )
 
     def _glue(self) -> GlueEngine:
-        from lakehose.services.glue import GlueEngine
-
-        glue = self.runtime.engine(
-            "glue", region=self.scope.region, account_id=self.scope.account_id
-        )
-        if not isinstance(glue, GlueEngine):
-            raise CatalogMissing("the Glue Data Catalog is not available")
-        return glue
+        return self._lookup(self.scope)
 
     def get_database(self, name: str) -> dict[str, Any] | None:
         with contextlib.suppress(CatalogMissing):
@@ -152,16 +148,10 @@ class GlueCatalog:
 class S3Store:
     """``ports.ObjectStorePort`` over the S3 engine."""
 
-    def __init__(self, runtime: Lakehose) -> None:
-        self.runtime = runtime
-
-    def _s3(self) -> S3Engine:
-        from lakehose.services.s3 import S3Engine
-
-        s3 = self.runtime.engine("s3")
-        if not isinstance(s3, S3Engine):
-            raise BucketMissing("the S3 engine is not available")
-        return s3
+    def __init__(self, engines: EngineSource) -> None:
+        self._s3 = EngineLookup(
+            engines, "s3", S3Engine, missing=lambda: BucketMissing("the S3 engine is not available")
+        )
 
     def bucket_root(self, bucket: str) -> Path:
         return self._call(lambda s3: s3.bucket_root(bucket))

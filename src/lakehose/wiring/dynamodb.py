@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lakehose.errors import LakehoseError, ServiceError
+from lakehose.registry import EngineLookup, EngineSource
 from lakehose.scopes import Scope, scope_of_arn
 from lakehose.services.dynamodb.ports import Change, Outcome
-
-if TYPE_CHECKING:
-    from lakehose.runtime import Lakehose
-    from lakehose.services.kinesis import KinesisEngine
+from lakehose.services.kinesis import KinesisEngine
 
 # A record the stream can never take (too large) is refused with these codes.
 _REJECTED = ("InvalidArgumentException", "ValidationException")
@@ -26,18 +24,17 @@ _REJECTED = ("InvalidArgumentException", "ValidationException")
 class KinesisChangeSink:
     """Change records into the destination stream, looked up per call (Kinesis may be replaced)."""
 
-    def __init__(self, runtime: Lakehose, scope: Scope | None = None) -> None:
-        self.runtime = runtime
-        self.scope = scope or runtime.scope
+    def __init__(self, engines: EngineSource, scope: Scope | None = None) -> None:
+        self.scope = scope or engines.scope
+        self._lookup = EngineLookup(
+            engines,
+            "kinesis",
+            KinesisEngine,
+            missing=lambda: LakehoseError("the kinesis engine is not running"),
+        )
 
     def _kinesis(self, stream_arn: str) -> KinesisEngine:
-        from lakehose.services.kinesis import KinesisEngine
-
-        scope = scope_of_arn(stream_arn, self.scope)
-        kinesis = self.runtime.engine("kinesis", region=scope.region, account_id=scope.account_id)
-        if not isinstance(kinesis, KinesisEngine):
-            raise LakehoseError("the kinesis engine is not running")
-        return kinesis
+        return self._lookup(scope_of_arn(stream_arn, self.scope))
 
     def stream_exists(self, stream_arn: str) -> bool:
         try:

@@ -14,10 +14,12 @@ operation returns it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lakehose.errors import LakehoseError, ServiceError
+from lakehose.registry import EngineLookup, EngineSource
 from lakehose.scopes import Scope, is_region, scope_of_arn
+from lakehose.services.awslambda import LambdaEngine
 from lakehose.services.firehose.ports import (
     CatalogTableMissing,
     DestinationUnavailable,
@@ -28,12 +30,9 @@ from lakehose.services.firehose.ports import (
     SourceShard,
     SourceUnavailable,
 )
-
-if TYPE_CHECKING:
-    from lakehose.runtime import Lakehose
-    from lakehose.services.glue import GlueEngine
-    from lakehose.services.kinesis import KinesisEngine
-    from lakehose.services.s3 import S3Engine
+from lakehose.services.glue import GlueEngine
+from lakehose.services.kinesis import KinesisEngine
+from lakehose.services.s3 import S3Engine
 
 _MISSING_OBJECT = ("NoSuchKey", "NotFound", "404")
 # A reader over the throughput limits is not failing: it reads again on the next tick.
@@ -43,23 +42,18 @@ _TRY_AGAIN = ("ProvisionedThroughputExceededException", "LimitExceededException"
 class KinesisSource:
     """``ports.StreamSourcePort`` over the Kinesis engine."""
 
-    def __init__(self, runtime: Lakehose, scope: Scope | None = None) -> None:
-        self.runtime = runtime
-        self.scope = scope or runtime.scope
+    def __init__(self, engines: EngineSource, scope: Scope | None = None) -> None:
+        self.scope = scope or engines.scope
+        self._lookup = EngineLookup(
+            engines,
+            "kinesis",
+            KinesisEngine,
+            missing=lambda: SourceUnavailable("the Kinesis engine is not running"),
+            refused=lambda error: SourceUnavailable(error.message),
+        )
 
     def _kinesis(self, stream_arn: str) -> KinesisEngine:
-        from lakehose.services.kinesis import KinesisEngine
-
-        scope = scope_of_arn(stream_arn, self.scope)
-        try:
-            kinesis = self.runtime.engine(
-                "kinesis", region=scope.region, account_id=scope.account_id
-            )
-        except ServiceError as error:
-            raise SourceUnavailable(error.message) from None
-        if not isinstance(kinesis, KinesisEngine):
-            raise SourceUnavailable("the Kinesis engine is not running")
-        return kinesis
+        return self._lookup(scope_of_arn(stream_arn, self.scope))
 
     def shards(self, stream_arn: str) -> list[SourceShard]:
         try:
@@ -110,16 +104,13 @@ class KinesisSource:
 class S3Sink:
     """``ports.ObjectSinkPort`` over the S3 engine."""
 
-    def __init__(self, runtime: Lakehose) -> None:
-        self.runtime = runtime
-
-    def _s3(self) -> S3Engine:
-        from lakehose.services.s3 import S3Engine
-
-        s3 = self.runtime.engine("s3")
-        if not isinstance(s3, S3Engine):
-            raise DestinationUnavailable("InternalError", "the S3 engine is not running")
-        return s3
+    def __init__(self, engines: EngineSource) -> None:
+        self._s3 = EngineLookup(
+            engines,
+            "s3",
+            S3Engine,
+            missing=lambda: DestinationUnavailable("InternalError", "the S3 engine is not running"),
+        )
 
     def put_object_bytes(
         self,
@@ -156,20 +147,20 @@ _LAMBDA_CODES = {
 class LambdaInvoker:
     """``ports.LambdaPort`` over the Lambda engine's ``invoke_function``."""
 
-    def __init__(self, runtime: Lakehose, scope: Scope | None = None) -> None:
-        self.runtime = runtime
-        self.scope = scope or runtime.scope
+    def __init__(self, engines: EngineSource, scope: Scope | None = None) -> None:
+        self.scope = scope or engines.scope
+        self._lookup = EngineLookup(
+            engines,
+            "lambda",
+            LambdaEngine,
+            missing=lambda: LambdaInvokeError(
+                "Lambda.ResourceNotFound", "the Lambda engine is not running"
+            ),
+        )
 
     def invoke(self, function_arn: str, payload: bytes) -> LambdaReply:
-        from lakehose.services.awslambda import LambdaEngine
-
-        scope = scope_of_arn(function_arn, self.scope)
         try:
-            engine = self.runtime.engine("lambda", region=scope.region, account_id=scope.account_id)
-            if not isinstance(engine, LambdaEngine):
-                raise LambdaInvokeError(
-                    "Lambda.ResourceNotFound", "the Lambda engine is not running"
-                )
+            engine = self._lookup(scope_of_arn(function_arn, self.scope))
             result = engine.invoke_function(function_arn, payload)
         except ServiceError as error:
             code = _LAMBDA_CODES.get(error.error_code, f"Lambda.{error.error_code}")
@@ -180,23 +171,22 @@ class LambdaInvoker:
 class GlueColumns:
     """``ports.CatalogPort`` over the Glue engine's tables and table versions."""
 
-    def __init__(self, runtime: Lakehose, scope: Scope | None = None) -> None:
-        self.runtime = runtime
-        self.scope = scope or runtime.scope
+    def __init__(self, engines: EngineSource, scope: Scope | None = None) -> None:
+        self.scope = scope or engines.scope
+        self._lookup = EngineLookup(
+            engines,
+            "glue",
+            GlueEngine,
+            missing=lambda: CatalogTableMissing("the Glue Data Catalog is not available"),
+            refused=lambda error: CatalogTableMissing(error.message),
+        )
 
     def get_table_columns(
         self, database: str, table: str, region: str | None, version_id: str | None
     ) -> list[dict[str, Any]]:
-        from lakehose.services.glue import GlueEngine
-
         # SchemaConfiguration.Region names the catalog's region; without it, the stream's own.
         in_region = region if region is not None and is_region(region) else self.scope.region
-        try:
-            glue = self.runtime.engine("glue", region=in_region, account_id=self.scope.account_id)
-        except ServiceError as error:
-            raise CatalogTableMissing(error.message) from None
-        if not isinstance(glue, GlueEngine):
-            raise CatalogTableMissing("the Glue Data Catalog is not available")
+        glue = self._lookup(Scope(self.scope.account_id, in_region))
         try:
             if version_id in (None, "LATEST"):
                 found = glue.get_table(database_name=database, name=table)["Table"]

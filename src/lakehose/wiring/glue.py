@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from lakehose.errors import LakehoseError
+from lakehose.registry import EngineLookup, EngineSource
 from lakehose.services.glue.ports import ObjectInfo
-
-if TYPE_CHECKING:
-    from lakehose.runtime import Lakehose
-    from lakehose.services.s3 import S3Engine
+from lakehose.services.s3 import S3Engine
 
 
 class S3Objects:
     """Objects under a crawler's S3 targets, looked up per call (S3 may be replaced)."""
 
-    def __init__(self, runtime: Lakehose) -> None:
-        self.runtime = runtime
-
-    def _s3(self) -> S3Engine:
-        from lakehose.services.s3 import S3Engine
-
-        s3 = self.runtime.engine("s3")
-        if not isinstance(s3, S3Engine):
-            raise LakehoseError("the S3 engine is not available to crawl")
-        return s3
+    def __init__(self, engines: EngineSource) -> None:
+        self._s3 = EngineLookup(
+            engines,
+            "s3",
+            S3Engine,
+            missing=lambda: LakehoseError("the S3 engine is not available to crawl"),
+        )
 
     def list_keys(self, bucket: str, prefix: str) -> Sequence[ObjectInfo]:
         return self._s3().list_keys(bucket, prefix)

@@ -9,8 +9,8 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from lakehose.formats.hive_types import parse_hive_type
 from lakehose.services.athena.sql.files import split_lines
-from lakehose.services.athena.sql.hive_types import parse_hive_type
 from lakehose.services.athena.sql.json_values import BadValue
 from lakehose.services.athena.sql.serde_json import (
     JsonColumn,

@@ -131,3 +131,8 @@ def test_aggregates_trino_names_differently(lake: Lake) -> None:
     assert rows == [["2", "2", "{a=1, b=2}", "10"]]
     types = [c.type for c in lake.run(f"SELECT sum(v), avg(v), count(*) FROM {values}").columns]
     assert types == ["bigint", "double", "bigint"]
+
+
+def test_an_open_quote_in_a_joda_pattern_is_literal_to_the_end() -> None:
+    assert joda_to_strftime("HH'h mm") == "%Hh mm"
+    assert joda_to_strftime("yyyy[MM]") == "%Y[%m]"

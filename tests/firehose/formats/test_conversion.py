@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from lakehose.formats.hive_types import parse_hive_type
 from lakehose.services.firehose.conversion import MALFORMED_DATA, PARSE_ERROR, convert_to_parquet
-from lakehose.services.firehose.hive_json import parse_hive_type
 from lakehose.services.firehose.records import SourceRecord
 
 ARTICLE_COLUMNS = [
@@ -241,3 +241,19 @@ def test_timezone_free_wall_clock() -> None:
     stored = pq.read_table(io.BytesIO(result.parquet or b"")).column("ts").cast(pa.int64())
     assert stored.to_pylist() == [1_000_000_000]
     assert datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC).timestamp() == 1
+
+
+def test_a_key_spelled_like_the_column_wins_over_a_dotted_one() -> None:
+    # Trino's openxjson (after the original SerDe): the exact key first, then a dotted one.
+    columns = [{"Name": "a_b", "Type": "string"}]
+    for record in ('{"a_b":"exact","a.b":"dotted"}', '{"a.b":"dotted","a_b":"exact"}'):
+        result = convert(columns, record, convert_dots_in_json_keys_to_underscores=True)
+        assert rows(result.parquet) == [{"a_b": "exact"}]
+
+
+def test_openx_reads_any_non_array_value_as_a_one_element_array() -> None:
+    columns = [{"Name": "c", "Type": "array<struct<x:int>>"}]
+    result = convert(columns, '{"c":{"x":1}}', '{"c":""}')
+    assert rows(result.parquet) == [{"c": [{"x": 1}]}, {"c": None}]
+    hive = convert(columns, '{"c":{"x":1}}', deserializer="HiveJsonSerDe")
+    assert [code for _, code, _ in hive.failed] == [MALFORMED_DATA]

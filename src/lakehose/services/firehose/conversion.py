@@ -26,13 +26,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lakehose.formats.hive_types import HiveType, parse_hive_type
 from lakehose.services.firehose.hive_json import (
-    HiveType,
     Mismatch,
     SerDeOptions,
     convert_value,
     parse_documents,
-    parse_hive_type,
 )
 from lakehose.services.firehose.records import SourceRecord
 
@@ -97,7 +96,9 @@ def convert_to_parquet(
             failed.append((record, MALFORMED_DATA, f"Data does not match the schema. {exc}"))
     if not rows:
         return ConversionResult(None, failed)
-    table = pa.Table.from_pylist(rows, schema=pa.schema(list(schema.arrow())))
+    table = pa.Table.from_pylist(
+        rows, schema=pa.schema(list(schema.arrow(timestamp_unit="ns", lower_case_fields=False)))
+    )
     sink = io.BytesIO()
     pq.write_table(
         table,

@@ -1,13 +1,13 @@
-"""Hive column types and how the two JSON SerDes fit JSON values into them.
+"""How Firehose's two JSON SerDes fit JSON values into Hive column types.
 
 Firehose's record format conversion reads JSON with one of two deserializers (developer guide,
 "Convert input data format"), each with its own leniency:
 
 * OpenX JSON SerDe: numbers and booleans in strings fit numeric and boolean columns, scalars and
-  objects fit string columns as their JSON text, a scalar fits an array as one element (``""``
-  is a null array), keys match columns case-insensitively unless ``CaseInsensitive`` is false,
-  ``ConvertDotsInJsonKeysToUnderscores`` renames ``a.b`` to ``a_b`` and
-  ``ColumnToJsonKeyMappings`` names the JSON key of a column (at any depth). Timestamps:
+  objects fit string columns as their JSON text; keys (``CaseInsensitive``,
+  ``ConvertDotsInJsonKeysToUnderscores``, ``ColumnToJsonKeyMappings``, at any depth) and arrays
+  (a non-array value is a one-element array, ``""`` a null array) follow the SerDe's shared
+  rules in ``lakehose.formats.openx_json``. Timestamps:
   ``yyyy-MM-dd'T'HH:mm:ss[.S]'Z'``, ``yyyy-[M]M-[d]d [H]H:[m]m:[s]s[.S]`` (up to 9 fraction
   digits), epoch seconds, epoch milliseconds (13 digits or more), fractional epoch seconds.
 * Hive JSON SerDe: a string in a numeric or boolean column fails, objects are not strings, and
@@ -16,8 +16,7 @@ Firehose's record format conversion reads JSON with one of two deserializers (de
 A value that does not fit raises ``Mismatch`` with the text that follows "Data does not match
 the schema." (``For input string: "abc"``, as Java's number parsers word it).
 
-Athena's reader has its own Hive type parser (``athena/sql/hive_types.py``); engines do not
-import each other, so this one is Firehose's own.
+Column types are parsed by ``lakehose.formats.hive_types``, the parser Athena uses too.
 """
 
 from __future__ import annotations
@@ -30,35 +29,12 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-import pyarrow as pa
+from lakehose.formats.hive_types import HiveType
+from lakehose.formats.openx_json import OpenXKeys, array_items
 
-__all__ = [
-    "HiveType",
-    "Mismatch",
-    "SerDeOptions",
-    "convert_value",
-    "parse_documents",
-    "parse_hive_type",
-]
+__all__ = ["Mismatch", "SerDeOptions", "convert_value", "parse_documents"]
 
 _INTEGERS = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64}
-_PRIMITIVES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "varchar": pa.string(),
-    "char": pa.string(),
-    "tinyint": pa.int8(),
-    "smallint": pa.int16(),
-    "int": pa.int32(),
-    "bigint": pa.int64(),
-    "double": pa.float64(),
-    "float": pa.float32(),
-    "boolean": pa.bool_(),
-    "binary": pa.binary(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("ns"),
-}
-_ALIASES = {"integer": "int"}
-_TOKEN = re.compile(r"\s*(`[^`]*`|'[^']*'|[A-Za-z0-9_$.]+|[<>(),:])")
 _INTEGER = re.compile(r"[+-]?\d+")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z?")
 _SPACED = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,9}))?")
@@ -70,104 +46,11 @@ class Mismatch(Exception):
 
 
 @dataclass(frozen=True)
-class HiveType:
-    """A parsed Hive type string: a primitive (with parameters) or array, map, struct."""
-
-    name: str
-    params: tuple[int, ...] = ()
-    children: tuple[HiveType, ...] = ()
-    fields: tuple[str, ...] = ()
-
-    def arrow(self) -> pa.DataType:
-        if self.name == "array":
-            return pa.list_(self.children[0].arrow())
-        if self.name == "map":
-            return pa.map_(self.children[0].arrow(), self.children[1].arrow())
-        if self.name == "struct":
-            pairs = zip(self.fields, self.children, strict=True)
-            return pa.struct([(name, child.arrow()) for name, child in pairs])
-        if self.name == "decimal":
-            return pa.decimal128(*self.precision_scale())
-        return _PRIMITIVES[self.name]
-
-    def precision_scale(self) -> tuple[int, int]:
-        """A decimal's (precision, scale): Hive's ``decimal`` alone is ``decimal(10,0)``."""
-        precision = self.params[0] if self.params else 10
-        return precision, self.params[1] if len(self.params) > 1 else 0
-
-
-def parse_hive_type(text: str) -> HiveType:
-    """Parses ``struct<a:int,b:array<string>>`` and friends; ``ValueError`` if it is not one."""
-    tokens: list[str] = []
-    pos = 0
-    while text[pos:].strip():
-        match = _TOKEN.match(text, pos)
-        if match is None:
-            raise ValueError(f"unparsable Hive type: {text}")
-        tokens.append(match.group(1))
-        pos = match.end()
-    try:
-        parsed, pos = _parse_type(tokens, 0)
-    except IndexError:  # ran out of tokens mid-type
-        raise ValueError(f"truncated Hive type: {text}") from None
-    if pos != len(tokens):
-        raise ValueError(f"unparsable Hive type: {text}")
-    return parsed
-
-
-def _parse_type(tokens: list[str], pos: int) -> tuple[HiveType, int]:
-    def expect(symbol: str) -> None:
-        nonlocal pos
-        if pos >= len(tokens) or tokens[pos] != symbol:
-            raise ValueError(f"expected {symbol!r} in Hive type")
-        pos += 1
-
-    if pos >= len(tokens):
-        raise ValueError("truncated Hive type")
-    name = _ALIASES.get(tokens[pos].lower(), tokens[pos].lower())
-    pos += 1
-    if name in ("array", "map", "struct"):
-        expect("<")
-        children: list[HiveType] = []
-        fields: list[str] = []
-        while True:
-            if name == "struct":
-                fields.append(tokens[pos].strip("`"))
-                pos += 1
-                expect(":")
-            child, pos = _parse_type(tokens, pos)
-            children.append(child)
-            if name == "struct" and pos < len(tokens) and tokens[pos].upper() == "COMMENT":
-                pos += 2  # COMMENT 'text'
-            if pos < len(tokens) and tokens[pos] == ",":
-                pos += 1
-                continue
-            break
-        expect(">")
-        if (name == "array" and len(children) != 1) or (name == "map" and len(children) != 2):
-            raise ValueError(f"wrong number of type arguments for {name}")
-        return HiveType(name, (), tuple(children), tuple(fields)), pos
-    if name not in _PRIMITIVES and name != "decimal":
-        raise ValueError(f"unsupported Hive type: {name}")
-    params: list[int] = []
-    if pos < len(tokens) and tokens[pos] == "(":
-        pos += 1
-        while tokens[pos] != ")":
-            if tokens[pos] != ",":
-                params.append(int(tokens[pos]))
-            pos += 1
-        pos += 1
-    return HiveType(name, tuple(params)), pos
-
-
-@dataclass(frozen=True)
 class SerDeOptions:
     """Which SerDe, with its options; ``create`` takes them as the Firehose API names them."""
 
     openx: bool
-    case_insensitive: bool
-    dots_to_underscores: bool
-    mappings: Mapping[str, str]
+    keys: OpenXKeys
     millis: bool
 
     @classmethod
@@ -188,13 +71,12 @@ class SerDeOptions:
             raise ValueError("lakehose supports only the 'millis' timestamp format")
         openx = deserializer == "OpenXJsonSerDe"
         mappings = column_to_json_key_mappings if openx else None
-        return cls(
-            openx=openx,
+        keys = OpenXKeys(
             case_insensitive=case_insensitive or not openx,
-            dots_to_underscores=openx and convert_dots_in_json_keys_to_underscores,
+            dots_in_keys=openx and convert_dots_in_json_keys_to_underscores,
             mappings={column.lower(): key for column, key in (mappings or {}).items()},
-            millis="millis" in timestamp_formats,
         )
+        return cls(openx=openx, keys=keys, millis="millis" in timestamp_formats)
 
 
 def parse_documents(data: bytes) -> list[Any]:
@@ -228,37 +110,27 @@ def convert_value(kind: HiveType, value: Any, options: SerDeOptions) -> Any:
 def _struct(kind: HiveType, value: Any, options: SerDeOptions) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise Mismatch(f"A JSON object is required for struct, found {_json_text(value)}")
-    index: dict[str, Any] = {}
-    for key, item in value.items():
-        index[_fold(key, options)] = item  # a later duplicate wins
-    out: dict[str, Any] = {}
-    for name, child in zip(kind.fields, kind.children, strict=True):
-        json_key = options.mappings.get(name.lower(), name)
-        out[name] = convert_value(child, index.get(_fold(json_key, options)), options)
-    return out
-
-
-def _fold(key: str, options: SerDeOptions) -> str:
-    if options.dots_to_underscores:
-        key = key.replace(".", "_")
-    return key.lower() if options.case_insensitive else key
+    plan = options.keys.key_plan(list(value), kind.fields)
+    return {
+        name: convert_value(child, None if key is None else value[key], options)
+        for name, child, key in zip(kind.fields, kind.children, plan, strict=True)
+    }
 
 
 def _array(kind: HiveType, value: Any, options: SerDeOptions) -> list[Any] | None:
-    if not isinstance(value, list):
-        if not options.openx or isinstance(value, dict):
-            raise Mismatch(f"A JSON array is required, found {_json_text(value)}")
-        if value == "":
-            return None
-        value = [value]
-    return [convert_value(kind.children[0], item, options) for item in value]
+    if not isinstance(value, list) and not options.openx:
+        raise Mismatch(f"A JSON array is required, found {_json_text(value)}")
+    items = array_items(value)
+    if items is None:
+        return None
+    return [convert_value(kind.children[0], item, options) for item in items]
 
 
 def _map(kind: HiveType, value: Any, options: SerDeOptions) -> list[tuple[Any, Any]]:
     if not isinstance(value, dict):
         raise Mismatch(f"A JSON object is required for map, found {_json_text(value)}")
     # Keys are JSON strings, so a numeric key type must parse them, whichever the SerDe.
-    lenient_keys = SerDeOptions(True, options.case_insensitive, False, {}, options.millis)
+    lenient_keys = SerDeOptions(True, OpenXKeys(options.keys.case_insensitive), options.millis)
     key_type, value_type = kind.children
     return [
         (convert_value(key_type, key, lenient_keys), convert_value(value_type, item, options))
@@ -308,7 +180,7 @@ def _floating(kind: HiveType, value: Any, _options: SerDeOptions) -> float:
 
 
 def _decimal(kind: HiveType, value: Any, _options: SerDeOptions) -> Decimal:
-    precision, scale = kind.precision_scale()
+    precision, scale = kind.decimal()
     text = _raw(value)
     try:
         if isinstance(value, bool):

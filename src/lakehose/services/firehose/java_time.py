@@ -3,10 +3,11 @@
 Firehose hands the text after ``timestamp:`` to Java's ``DateTimeFormatter`` and formats the
 instant in the stream's time zone. This module reproduces that for the letters a prefix can
 sensibly use, following ``DateTimeFormatterBuilder.parsePattern`` (JDK 17) rule by rule: the
-widths each letter count prints, the ``EXCEEDS_PAD`` sign rule, two-digit reduced years, quoted
-literals with ``''`` for a quote, optional sections ``[...]`` (always printed, since a zoned
-date-time has every field), and the same ``IllegalArgumentException`` messages for patterns
-Java rejects (raised here as ``PatternError``, a ``ValueError``).
+widths each letter count prints, the ``EXCEEDS_PAD`` sign rule, two-digit reduced years, and
+the same ``IllegalArgumentException`` messages for patterns Java rejects (raised as
+``PatternError``, a ``ValueError``). Quoted literals, optional sections ``[...]`` (always
+printed, since a zoned date-time has every field) and reserved characters are the java.time
+dialect of ``lakehose.formats.java_dates``.
 
 Locale-dependent parts use ``Locale.US``, taken to be the JVM default on Firehose's hosts
 [unconfirmed]: English month and day names, ``AM``/``PM``, and US week rules (weeks start on
@@ -23,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+
+from lakehose.formats.java_dates import OPTIONAL_END, OPTIONAL_START, PatternError, lex
 
 __all__ = ["CompiledPattern", "PatternError", "compile_pattern", "format"]
 
@@ -47,10 +50,6 @@ _UNSUPPORTED = {
 _OFFSET_STYLES = ("+HH", "+HHmm", "+HH:mm", "+HHMM", "+HH:MM", "+HHMMss", "+HH:MM:ss")
 
 
-class PatternError(ValueError):
-    """A pattern ``DateTimeFormatter.ofPattern`` rejects (or lakehose does not support)."""
-
-
 @dataclass(frozen=True)
 class CompiledPattern:
     """A validated pattern, ready to format any number of instants."""
@@ -72,45 +71,18 @@ def format(pattern: str, moment: datetime) -> str:
 
 @lru_cache(maxsize=512)
 def compile_pattern(pattern: str) -> CompiledPattern:
-    """Parses ``pattern`` as ``ofPattern`` does; raises ``PatternError`` where Java throws."""
+    """Parses ``pattern`` as ``ofPattern`` does; raises ``PatternError`` where Java throws.
+
+    The lexical rules are ``lakehose.formats.java_dates`` (java.time dialect); an optional
+    section prints its contents, since a zoned date-time has every field."""
     printers: list[Printer] = []
-    depth = 0
-    pos = 0
-    while pos < len(pattern):
-        cur = pattern[pos]
-        if cur.isascii() and cur.isalpha():
-            end = pos
-            while end < len(pattern) and pattern[end] == cur:
-                end += 1
-            printers.append(_letter(cur, end - pos))
-            pos = end
+    for token in lex(pattern, "java.time"):
+        if token is OPTIONAL_START or token is OPTIONAL_END:
             continue
-        if cur == "'":
-            end = pos + 1
-            while end < len(pattern):
-                if pattern[end] == "'":
-                    if end + 1 < len(pattern) and pattern[end + 1] == "'":
-                        end += 2
-                        continue
-                    break
-                end += 1
-            if end >= len(pattern):
-                raise PatternError(f"Pattern ends with an incomplete string literal: {pattern}")
-            text = pattern[pos + 1 : end]
-            printers.append(_literal("'" if text == "" else text.replace("''", "'")))
-            pos = end + 1
-            continue
-        if cur == "[":
-            depth += 1
-        elif cur == "]":
-            if depth == 0:
-                raise PatternError("Pattern invalid as it contains ] without previous [")
-            depth -= 1
-        elif cur in "{}#":
-            raise PatternError(f"Pattern includes reserved character: '{cur}'")
+        if token.letter is None:
+            printers.append(_literal(token.text))
         else:
-            printers.append(_literal(cur))
-        pos += 1
+            printers.append(_letter(token.letter, token.count))
     return CompiledPattern(pattern, tuple(printers))
 
 

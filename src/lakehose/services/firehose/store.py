@@ -16,16 +16,17 @@ order (``delivery``) commits together or not at all.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from lakehose.formats.tags import TAGS_TABLE
 from lakehose.storage import Database, Migration, open_database
 
-_SCHEMA = """
+_SCHEMA = f"""
 CREATE TABLE streams (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL UNIQUE,
@@ -41,12 +42,7 @@ CREATE TABLE streams (
     next_batch INTEGER NOT NULL DEFAULT 1,
     next_record INTEGER NOT NULL DEFAULT 1
 );
-CREATE TABLE tags (
-    stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (stream_id, key)
-);
+{TAGS_TABLE}
 CREATE TABLE checkpoints (
     stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
     shard_id TEXT NOT NULL,
@@ -222,27 +218,6 @@ def take_counter(connection: sqlite3.Connection, stream_id: int, column: str, co
 
 
 # -- tags -----------------------------------------------------------------------------------
-
-
-def tags(connection: sqlite3.Connection, stream_id: int) -> dict[str, str]:
-    rows = connection.execute(
-        "SELECT key, value FROM tags WHERE stream_id = ? ORDER BY key", (stream_id,)
-    )
-    return {str(key): str(value) for key, value in rows}
-
-
-def put_tags(connection: sqlite3.Connection, stream_id: int, new: dict[str, str]) -> None:
-    connection.executemany(
-        "INSERT INTO tags (stream_id, key, value) VALUES (?, ?, ?) ON CONFLICT (stream_id, key)"
-        " DO UPDATE SET value = excluded.value",
-        [(stream_id, key, value) for key, value in new.items()],
-    )
-
-
-def delete_tags(connection: sqlite3.Connection, stream_id: int, keys: Iterable[str]) -> None:
-    connection.executemany(
-        "DELETE FROM tags WHERE stream_id = ? AND key = ?", [(stream_id, key) for key in keys]
-    )
 
 
 # -- source checkpoints ---------------------------------------------------------------------

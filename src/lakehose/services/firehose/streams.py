@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lakehose.formats import tags as tag_store
 from lakehose.services.firehose import config, store
 from lakehose.services.firehose.base import FirehoseBase, timestamp
 from lakehose.services.firehose.errors import (
@@ -86,7 +87,7 @@ class StreamOperations(FirehoseBase):
             )
             for shard_id, checkpoint in starts.items():
                 store.set_checkpoint(connection, stream.id, shard_id, checkpoint)
-            store.put_tags(
+            tag_store.put_tags(
                 connection, stream.id, {t["Key"]: t.get("Value", "") for t in tags or []}
             )
         return {"DeliveryStreamARN": self.stream_arn(delivery_stream_name)}
@@ -195,11 +196,11 @@ class StreamOperations(FirehoseBase):
         new = {tag["Key"]: tag.get("Value", "") for tag in tags}
         with self.db.transaction() as connection:
             stream = self.locate(connection, delivery_stream_name)
-            if len(store.tags(connection, stream.id) | new) > MAX_TAGS:
+            if len(tag_store.tags(connection, stream.id) | new) > MAX_TAGS:
                 raise LimitExceededException(
                     f"A Firehose stream cannot have more than {MAX_TAGS} tags."
                 )
-            store.put_tags(connection, stream.id, new)
+            tag_store.put_tags(connection, stream.id, new)
         return {}
 
     def untag_delivery_stream(
@@ -207,7 +208,7 @@ class StreamOperations(FirehoseBase):
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
             stream = self.locate(connection, delivery_stream_name)
-            store.delete_tags(connection, stream.id, tag_keys)
+            tag_store.delete_tags(connection, stream.id, tag_keys)
         return {}
 
     def list_tags_for_delivery_stream(
@@ -219,7 +220,7 @@ class StreamOperations(FirehoseBase):
     ) -> dict[str, Any]:
         with self.db.read() as connection:
             stream = self.locate(connection, delivery_stream_name)
-            tags = store.tags(connection, stream.id)
+            tags = tag_store.tags(connection, stream.id)
         keys = [
             key for key in tags if exclusive_start_tag_key is None or key > exclusive_start_tag_key
         ]

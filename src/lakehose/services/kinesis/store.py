@@ -17,10 +17,11 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from lakehose.formats.tags import TAGS_TABLE
 from lakehose.services.kinesis.rows import RecordRow, ShardRow, StreamRow
 from lakehose.storage import Database, Migration, open_database
 
-_SCHEMA = """
+_SCHEMA = f"""
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -58,12 +59,7 @@ CREATE TABLE records (
     data BLOB NOT NULL,
     PRIMARY KEY (stream_id, shard_index, counter)
 );
-CREATE TABLE tags (
-    stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (stream_id, key)
-);
+{TAGS_TABLE}
 CREATE TABLE consumers (
     stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
@@ -319,27 +315,6 @@ def trim_records(
 
 
 # -- tags and consumers ---------------------------------------------------------------------
-
-
-def tags(connection: sqlite3.Connection, stream_id: int) -> dict[str, str]:
-    rows = connection.execute(
-        "SELECT key, value FROM tags WHERE stream_id = ? ORDER BY key", (stream_id,)
-    )
-    return {str(key): str(value) for key, value in rows}
-
-
-def put_tags(connection: sqlite3.Connection, stream_id: int, new: dict[str, str]) -> None:
-    connection.executemany(
-        "INSERT INTO tags (stream_id, key, value) VALUES (?, ?, ?) ON CONFLICT (stream_id, key)"
-        " DO UPDATE SET value = excluded.value",
-        [(stream_id, key, value) for key, value in new.items()],
-    )
-
-
-def delete_tags(connection: sqlite3.Connection, stream_id: int, keys: Iterable[str]) -> None:
-    connection.executemany(
-        "DELETE FROM tags WHERE stream_id = ? AND key = ?", [(stream_id, key) for key in keys]
-    )
 
 
 def consumers(connection: sqlite3.Connection, stream_id: int) -> list[tuple[str, int]]:

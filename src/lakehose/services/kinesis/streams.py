@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from lakehose.formats import tags as tag_store
 from lakehose.pagination import decode_page_token, encode_page_token
 from lakehose.services.kinesis import store
 from lakehose.services.kinesis.base import KinesisBase
@@ -70,7 +71,7 @@ class StreamOperations(KinesisBase):
                 )
             store.update_stream(connection, stream.id, next_shard_index=count)
             if tags:
-                store.put_tags(connection, stream.id, tags)
+                tag_store.put_tags(connection, stream.id, tags)
         return {}
 
     def delete_stream(
@@ -250,9 +251,9 @@ class StreamOperations(KinesisBase):
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
             stream = self.locate(connection, stream_name, stream_arn)
-            if len(store.tags(connection, stream.id).keys() | tags.keys()) > MAX_TAGS:
+            if len(tag_store.tags(connection, stream.id).keys() | tags.keys()) > MAX_TAGS:
                 raise InvalidArgumentException(_too_many_tags(stream.name, self.account_id))
-            store.put_tags(connection, stream.id, tags)
+            tag_store.put_tags(connection, stream.id, tags)
         return {}
 
     def remove_tags_from_stream(
@@ -264,7 +265,7 @@ class StreamOperations(KinesisBase):
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
             stream = self.locate(connection, stream_name, stream_arn)
-            store.delete_tags(connection, stream.id, tag_keys)
+            tag_store.delete_tags(connection, stream.id, tag_keys)
         return {}
 
     def list_tags_for_stream(
@@ -277,7 +278,7 @@ class StreamOperations(KinesisBase):
     ) -> dict[str, Any]:
         with self.db.read() as connection:
             stream = self.locate(connection, stream_name, stream_arn)
-            tags = store.tags(connection, stream.id)
+            tags = tag_store.tags(connection, stream.id)
         keys = [
             key for key in tags if exclusive_start_tag_key is None or key > exclusive_start_tag_key
         ]

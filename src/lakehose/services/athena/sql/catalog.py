@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from lakehose.formats.hive_types import HiveType, HiveTypeError, parse_hive_type
 from lakehose.services.athena.ports import CatalogPort
 from lakehose.services.athena.sql.errors import (
     CATALOG_NOT_FOUND,
@@ -25,7 +26,6 @@ from lakehose.services.athena.sql.errors import (
     QueryFailed,
 )
 from lakehose.services.athena.sql.files import Location
-from lakehose.services.athena.sql.hive_types import HiveType, HiveTypeError, parse_hive_type
 
 CATALOG = "awsdatacatalog"
 VIEW_PREFIX = "/* Presto View: "

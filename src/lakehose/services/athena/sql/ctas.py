@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from duckdb.sqltypes import SQLNULL, DuckDBPyType
 from sqlglot import exp
 
+from lakehose.formats.hive_types import HiveType, parse_hive_type
 from lakehose.services.athena.ports import CatalogConflict
 from lakehose.services.athena.sql.catalog import CatalogTable
 from lakehose.services.athena.sql.context import Context, Selected, done
@@ -35,7 +36,6 @@ from lakehose.services.athena.sql.errors import (
     QueryFailed,
 )
 from lakehose.services.athena.sql.files import Location
-from lakehose.services.athena.sql.hive_types import HiveType, parse_hive_type
 from lakehose.services.athena.sql.outcome import QueryOutcome
 from lakehose.services.athena.sql.partitions import HIVE_DEFAULT_PARTITION, hive_path
 from lakehose.services.athena.sql.render import render_value

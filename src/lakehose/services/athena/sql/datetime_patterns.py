@@ -1,15 +1,27 @@
-"""Joda-Time / java.time date patterns (``format_datetime``, ``parse_datetime``, partition
-projection's ``format``) as DuckDB ``strftime`` / ``strptime`` formats.
+"""Joda-Time / java.time date patterns as Athena uses them: ``format_datetime`` and
+``parse_datetime`` (Joda-Time) as DuckDB ``strftime`` / ``strptime`` formats, and partition
+projection's ``format`` (java.time) formatted and parsed here.
 
-Pattern letters repeat to set width (``MM`` zero-pads, ``MMM`` is a short month name); text in
-single quotes is literal and ``''`` is a quote. A letter DuckDB has no equivalent for raises
-``UnsupportedPattern``.
+Pattern letters repeat to set width (``MM`` zero-pads, ``MMM`` is a short month name); how a
+pattern splits into letters and literals is ``lakehose.formats.java_dates``, in the dialect of
+each use. A letter DuckDB (or this module) has no equivalent for, and a pattern Java rejects,
+raise ``UnsupportedPattern``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
+
+from lakehose.formats.java_dates import (
+    OPTIONAL_END,
+    OPTIONAL_START,
+    Dialect,
+    PatternError,
+    Token,
+    lex,
+)
 
 # (letter, minimum run length) -> strftime directive; the longest matching run wins.
 _DIRECTIVES: dict[str, list[tuple[int, str]]] = {
@@ -36,7 +48,6 @@ _DIRECTIVES: dict[str, list[tuple[int, str]]] = {
     "X": [(1, "%z")],
     "z": [(1, "%Z")],
 }
-_RUN = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|[^A-Za-z']+")
 # Smallest unit a pattern letter names, for partition projection's default interval unit.
 UNIT_OF_LETTER = {
     "y": "YEARS", "Y": "YEARS", "u": "YEARS", "M": "MONTHS", "L": "MONTHS", "w": "WEEKS",
@@ -46,21 +57,25 @@ UNIT_OF_LETTER = {
 UNIT_ORDER = ["YEARS", "MONTHS", "WEEKS", "DAYS", "HOURS", "MINUTES", "SECONDS", "MILLISECONDS"]
 
 
-class UnsupportedPattern(ValueError):
-    """A pattern letter DuckDB's formats cannot express."""
+class UnsupportedPattern(PatternError):
+    """A pattern letter DuckDB's formats cannot express, or a pattern Java rejects."""
+
+
+def _tokens(pattern: str, dialect: Dialect) -> Iterator[Token]:
+    try:
+        yield from lex(pattern, dialect)
+    except PatternError as error:
+        raise UnsupportedPattern(str(error)) from None
 
 
 def joda_to_strftime(pattern: str) -> str:
-    """The DuckDB format equivalent to a Joda / java.time pattern."""
+    """The DuckDB format equivalent to a Joda-Time pattern."""
     out: list[str] = []
-    for match in _RUN.finditer(pattern):
-        text = match.group(0)
-        if text.startswith("'"):
-            out.append("'" if text == "''" else text[1:-1].replace("''", "'").replace("%", "%%"))
-        elif match.group(1):
-            out.append(_directive(match.group(1), len(text)))
+    for token in _tokens(pattern, "joda"):
+        if token.letter is None:
+            out.append(token.text.replace("%", "%%"))
         else:
-            out.append(text.replace("%", "%%"))
+            out.append(_directive(token.letter, token.count))
     return "".join(out)
 
 
@@ -74,9 +89,9 @@ def _directive(letter: str, run: int) -> str:
 def smallest_unit(pattern: str) -> str:
     """The finest time unit a pattern shows (``yyyy-MM-dd-HH`` is HOURS)."""
     units = [
-        UNIT_OF_LETTER[m.group(1)]
-        for m in _RUN.finditer(pattern)
-        if m.group(1) and m.group(1) in UNIT_OF_LETTER
+        UNIT_OF_LETTER[token.letter]
+        for token in _tokens(pattern, "java.time")
+        if token.letter in UNIT_OF_LETTER
     ]
     return max(units, key=UNIT_ORDER.index) if units else "DAYS"
 
@@ -87,22 +102,13 @@ _NUMERIC_FIELDS = {
 }  # fmt: skip
 
 
-def _runs(pattern: str) -> list[tuple[str | None, str]]:
-    """(letter, run) for pattern letters, (None, literal text) for the rest."""
-    runs: list[tuple[str | None, str]] = []
-    for match in _RUN.finditer(pattern):
-        text = match.group(0)
-        if text.startswith("'"):
-            runs.append((None, "'" if text == "''" else text[1:-1].replace("''", "'")))
-        else:
-            runs.append((match.group(1), text))
-    return runs
-
-
 def java_format(moment: datetime, pattern: str) -> str:
     """A datetime rendered with a numeric java.time pattern (``yyyy/MM/dd/HH``)."""
     out: list[str] = []
-    for letter, text in _runs(pattern):
+    for token in _tokens(pattern, "java.time"):
+        letter, text = token.letter, token.text
+        if token is OPTIONAL_START or token is OPTIONAL_END:
+            continue  # every field is present, so an optional section prints
         if letter is None:
             out.append(text)
         elif letter == "S":
@@ -121,8 +127,16 @@ def java_parse(text: str, pattern: str) -> datetime | None:
     """Parse text written with a numeric java.time pattern; None when it does not match."""
     regex: list[str] = []
     names: list[tuple[str, int]] = []
-    for letter, run in _runs(pattern):
-        if letter is None:
+    depth = 0
+    for token in _tokens(pattern, "java.time"):
+        letter, run = token.letter, token.text
+        if token is OPTIONAL_START:
+            regex.append("(?:")
+            depth += 1
+        elif token is OPTIONAL_END:
+            regex.append(")?")
+            depth -= 1
+        elif letter is None:
             regex.append(re.escape(run))
         elif letter in _NUMERIC_FIELDS or letter == "S":
             width = len(run)
@@ -132,6 +146,7 @@ def java_parse(text: str, pattern: str) -> datetime | None:
             names.append((letter, width))
         else:
             raise UnsupportedPattern(f"Pattern letter '{letter}' is not supported here")
+    regex.append(")?" * depth)  # an optional section left open ends with the pattern
     match = re.fullmatch("".join(regex), text)
     if match is None:
         return None
@@ -139,6 +154,8 @@ def java_parse(text: str, pattern: str) -> datetime | None:
     fields["second"] = 0
     microsecond = 0
     for (letter, width), value in zip(names, match.groups(), strict=True):
+        if value is None:  # in an optional section that was absent
+            continue
         if letter == "S":
             microsecond = int(value.ljust(6, "0")[:6])
         else:

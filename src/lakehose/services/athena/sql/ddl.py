@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from lakehose.formats.hive_types import HiveTypeError, parse_hive_type
 from lakehose.services.athena.ports import CatalogConflict, CatalogMissing
 from lakehose.services.athena.sql.catalog import (
     LAZY_SIMPLE,
@@ -32,7 +33,6 @@ from lakehose.services.athena.sql.errors import (
     semantic_failed,
 )
 from lakehose.services.athena.sql.files import Location, is_visible
-from lakehose.services.athena.sql.hive_types import HiveTypeError, parse_hive_type
 from lakehose.services.athena.sql.outcome import QueryOutcome
 from lakehose.services.athena.sql.partitions import hive_path, hive_values
 from lakehose.services.athena.sql.words import Words

@@ -32,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from lakehose.services.athena.sql.hive_types import HiveType
+from lakehose.formats.hive_types import HiveType
 
 Converter = Callable[[Any], Any]
 

@@ -17,8 +17,8 @@ import pyarrow as pa
 
 from lakehose.services.athena.ports import CatalogPort
 from lakehose.services.athena.sql.catalog import CatalogTable, Column
+from lakehose.services.athena.sql.duck_columns import duckdb_type, quote
 from lakehose.services.athena.sql.files import Location
-from lakehose.services.athena.sql.hive_types import quote
 
 HIVE_DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 INDEX = "__lh_index"
@@ -71,7 +71,7 @@ def _typed(column: Column) -> str:
     """SQL typing one partition column of the candidates table (text in, declared type out)."""
     name = quote(column.name)
     value = f"NULLIF({name}, '{HIVE_DEFAULT_PARTITION}')"
-    return f"CAST({value} AS {column.type.duckdb()}) AS {name}"
+    return f"CAST({value} AS {duckdb_type(column.type)}) AS {name}"
 
 
 def values_table(table: CatalogTable, rows: Sequence[Sequence[str]]) -> pa.Table:

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from lakehose.services.athena.ports import ObjectStorePort
 from lakehose.services.athena.sql.catalog import Column
+from lakehose.services.athena.sql.duck_columns import duckdb_type, quote
 from lakehose.services.athena.sql.errors import (
     HIVE_BAD_DATA,
     HIVE_CURSOR_ERROR,
@@ -32,7 +33,6 @@ from lakehose.services.athena.sql.errors import (
     scan_limit_exceeded,
 )
 from lakehose.services.athena.sql.files import DataFile, decompress, read_bytes, split_lines
-from lakehose.services.athena.sql.hive_types import quote
 from lakehose.services.athena.sql.json_values import BadValue
 from lakehose.services.athena.sql.partitions import HIVE_DEFAULT_PARTITION
 from lakehose.services.athena.sql.planner import Scan
@@ -175,7 +175,7 @@ def _parquet_select(scan: Scan, values: tuple[str, ...], files: list[DataFile]) 
         present.update(n.lower() for n in pq.read_schema(data_file.info.path).names)
 
     def cast(column: Column, source: str) -> str:
-        return f"CAST({source} AS {column.type.duckdb()}) AS {quote(column.name)}"
+        return f"CAST({source} AS {duckdb_type(column.type)}) AS {quote(column.name)}"
 
     items = [cast(c, quote(c.name) if c.name in present else "NULL") for c in scan.columns]
     keys = scan.table.partition_keys

@@ -11,14 +11,14 @@ orjson and converted column by column into Arrow arrays, following Trino's ``ope
    Firehose output without newlines shows one record per object.
 3. Malformed JSON fails the query (``HIVE_CURSOR_ERROR``) unless ``ignore.malformed.json`` is
    true, when it is a row of NULLs.
-4. Keys match column and struct field names ignoring case (``case.insensitive``, default true;
-   a later duplicate wins), ``mapping.<field>`` renames, ``dots.in.keys`` maps ``a.b`` to
-   ``a_b``. A top-level array maps onto the table's columns by position.
+4. Keys match column and struct field names as ``lakehose.formats.openx_json`` says
+   (``case.insensitive``, ``mapping.<field>``, ``dots.in.keys``). A top-level array maps onto
+   the table's columns by position.
 5. Scalars convert as in ``json_values`` (quoted numbers into numeric columns, and so on).
 
 Only the columns a query uses are converted (``columns``); the rest are never built. Structural
-rules: an empty string is a NULL array and any other non-array value a one-element array; a
-blank string is a NULL map, or a row whose fields are all NULL.
+rules: arrays as ``lakehose.formats.openx_json`` says; a blank string is a NULL map, or a row
+whose fields are all NULL.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from lakehose.services.athena.sql.hive_types import HiveType
+from lakehose.formats.hive_types import HiveType
+from lakehose.formats.openx_json import OpenXKeys, array_items, serde_flag
 from lakehose.services.athena.sql.json_values import BadValue, scalar_converter
 
 _BLANK = bytes(range(33))  # Java's String.trim() strips every character up to U+0020
@@ -49,26 +50,13 @@ class JsonOptions:
     """The SerDe properties that change how lines are read."""
 
     ignore_malformed: bool = False
-    case_insensitive: bool = True
-    dots_in_keys: bool = False
-    mappings: Mapping[str, str] = field(default_factory=dict)  # field name -> JSON key
+    keys: OpenXKeys = field(default_factory=OpenXKeys)
 
     @classmethod
     def from_serde(cls, parameters: Mapping[str, str]) -> JsonOptions:
-        def flag(name: str, default: bool) -> bool:
-            value = parameters.get(name)
-            return default if value is None else value.strip().lower() == "true"
-
-        mappings = {
-            name[len("mapping.") :].lower(): key
-            for name, key in parameters.items()
-            if name.lower().startswith("mapping.")
-        }
         return cls(
-            ignore_malformed=flag("ignore.malformed.json", False),
-            case_insensitive=flag("case.insensitive", True),
-            dots_in_keys=flag("dots.in.keys", False),
-            mappings=mappings,
+            ignore_malformed=serde_flag(parameters, "ignore.malformed.json", False),
+            keys=OpenXKeys.from_serde(parameters),
         )
 
 
@@ -113,10 +101,11 @@ class ArrayBuilder(Builder):
         self.count = 0
 
     def append(self, value: Any) -> None:
-        if value == "":
+        items = array_items(value)
+        if items is None:
             self.append_null()
             return
-        for item in value if type(value) is list else (value,):
+        for item in items:
             if item is None:
                 self.element.append_null()
             else:
@@ -141,7 +130,7 @@ class ArrayBuilder(Builder):
 class MapBuilder(Builder):
     def __init__(self, hive: HiveType, options: JsonOptions) -> None:
         self.arrow_type = hive.arrow()
-        self.case_insensitive = options.case_insensitive
+        self.case_insensitive = options.keys.case_insensitive
         self.key_convert = scalar_converter(hive.children[0])
         self.keys: list[Any] = []
         self.items = _builder(hive.children[1], options)
@@ -219,18 +208,7 @@ class RowBuilder(Builder):
 
     def _plan(self, keys: tuple[str, ...]) -> list[str | None]:
         """Which key of an object with these keys feeds each field (None: no key)."""
-        options = self.options
-        fold = str.lower if options.case_insensitive else str
-        by_name: dict[str, str] = {}
-        for key in keys:
-            by_name[fold(key)] = key  # a later duplicate wins
-        plan: list[str | None] = []
-        for name in self.names:
-            wanted = fold(options.mappings.get(name, name))
-            found = by_name.get(wanted)
-            if found is None and options.dots_in_keys and "_" in name:
-                found = next((k for k in keys if fold(k.replace(".", "_")) == fold(name)), None)
-            plan.append(found)
+        plan = self.options.keys.key_plan(keys, self.names)
         if len(self.plans) >= _PLAN_CACHE_LIMIT:
             self.plans.clear()
         self.plans[keys] = plan

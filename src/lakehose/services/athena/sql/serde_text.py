@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from lakehose.formats.hive_types import HiveType
 from lakehose.services.athena.sql.errors import HIVE_UNSUPPORTED_FORMAT, QueryFailed
 from lakehose.services.athena.sql.files import split_lines
-from lakehose.services.athena.sql.hive_types import HiveType
 from lakehose.services.athena.sql.json_values import BadValue, scalar_converter
 
 

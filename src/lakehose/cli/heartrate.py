@@ -1,4 +1,4 @@
-"""The heart-rate example: its resource names and the readings its producer writes.
+"""The heart-rate example, as the CLI knows it: its resource names and its producer's readings.
 
 A reading is the item the article's generator puts into ``heartrate-ddb`` (reference section
 7.2): ``id``, ``HeartRate`` (60 to 140), ``SensorID`` (1 to 5) and ``ReportTime``, every
@@ -8,6 +8,7 @@ second no longer overwrite each other (the article used epoch seconds), and ``Re
 ISO-8601 UTC (the article wrote ``03/22/2315:55:16`` in local time, date and time run together).
 
 Nothing here reads the clock: the caller passes the moment of each reading.
+``sample_change_record`` is for tests and benchmarks that feed Firehose directly.
 """
 
 from __future__ import annotations

@@ -1,9 +1,13 @@
-"""Hive type strings, as Glue stores column types, and their Trino, DuckDB and Arrow forms.
+"""Hive type strings, as Glue stores column types, and their Trino and Arrow forms.
 
 Glue keeps a column's type as Hive DDL text (``struct<NewImage:struct<id:struct<S:string>>>``,
-no spaces required, field names in any case). Athena reads it as a Trino type with every name
-lower-cased (``row(newimage row(id row(s varchar)))``). Relations hand DuckDB the lower-cased
-form too, so that struct values render with Athena's field names.
+no spaces required, field names in any case). Hive parses it with ``TypeInfoUtils``: a token is
+a run of letters, digits, ``_``, ``.`` and ``$`` (so a struct field may start with a digit),
+every other character is a token of its own; map keys must be primitive (Hive language manual,
+"MAP<primitive_type, data_type>"). Athena reads the type as a Trino type with every name
+lower-cased (``row(newimage row(id row(s varchar)))``; Trino's Hive connector,
+``HiveType.toTypeSignature``). Firehose's record format conversion reads the same text to build
+the Parquet schema it writes.
 """
 
 from __future__ import annotations
@@ -13,22 +17,24 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-# Hive name -> (Trino name, DuckDB name). Aliases are folded by ``_CANONICAL``.
-_PRIMITIVES: dict[str, tuple[str, str]] = {
-    "string": ("varchar", "VARCHAR"),
-    "varchar": ("varchar", "VARCHAR"),
-    "char": ("char", "VARCHAR"),
-    "int": ("integer", "INTEGER"),
-    "bigint": ("bigint", "BIGINT"),
-    "smallint": ("smallint", "SMALLINT"),
-    "tinyint": ("tinyint", "TINYINT"),
-    "double": ("double", "DOUBLE"),
-    "float": ("real", "FLOAT"),
-    "boolean": ("boolean", "BOOLEAN"),
-    "binary": ("varbinary", "BLOB"),
-    "date": ("date", "DATE"),
-    "timestamp": ("timestamp(3)", "TIMESTAMP"),
-    "decimal": ("decimal", "DECIMAL"),
+__all__ = ["HiveType", "HiveTypeError", "parse_hive_type"]
+
+# Hive name -> Trino name. Aliases are folded by ``_CANONICAL``.
+_TRINO: dict[str, str] = {
+    "string": "varchar",
+    "varchar": "varchar",
+    "char": "char",
+    "int": "integer",
+    "bigint": "bigint",
+    "smallint": "smallint",
+    "tinyint": "tinyint",
+    "double": "double",
+    "float": "real",
+    "boolean": "boolean",
+    "binary": "varbinary",
+    "date": "date",
+    "timestamp": "timestamp(3)",
+    "decimal": "decimal",
 }
 _CANONICAL = {
     "integer": "int",
@@ -51,10 +57,10 @@ _ARROW: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
     "binary": pa.binary(),
     "date": pa.date32(),
-    # Athena's Hive timestamps are timestamp(3); values are truncated to milliseconds on read.
-    "timestamp": pa.timestamp("us"),
 }
-_TOKEN = re.compile(r"\s*(`[^`]*`|[A-Za-z_][A-Za-z0-9_$.]*(?:\s+precision)?|\d+|[<>(),:]|'[^']*')")
+_COMPOUND = ("array", "map", "struct")
+# TypeInfoUtils.isTypeChar: letters, digits, '_', '.', '$' (Python's \w: letters, digits, '_').
+_TOKEN = re.compile(r"\s*(`[^`]*`|'[^']*'|(?i:double\s+precision)\b|[\w$.]+|[<>(),:])")
 
 
 class HiveTypeError(ValueError):
@@ -72,7 +78,7 @@ class HiveType:
 
     @property
     def is_primitive(self) -> bool:
-        return self.name not in ("array", "map", "struct")
+        return self.name not in _COMPOUND
 
     def field_names(self) -> tuple[str, ...]:
         """Struct field names as Athena sees them: lower-cased."""
@@ -102,46 +108,38 @@ class HiveType:
                 f"{n} {t.trino()}" for n, t in zip(self.field_names(), self.children, strict=False)
             )
             return f"row({inner})"
-        base = _PRIMITIVES[self.name][0]
         if self.name == "decimal":
             precision, scale = self.decimal()
             return f"decimal({precision},{scale})"
+        base = _TRINO[self.name]
         if self.params and self.name in ("varchar", "char"):
             return f"{base}({self.params[0]})"
         return base
 
-    def duckdb(self) -> str:
-        """The DuckDB type, struct fields lower-cased."""
-        if self.name == "array":
-            return f"{self.children[0].duckdb()}[]"
-        if self.name == "map":
-            return f"MAP({self.children[0].duckdb()}, {self.children[1].duckdb()})"
-        if self.name == "struct":
-            inner = ", ".join(
-                f"{quote(n)} {t.duckdb()}"
-                for n, t in zip(self.field_names(), self.children, strict=False)
-            )
-            return f"STRUCT({inner})"
-        if self.name == "decimal":
-            precision, scale = self.decimal()
-            return f"DECIMAL({precision},{scale})"
-        return _PRIMITIVES[self.name][1]
+    def arrow(self, *, timestamp_unit: str = "us", lower_case_fields: bool = True) -> pa.DataType:
+        """The Arrow type of the values.
 
-    def arrow(self) -> pa.DataType:
-        """The Arrow type the readers build, struct fields lower-cased."""
+        Athena's readers lower-case struct fields and keep microseconds (Athena's Hive
+        timestamps are ``timestamp(3)``, truncated on read); Firehose writes fields as the Glue
+        schema spells them and nanosecond timestamps (``timestamp_unit="ns"``).
+        """
+
+        def child(kind: HiveType) -> pa.DataType:
+            return kind.arrow(timestamp_unit=timestamp_unit, lower_case_fields=lower_case_fields)
+
         if self.name == "array":
-            return pa.list_(self.children[0].arrow())
+            return pa.list_(child(self.children[0]))
         if self.name == "map":
-            return pa.map_(self.children[0].arrow(), self.children[1].arrow())
+            return pa.map_(child(self.children[0]), child(self.children[1]))
         if self.name == "struct":
+            names = self.field_names() if lower_case_fields else self.fields
             return pa.struct(
-                [
-                    pa.field(n, t.arrow())
-                    for n, t in zip(self.field_names(), self.children, strict=False)
-                ]
+                [pa.field(n, child(t)) for n, t in zip(names, self.children, strict=True)]
             )
         if self.name == "decimal":
             return pa.decimal128(*self.decimal())
+        if self.name == "timestamp":
+            return pa.timestamp(timestamp_unit)
         return _ARROW[self.name]
 
     def decimal(self) -> tuple[int, int]:
@@ -149,11 +147,6 @@ class HiveType:
         precision = self.params[0] if self.params else 10
         scale = self.params[1] if len(self.params) > 1 else 0
         return precision, scale
-
-
-def quote(name: str) -> str:
-    """A double-quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def parse_hive_type(text: str) -> HiveType:
@@ -205,7 +198,7 @@ def _parse(tokens: list[str], position: int) -> tuple[HiveType, int]:
         return HiveType("map", children=(key, value)), _expect(tokens, position, ">")
     if name == "struct":
         return _parse_struct(tokens, _expect(tokens, position, "<"))
-    if name not in _PRIMITIVES:
+    if name not in _TRINO:
         raise HiveTypeError(f"Error: type expected but '{tokens[position - 1]}' is found")
     params: list[int] = []
     if position < len(tokens) and tokens[position] == "(":
@@ -215,7 +208,7 @@ def _parse(tokens: list[str], position: int) -> tuple[HiveType, int]:
                 raise HiveTypeError("Error: type parameter expected")
             params.append(int(tokens[position]))
             position += 1
-            if tokens[position] == ")":
+            if position < len(tokens) and tokens[position] == ")":
                 position += 1
                 break
             position = _expect(tokens, position, ",")
@@ -228,6 +221,8 @@ def _parse_struct(tokens: list[str], position: int) -> tuple[HiveType, int]:
     while position < len(tokens) and tokens[position] != ">":
         if names:
             position = _expect(tokens, position, ",")
+        if position >= len(tokens):
+            raise HiveTypeError("Error: field name expected but end of input is found")
         names.append(tokens[position].strip("`"))
         position = _expect(tokens, position + 1, ":")
         field_type, position = _parse(tokens, position)
