@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from lakehose.errors import ConfigurationError
+from lakehose.options import check_options
+from lakehose.options import parse_size as parse_size
 from lakehose.scopes import is_account, is_region
 
 DEFAULT_HOME = Path(".lakehose")
@@ -28,12 +30,6 @@ DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 DEFAULT_S3_MAX_BODY_BYTES = 512 * 1024 * 1024
 DEFAULT_BODY_TIMEOUT = 60.0
 DEFAULT_BODY_IDLE_TIMEOUT = 20.0
-# Sizes as DuckDB writes them: KB, MB, GB, TB are powers of 1000; KiB ... TiB powers of 1024.
-_SIZE_UNITS = {"b": 1, "bytes": 1} | {
-    f"{prefix}{infix}b": (1024 if infix else 1000) ** power
-    for power, prefix in enumerate("kmgt", start=1)
-    for infix in ("", "i")
-}
 
 
 @dataclass(frozen=True)
@@ -71,14 +67,16 @@ class Settings:
     s3_max_body_bytes: int = DEFAULT_S3_MAX_BODY_BYTES
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     body_idle_timeout: float = DEFAULT_BODY_IDLE_TIMEOUT
-    # Per-service knobs (e.g. ``kinesis.stream_creation_delay``) that engines read by name.
+    # Per-service knobs (e.g. ``kinesis.stream_creation_delay_seconds``), each declared with its
+    # type, default and meaning in ``lakehose/options.py``; an undeclared key or a value of the
+    # wrong type is refused here.
     # ``LAKEHOSE_ATHENA_MEMORY_LIMIT``, ``LAKEHOSE_ATHENA_THREADS`` and
     # ``LAKEHOSE_ATHENA_QUERY_TIMEOUT`` set ``athena.memory_limit``, ``athena.threads`` and
     # ``athena.query_timeout_seconds``: what one Athena query may take from the machine.
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _check_options(self.options)
+        check_options(self.options)
         if not 0 <= self.port <= 65535:
             raise ConfigurationError(f"port must be between 0 and 65535, got {self.port}")
         if not is_region(self.region):
@@ -166,40 +164,3 @@ _LIMITS: dict[str, Callable[[str, str], float]] = {
     "body_timeout": _parse_float,
     "body_idle_timeout": _parse_float,
 }
-
-
-def parse_size(name: str, raw: str | int) -> int:
-    """Bytes from a size as DuckDB writes it (``"1GB"``, ``"512 MiB"``) or a number of bytes."""
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        count = raw
-    else:
-        text = str(raw).strip().lower().replace(" ", "")
-        number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
-        factor = _SIZE_UNITS.get(text[len(number) :] or "b")
-        try:
-            count = int(float(number) * factor) if factor and len(text) <= 40 else 0
-        except ValueError:
-            count = 0
-        if not count:
-            raise ConfigurationError(
-                f"{name} must be a size such as 1GB or 512MiB, got {str(raw)[:40]!r}"
-            )
-    if count <= 0:
-        raise ConfigurationError(f"{name} must be more than 0 bytes, got {raw!r}")
-    return count
-
-
-def _check_options(options: Mapping[str, Any]) -> None:
-    """Refuse unusable Athena limits when the settings are made, not at the first query."""
-    for name in ("athena.memory_limit", "athena.max_temp_directory_size"):
-        if (size := options.get(name)) is not None:
-            parse_size(name, size)
-    for name, kind in (("athena.threads", int), ("athena.query_timeout_seconds", float)):
-        if (value := options.get(name)) is None:
-            continue
-        try:
-            number = kind(value)
-        except (TypeError, ValueError):
-            raise ConfigurationError(f"{name} must be a number, got {value!r}") from None
-        if not number > 0:
-            raise ConfigurationError(f"{name} must be more than 0, got {value!r}")

@@ -3,6 +3,7 @@ deploys, durability across restarts, and how function names parse."""
 
 from __future__ import annotations
 
+import base64
 import io
 import zipfile
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 from lakehose.clock import ManualClock
 from lakehose.ids import IdGenerator
 from lakehose.services.awslambda import LambdaEngine
+from lakehose.services.awslambda.code import package_directory
 from lakehose.services.awslambda.errors import (
     InvalidParameterValueException,
     InvalidRequestContentException,
@@ -123,18 +125,20 @@ def test_directory_deploys_are_deterministic(engine: LambdaEngine, tmp_path: Pat
         )
     (second / "pkg" / "__pycache__").mkdir()
     (second / "pkg" / "__pycache__" / "impl.cpython-311.pyc").write_bytes(b"compiled")
-    one = engine.create_function_from_directory(
-        function_name="dir-one", directory=first, role=ROLE, runtime="python3.12",
-        handler="app.handler",
+    one = engine.create_function(
+        function_name="dir-one", code={"ZipFile": package_directory(first).data}, role=ROLE,
+        runtime="python3.12", handler="app.handler",
     )  # fmt: skip
-    two = engine.create_function_from_directory(
-        function_name="dir-two", directory=second, role=ROLE, runtime="python3.12",
-        handler="app.handler",
+    two = engine.create_function(
+        function_name="dir-two", code={"ZipFile": package_directory(second).data}, role=ROLE,
+        runtime="python3.12", handler="app.handler",
     )  # fmt: skip
     assert one["CodeSha256"] == two["CodeSha256"]
     assert engine.invoke_function("dir-one", b"{}").payload == b'"v1"'
     (first / "pkg" / "impl.py").write_text("def handler(event, context):\n    return 'v2'\n")
-    updated = engine.update_function_code_from_directory(function_name="dir-one", directory=first)
+    updated = engine.update_function_code(
+        function_name="dir-one", zip_file=package_directory(first).data
+    )
     assert updated["CodeSha256"] != one["CodeSha256"]
     assert engine.invoke_function("dir-one", b"{}").payload == b'"v2"'
 
@@ -143,7 +147,8 @@ def test_functions_survive_a_restart_and_leftovers_are_pruned(tmp_path: Path) ->
     directory = tmp_path / "lambda"
     engine = start_engine(directory)
     create(engine, "durable")
-    code_hex = engine.function("durable").code_hex
+    sha256 = engine.get_function_configuration(function_name="durable")["CodeSha256"]
+    code_hex = base64.b64decode(sha256).hex()
     engine.close()
     leftover = directory / "functions" / "durable" / "0123abcd.unpacking-1-2"
     leftover.mkdir()

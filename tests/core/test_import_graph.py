@@ -19,7 +19,18 @@ PACKAGE = "lakehose"
 
 # Modules every engine may share: the services package and the engine base class.
 SHARED_SERVICE_MODULES = frozenset({"lakehose.services", "lakehose.services.engine"})
-CORE = ("errors", "settings", "clock", "ids", "arns", "pagination", "scopes", "storage", "formats")
+CORE = (
+    "errors",
+    "settings",
+    "options",
+    "clock",
+    "ids",
+    "arns",
+    "pagination",
+    "scopes",
+    "storage",
+    "formats",
+)
 ABOVE_CORE = (
     "lakehose.services",
     "lakehose.gateway",

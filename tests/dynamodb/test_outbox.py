@@ -12,9 +12,10 @@ import pytest
 from lakehose import Lakehose
 from lakehose.clock import ManualClock
 from lakehose.services.dynamodb import store
+from lakehose.services.dynamodb.base import DynamoDBBase
 from lakehose.services.dynamodb.outbox import Outbox
 from lakehose.services.dynamodb.ports import Change, Outcome
-from lakehose.storage import Database
+from lakehose.storage import Database, open_database
 from tests.dynamodb.conftest import key_schema, stream_records
 
 STREAM = "arn:aws:kinesis:us-east-1:000000000000:stream/s"
@@ -50,7 +51,7 @@ class FakeStream:
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
-    database = store.open_store(tmp_path)
+    database = open_database(tmp_path / DynamoDBBase.database_file, store.MIGRATIONS)
     yield database
     database.close()
 
@@ -133,7 +134,7 @@ def test_exactly_once_across_a_crash_after_the_stream_took_the_record(tmp_path: 
             ddb.put_item(TableName="crash", Item={"id": {"S": f"i{i}"}})
         delivered = stream_records(kinesis, "changes")
     # Put the state back to "delivered to Kinesis, outbox row not yet deleted" for all three.
-    database = store.open_store(home / "dynamodb")
+    database = open_database(home / "dynamodb" / DynamoDBBase.database_file, store.MIGRATIONS)
     with database.transaction() as connection:
         for record in delivered:
             store.add_to_outbox(

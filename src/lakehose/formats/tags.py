@@ -1,18 +1,25 @@
-"""A resource's tags as Kinesis and Firehose keep them: one SQLite ``tags`` table per store.
+"""A resource's tags as Kinesis, Firehose and Lambda keep them: one SQLite ``tags`` table per store.
 
-Both services tag a stream with up to 50 key-value pairs (``AddTagsToStream`` /
-``TagDeliveryStream``): adding an existing key replaces its value, removing an absent key is
-no error, and listings return keys in sorted order (``ListTagsForStream``,
-``ListTagsForDeliveryStream``). The table is keyed by the store's ``streams.id``; the
-statement is part of each store's first migration (``TAGS_TABLE``).
+Kinesis and Firehose tag a stream with up to 50 key-value pairs (``AddTagsToStream`` /
+``TagDeliveryStream``), Lambda a function (``TagResource``): adding an existing key replaces its
+value, removing an absent key is no error, and listings return keys in sorted order
+(``ListTagsForStream``, ``ListTagsForDeliveryStream``, ``ListTags``). The table has one owner
+column, then ``key`` and ``value``, with the pair (owner, key) as primary key. Kinesis and
+Firehose key it by the store's ``streams.id`` (``stream_id``, the default ``owner_column``; the
+statement is part of each store's first migration, ``TAGS_TABLE``); Lambda's own schema keys it
+by function name (``owner_column="function"``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
+from typing import Literal
 
-__all__ = ["TAGS_TABLE", "delete_tags", "put_tags", "tags"]
+__all__ = ["TAGS_TABLE", "OwnerColumn", "delete_tags", "put_tags", "tags"]
+
+# The owner columns stores use: a closed set, as the name is part of the SQL text.
+OwnerColumn = Literal["stream_id", "function"]
 
 TAGS_TABLE = """CREATE TABLE tags (
     stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
@@ -22,25 +29,44 @@ TAGS_TABLE = """CREATE TABLE tags (
 );"""
 
 
-def tags(connection: sqlite3.Connection, stream_id: int) -> dict[str, str]:
-    """The stream's tags, by key in sorted order."""
+def tags(
+    connection: sqlite3.Connection,
+    owner: int | str,
+    *,
+    owner_column: OwnerColumn = "stream_id",
+) -> dict[str, str]:
+    """The resource's tags, by key in sorted order."""
     rows = connection.execute(
-        "SELECT key, value FROM tags WHERE stream_id = ? ORDER BY key", (stream_id,)
+        f"SELECT key, value FROM tags WHERE {owner_column} = ? ORDER BY key",
+        (owner,),
     )
     return {str(key): str(value) for key, value in rows}
 
 
-def put_tags(connection: sqlite3.Connection, stream_id: int, new: Mapping[str, str]) -> None:
-    """Adds the tags; a key the stream already has takes the new value."""
+def put_tags(
+    connection: sqlite3.Connection,
+    owner: int | str,
+    new: Mapping[str, str],
+    *,
+    owner_column: OwnerColumn = "stream_id",
+) -> None:
+    """Adds the tags; a key the resource already has takes the new value."""
     connection.executemany(
-        "INSERT INTO tags (stream_id, key, value) VALUES (?, ?, ?) ON CONFLICT (stream_id, key)"
-        " DO UPDATE SET value = excluded.value",
-        [(stream_id, key, value) for key, value in new.items()],
+        f"INSERT INTO tags ({owner_column}, key, value) VALUES (?, ?, ?)"
+        f" ON CONFLICT ({owner_column}, key) DO UPDATE SET value = excluded.value",
+        [(owner, key, value) for key, value in new.items()],
     )
 
 
-def delete_tags(connection: sqlite3.Connection, stream_id: int, keys: Iterable[str]) -> None:
-    """Removes the tags with these keys; keys the stream does not have are ignored."""
+def delete_tags(
+    connection: sqlite3.Connection,
+    owner: int | str,
+    keys: Iterable[str],
+    *,
+    owner_column: OwnerColumn = "stream_id",
+) -> None:
+    """Removes the tags with these keys; keys the resource does not have are ignored."""
     connection.executemany(
-        "DELETE FROM tags WHERE stream_id = ? AND key = ?", [(stream_id, key) for key in keys]
+        f"DELETE FROM tags WHERE {owner_column} = ? AND key = ?",
+        [(owner, key) for key in keys],
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, TypeVar
 
 from lakehose.errors import ServiceError
@@ -153,8 +152,8 @@ class S3Store:
             engines, "s3", S3Engine, missing=lambda: BucketMissing("the S3 engine is not available")
         )
 
-    def bucket_root(self, bucket: str) -> Path:
-        return self._call(lambda s3: s3.bucket_root(bucket))
+    def head_bucket(self, bucket: str) -> None:
+        self._call(lambda s3: s3.head_bucket(bucket=bucket))
 
     def list_objects(self, bucket: str, prefix: str) -> list[ObjectInfo]:
         s3 = self._s3()

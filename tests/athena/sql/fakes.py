@@ -98,10 +98,9 @@ class FileStore:
         (self.root / bucket).mkdir(parents=True, exist_ok=True)
         self.objects.setdefault(bucket, {})
 
-    def bucket_root(self, bucket: str) -> Path:
+    def head_bucket(self, bucket: str) -> None:
         if bucket not in self.objects:
             raise BucketMissing(bucket)
-        return self.root / bucket
 
     def list_objects(self, bucket: str, prefix: str) -> list[ObjectInfo]:
         if bucket not in self.objects:
@@ -115,7 +114,8 @@ class FileStore:
     def put_object_bytes(
         self, bucket: str, key: str, data: bytes, content_type: str | None = None
     ) -> None:
-        path = self.bucket_root(bucket) / secrets.token_hex(16)
+        self.head_bucket(bucket)
+        path = self.root / bucket / secrets.token_hex(16)
         path.write_bytes(data)
         old = self.objects[bucket].get(key)
         self.objects[bucket][key] = path

@@ -7,14 +7,16 @@ The operations live in mixins by noun (``workgroups``, ``named_queries``, ``exec
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from lakehose.pagination import decode_page_token, encode_page_token
 from lakehose.services.athena import store
 from lakehose.services.athena.errors import InvalidRequestException
+from lakehose.services.athena.statuses import WorkGroupState
 from lakehose.services.athena.store import WorkGroupRow
-from lakehose.services.engine import Engine
-from lakehose.storage import Database
+from lakehose.services.engine import SqliteEngine
+from lakehose.storage import Migration
 
 PRIMARY = "primary"
 ENGINE_VERSION = {
@@ -26,60 +28,55 @@ ENGINE_VERSION = {
 DEFAULT_PAGE = 50
 
 
-class AthenaBase(Engine):
+class AthenaBase(SqliteEngine):
     """Shared state and helpers of the Athena operation mixins."""
 
     service_name: ClassVar[str] = "athena"
-    _database: Database | None = None
+    database_file: ClassVar[str] = "athena.sqlite3"
+    migrations: ClassVar[Sequence[Migration]] = store.MIGRATIONS
 
-    @property
-    def db(self) -> Database:
-        if self._database is None:
-            raise RuntimeError("the athena engine is not started")
-        return self._database
-
-    def now(self) -> float:
+    def _now(self) -> float:
         return self.clock.now()
 
     # -- lookups ------------------------------------------------------------------------------
 
     @staticmethod
-    def require_workgroup(connection: sqlite3.Connection, name: str | None) -> WorkGroupRow:
+    def _require_workgroup(connection: sqlite3.Connection, name: str | None) -> WorkGroupRow:
         """The named workgroup (``primary`` when the request names none), or Athena's error."""
         found = store.find_workgroup(connection, name or PRIMARY)
         if found is None:
             raise InvalidRequestException.workgroup_not_found()
         return found
 
-    def require_enabled(self, connection: sqlite3.Connection, name: str | None) -> WorkGroupRow:
+    def _require_enabled(self, connection: sqlite3.Connection, name: str | None) -> WorkGroupRow:
         """Running queries and saving named queries need an ENABLED workgroup."""
-        found = self.require_workgroup(connection, name)
-        if found.state != "ENABLED":
+        found = self._require_workgroup(connection, name)
+        if found.state != WorkGroupState.ENABLED:
             raise InvalidRequestException.workgroup_disabled(found.name)
         return found
 
     # -- hooks between the mixins, implemented by ``runner`` and ``results`` -------------------
 
-    def submit(self, execution_id: str) -> None:
+    def _submit(self, execution_id: str) -> None:
         """Hand a QUEUED execution to the worker pool."""
         raise NotImplementedError
 
-    def cancel(self, execution_id: str) -> None:
+    def _cancel(self, execution_id: str) -> None:
         """Interrupt a running execution."""
         raise NotImplementedError
 
-    def check_output_bucket(self, bucket: str) -> None:
+    def _check_output_bucket(self, bucket: str) -> None:
         """Refuse a query whose output bucket does not exist."""
         raise NotImplementedError
 
-    def forget_results(self, execution_id: str) -> None:
+    def _forget_results(self, execution_id: str) -> None:
         """Drop the engine's copy of a deleted execution's rows."""
         raise NotImplementedError
 
     # -- idempotency --------------------------------------------------------------------------
 
     @staticmethod
-    def idempotent(
+    def _idempotent(
         connection: sqlite3.Connection,
         kind: str,
         token: str | None,

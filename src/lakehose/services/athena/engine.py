@@ -19,7 +19,6 @@ Options (``Lakehose(options={"athena.<name>": value})``):
 
 from __future__ import annotations
 
-from lakehose.services.athena import store
 from lakehose.services.athena.catalogs import CatalogOperations
 from lakehose.services.athena.named_queries import NamedQueryOperations
 from lakehose.services.athena.ports import CatalogPort, ObjectStorePort
@@ -51,10 +50,10 @@ class AthenaEngine(
 
     def start(self) -> None:
         directory = self.environment.directory
-        self._database = store.open_store(directory)
+        super().start()
         self._result_sets = ResultSets(directory / "results")
-        self.ensure_primary()
-        self.start_workers(self._make_sql, self.object_store)
+        self._ensure_primary()
+        self._start_workers(self._make_sql, self.object_store)
 
     def _make_sql(self) -> QueryEngine:
         if self._given_sql is not None:
@@ -74,14 +73,9 @@ class AthenaEngine(
 
     def flush(self) -> None:
         """Wait for every submitted query to finish."""
-        self.wait_idle()
+        self._wait_idle()
 
     def close(self) -> None:
-        self.stop_workers()
-        self.close_sql()
-        if self._database is not None:
-            self._database.close()
-            self._database = None
-
-    def health(self) -> str:
-        return "running" if self._database is not None else "stopped"
+        self._stop_workers()
+        self._close_sql()
+        super().close()

@@ -24,6 +24,7 @@ from lakehose.services.athena.base import (
 )
 from lakehose.services.athena.errors import InvalidRequestException
 from lakehose.services.athena.statements import classify
+from lakehose.services.athena.statuses import QueryExecutionState
 from lakehose.services.athena.store import ExecutionRow, WorkGroupRow
 
 USER_CANCELLED = "Query cancelled by user"  # measured (athena-local README)
@@ -62,13 +63,13 @@ class ExecutionOperations(AthenaBase):
         statement = classify(query_string)
         context = query_execution_context or {}
         with self.db.transaction() as connection:
-            workgroup = self.require_enabled(connection, work_group)
+            workgroup = self._require_enabled(connection, work_group)
             compared = {
                 "QueryString": query_string,
                 "Database": context.get("Database"),
                 "OutputLocation": (result_configuration or {}).get("OutputLocation"),
             }
-            earlier = self.idempotent(
+            earlier = self._idempotent(
                 connection, "execution", client_request_token, new_id, compared
             )
             if earlier is not None:
@@ -78,7 +79,7 @@ class ExecutionOperations(AthenaBase):
             if not location:
                 raise InvalidRequestException.no_output_location()
             bucket, prefix = split_s3_location(location)
-            self.check_output_bucket(bucket)
+            self._check_output_bucket(bucket)
             request: dict[str, Any] = {
                 "Query": query_string,
                 "StatementType": statement.statement_type,
@@ -97,8 +98,8 @@ class ExecutionOperations(AthenaBase):
                 ),
                 "EngineVersion": workgroup.configuration.get("EngineVersion", ENGINE_VERSION),
             }
-            store.insert_execution(connection, new_id, workgroup.name, request, self.now())
-        self.submit(new_id)
+            store.insert_execution(connection, new_id, workgroup.name, request, self._now())
+        self._submit(new_id)
         return {"QueryExecutionId": new_id}
 
     def get_query_execution(self, *, query_execution_id: str) -> dict[str, Any]:
@@ -106,7 +107,7 @@ class ExecutionOperations(AthenaBase):
             found = store.find_execution(connection, query_execution_id)
         if found is None:
             raise InvalidRequestException.execution_not_found(query_execution_id)
-        return {"QueryExecution": self.describe_execution(found)}
+        return {"QueryExecution": self._describe_execution(found)}
 
     def batch_get_query_execution(self, *, query_execution_ids: list[str]) -> dict[str, Any]:
         found: list[dict[str, Any]] = []
@@ -124,7 +125,7 @@ class ExecutionOperations(AthenaBase):
                         }
                     )
                 else:
-                    found.append(self.describe_execution(row))
+                    found.append(self._describe_execution(row))
         return {"QueryExecutions": found, "UnprocessedQueryExecutionIds": unprocessed}
 
     def list_query_executions(
@@ -137,7 +138,7 @@ class ExecutionOperations(AthenaBase):
         before = decode_token(next_token, "before")
         limit = page_size(max_results)
         with self.db.read() as connection:
-            workgroup = self.require_workgroup(connection, work_group)
+            workgroup = self._require_workgroup(connection, work_group)
             rows = store.executions_before(
                 connection, workgroup.name, before["before"] if before else None, limit + 1
             )
@@ -156,17 +157,17 @@ class ExecutionOperations(AthenaBase):
                 connection,
                 found.id,
                 store.ACTIVE_STATES,
-                "CANCELLED",
+                QueryExecutionState.CANCELLED,
                 reason=USER_CANCELLED,
-                completed=self.now(),
+                completed=self._now(),
             )
         if stopped:
-            self.cancel(found.id)
+            self._cancel(found.id)
         return {}
 
     # -- description --------------------------------------------------------------------------
 
-    def describe_execution(self, row: ExecutionRow) -> dict[str, Any]:
+    def _describe_execution(self, row: ExecutionRow) -> dict[str, Any]:
         request = row.request
         described: dict[str, Any] = {
             "QueryExecutionId": row.id,
@@ -201,7 +202,7 @@ class ExecutionOperations(AthenaBase):
         SQL engine works, service processing while the results are written. lakehose does not
         time planning or pre-processing apart from execution, so those two are 0.
         """
-        end = row.completed if row.completed is not None else self.now()
+        end = row.completed if row.completed is not None else self._now()
         started = row.started if row.started is not None else end
         engine_end = row.engine_done if row.engine_done is not None else end
         return {

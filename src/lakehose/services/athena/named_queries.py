@@ -41,7 +41,7 @@ class NamedQueryOperations(AthenaBase):
     ) -> dict[str, Any]:
         new_id = self.ids.uuid4()
         with self.db.transaction() as connection:
-            workgroup = self.require_enabled(connection, work_group)
+            workgroup = self._require_enabled(connection, work_group)
             compared = {
                 "Name": name,
                 "Database": database,
@@ -49,7 +49,7 @@ class NamedQueryOperations(AthenaBase):
                 "Description": description,
                 "WorkGroup": workgroup.name,
             }
-            earlier = self.idempotent(connection, "named", client_request_token, new_id, compared)
+            earlier = self._idempotent(connection, "named", client_request_token, new_id, compared)
             if earlier is not None:
                 return {"NamedQueryId": earlier}
             store.insert_named_query(
@@ -93,7 +93,7 @@ class NamedQueryOperations(AthenaBase):
         after = decode_token(next_token, "after")
         limit = page_size(max_results)
         with self.db.read() as connection:
-            workgroup = self.require_workgroup(connection, work_group)
+            workgroup = self._require_workgroup(connection, work_group)
             rows = store.named_queries_after(
                 connection, workgroup.name, after["after"] if after else 0, limit + 1
             )

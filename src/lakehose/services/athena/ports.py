@@ -8,9 +8,11 @@ them through unchanged.
 
 Object keys are not paths: the S3 engine stores each object in a randomly named file. The SQL
 engine therefore never globs; it lists objects through ``ObjectStorePort.list_objects`` and hands
-DuckDB the ``ObjectInfo.path`` of each, using the key only for what keys mean (partition values,
-the extension that names the compression). ``bucket_root`` is the directory holding all of a
-bucket's files, for DuckDB's sandbox settings.
+DuckDB the ``ObjectInfo.path`` of each (DuckDB's sandbox reads only the local files it is
+allowed), using the key only for what keys mean (partition values, the extension that names the
+compression). ``path`` is the one local-file capability the port asks for: the S3 engine's
+adapter gives the object's own file (no copy); an adapter over remote S3 would download each
+listed object into a local cache and give that file. Everything else is by bucket and key.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class BucketMissing(Exception):
 
 @dataclass(frozen=True)
 class ObjectInfo:
-    """One object as a listing shows it, with the file that holds its bytes now."""
+    """One object as a listing shows it, with a local file that holds its bytes now."""
 
     key: str
     size: int
@@ -94,9 +96,8 @@ class CatalogPort(Protocol):
 class ObjectStorePort(Protocol):
     """S3 objects as files, plus writes for results and CTAS data."""
 
-    def bucket_root(self, bucket: str) -> Path:
-        """The directory under which all of the bucket's files live; raises ``BucketMissing``
-        (or ``KeyError``) when there is no such bucket."""
+    def head_bucket(self, bucket: str) -> None:
+        """Returns when the bucket exists; raises ``BucketMissing`` (or ``KeyError``) when not."""
         ...
 
     def list_objects(self, bucket: str, prefix: str) -> list[ObjectInfo]:

@@ -30,6 +30,7 @@ import orjson
 from lakehose.services.athena import store
 from lakehose.services.athena.base import AthenaBase, decode_token, encode_token
 from lakehose.services.athena.errors import InvalidRequestException
+from lakehose.services.athena.statuses import QueryExecutionState
 
 Row = Sequence[str | None]
 MAX_PAGE = 1000
@@ -182,7 +183,7 @@ class ResultOperations(AthenaBase):
             raise RuntimeError("the athena engine is not started")
         return self._result_sets
 
-    def forget_results(self, execution_id: str) -> None:
+    def _forget_results(self, execution_id: str) -> None:
         self.result_sets.delete(execution_id)
 
     def get_query_results(
@@ -201,9 +202,9 @@ class ResultOperations(AthenaBase):
             raise InvalidRequestException.execution_not_found(query_execution_id)
         if found.state in store.ACTIVE_STATES:
             raise InvalidRequestException.not_finished(found.state)
-        if found.state == "CANCELLED":
+        if found.state == QueryExecutionState.CANCELLED:
             raise InvalidRequestException.results_missing()
-        if found.state == "FAILED":
+        if found.state == QueryExecutionState.FAILED:
             raise InvalidRequestException.did_not_succeed(found.state)
         position = decode_token(next_token, "id", "offset")
         if position is not None and position["id"] != found.id:

@@ -37,6 +37,7 @@ from lakehose.services.athena.results import (
     render_text,
 )
 from lakehose.services.athena.statements import ResultFile
+from lakehose.services.athena.statuses import QueryExecutionState
 from lakehose.services.athena.store import ExecutionRow
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_WORKERS = 4
 # Athena's error catalog: category 1 is SYSTEM; type 100 "Internal service error", 200 "Query
 # engine had an internal error", 401 "Failed to write query results to Amazon S3".
 _SYSTEM = 1
@@ -86,7 +86,7 @@ class QueryRunner(ExecutionOperations, ResultOperations):
     _objects: ObjectStorePort | None = None
     _pool: ThreadPoolExecutor | None = None
 
-    def start_workers(self, make_sql: Callable[[], QueryEngine], objects: ObjectStorePort) -> None:
+    def _start_workers(self, make_sql: Callable[[], QueryEngine], objects: ObjectStorePort) -> None:
         """Start the pool; the SQL engine is made by ``make_sql`` when the first query runs,
         so that a runtime that runs no query never loads DuckDB and sqlglot (seconds)."""
         self._make_sql, self._objects = make_sql, objects
@@ -94,24 +94,24 @@ class QueryRunner(ExecutionOperations, ResultOperations):
         self._lock = threading.Lock()
         self._cancels: dict[str, threading.Event] = {}
         self._running: set[Future[None]] = set()
-        workers = int(self.environment.option("max_concurrent_queries", DEFAULT_WORKERS))
+        workers = int(self.environment.option("athena.max_concurrent_queries"))
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="athena-query")
         with self.db.transaction() as connection:
-            for lost in store.executions_in_state(connection, "RUNNING"):
+            for lost in store.executions_in_state(connection, QueryExecutionState.RUNNING):
                 store.move_execution(
                     connection,
                     lost.id,
-                    ("RUNNING",),
-                    "FAILED",
+                    (QueryExecutionState.RUNNING,),
+                    QueryExecutionState.FAILED,
                     reason=_INTERRUPTED,
                     error=_system_error(100, _INTERRUPTED, True),
-                    completed=self.now(),
+                    completed=self._now(),
                 )
-            queued = store.executions_in_state(connection, "QUEUED")
+            queued = store.executions_in_state(connection, QueryExecutionState.QUEUED)
         for execution in queued:
-            self.submit(execution.id)
+            self._submit(execution.id)
 
-    def stop_workers(self) -> None:
+    def _stop_workers(self) -> None:
         if self._pool is None:
             return
         self._closing.set()
@@ -121,7 +121,7 @@ class QueryRunner(ExecutionOperations, ResultOperations):
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = None
 
-    def wait_idle(self) -> None:
+    def _wait_idle(self) -> None:
         """Block until every submitted query has finished (``flush()``)."""
         if self._pool is None:
             return
@@ -134,7 +134,7 @@ class QueryRunner(ExecutionOperations, ResultOperations):
 
     # -- hooks used by the operations ---------------------------------------------------------
 
-    def submit(self, execution_id: str) -> None:
+    def _submit(self, execution_id: str) -> None:
         if self._pool is None or self._closing.is_set():
             return  # left QUEUED; the next start runs it
         with self._lock:
@@ -151,15 +151,15 @@ class QueryRunner(ExecutionOperations, ResultOperations):
 
         return done
 
-    def cancel(self, execution_id: str) -> None:
+    def _cancel(self, execution_id: str) -> None:
         with self._lock:
             event = self._cancels.get(execution_id)
         if event is not None:
             event.set()
 
-    def check_output_bucket(self, bucket: str) -> None:
+    def _check_output_bucket(self, bucket: str) -> None:
         try:
-            self.objects.bucket_root(bucket)
+            self.objects.head_bucket(bucket)
         except (BucketMissing, KeyError):
             raise InvalidRequestException.output_bucket_unavailable(bucket) from None
 
@@ -176,7 +176,7 @@ class QueryRunner(ExecutionOperations, ResultOperations):
                 self._sql = self._make_sql()
             return self._sql
 
-    def close_sql(self) -> None:
+    def _close_sql(self) -> None:
         """After ``stop_workers``: no worker can be making or using the engine any more."""
         made, self._sql = self._sql, None
         if made is not None:
@@ -199,7 +199,11 @@ class QueryRunner(ExecutionOperations, ResultOperations):
             return  # taken up while closing: stays QUEUED for the next start
         with self.db.transaction() as connection:
             if not store.move_execution(
-                connection, execution_id, ("QUEUED",), "RUNNING", started=self.now()
+                connection,
+                execution_id,
+                (QueryExecutionState.QUEUED,),
+                QueryExecutionState.RUNNING,
+                started=self._now(),
             ):
                 return
             found = store.find_execution(connection, execution_id)
@@ -223,7 +227,7 @@ class QueryRunner(ExecutionOperations, ResultOperations):
             if not cancel.is_set():  # not a stop, so the scan cutoff: CANCELLED, still billed
                 self._finish(
                     execution_id,
-                    "CANCELLED",
+                    QueryExecutionState.CANCELLED,
                     reason=cancelled.message,
                     scanned=cancelled.data_scanned_bytes,
                 )
@@ -240,7 +244,7 @@ class QueryRunner(ExecutionOperations, ResultOperations):
             raise
         if cancel.is_set():
             return  # stopped (state already CANCELLED) or closing (state left RUNNING)
-        engine_done = self.now()
+        engine_done = self._now()
         columns = [column_info(column) for column in outcome.columns]
         try:
             self._publish(found, outcome, columns)
@@ -250,7 +254,7 @@ class QueryRunner(ExecutionOperations, ResultOperations):
             return
         self._finish(
             execution_id,
-            "SUCCEEDED",
+            QueryExecutionState.SUCCEEDED,
             engine_done=engine_done,
             scanned=outcome.data_scanned_bytes,
             update_count=outcome.update_count,
@@ -268,14 +272,23 @@ class QueryRunner(ExecutionOperations, ResultOperations):
 
     def _finish_failed(self, execution_id: str, error: dict[str, Any], scanned: int = 0) -> None:
         self._finish(
-            execution_id, "FAILED", reason=error["ErrorMessage"], error=error, scanned=scanned
+            execution_id,
+            QueryExecutionState.FAILED,
+            reason=error["ErrorMessage"],
+            error=error,
+            scanned=scanned,
         )
 
-    def _finish(self, execution_id: str, state: str, **changes: Any) -> None:
+    def _finish(self, execution_id: str, state: QueryExecutionState, **changes: Any) -> None:
         """Move a RUNNING execution to a final ``state`` (a stop that came first wins)."""
         with self.db.transaction() as connection:
             store.move_execution(
-                connection, execution_id, ("RUNNING",), state, completed=self.now(), **changes
+                connection,
+                execution_id,
+                (QueryExecutionState.RUNNING,),
+                state,
+                completed=self._now(),
+                **changes,
             )
 
     def _publish(

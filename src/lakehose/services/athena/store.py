@@ -15,14 +15,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-from lakehose.storage import Database, Migration, open_database
+from lakehose.services.athena.statuses import QueryExecutionState
+from lakehose.storage import Migration
 
-ACTIVE_STATES = ("QUEUED", "RUNNING")
+ACTIVE_STATES = (QueryExecutionState.QUEUED, QueryExecutionState.RUNNING)
 
 _SCHEMA = """
 CREATE TABLE workgroups (
@@ -71,10 +71,6 @@ CREATE TABLE request_tokens (
 """
 
 MIGRATIONS = (Migration(1, _SCHEMA),)
-
-
-def open_store(directory: Path) -> Database:
-    return open_database(directory / "athena.sqlite3", MIGRATIONS)
 
 
 def dumps(value: Any) -> str:

@@ -20,7 +20,7 @@ Tags = list[dict[str, str]]
 
 
 class TagOperations(AthenaBase):
-    def workgroup_arn(self, name: str) -> str:
+    def _workgroup_arn(self, name: str) -> str:
         return build_arn("athena", self.region, self.account_id, f"workgroup/{name}")
 
     def _tagged(self, arn: str, change: Callable[[Tags], Tags] | None = None) -> WorkGroupRow:

@@ -22,6 +22,7 @@ from lakehose.services.athena.base import (
     split_s3_location,
 )
 from lakehose.services.athena.errors import InvalidRequestException
+from lakehose.services.athena.statuses import WorkGroupState
 from lakehose.services.athena.store import WorkGroupRow
 
 DEFAULT_CONFIGURATION: dict[str, Any] = {
@@ -94,12 +95,17 @@ def _apply(target: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
 
 
 class WorkGroupOperations(AthenaBase):
-    def ensure_primary(self) -> None:
+    def _ensure_primary(self) -> None:
         """Every account has ``primary``; it is made on first start and never deleted."""
         with self.db.transaction() as connection:
             if store.find_workgroup(connection, PRIMARY) is None:
                 primary = WorkGroupRow(
-                    PRIMARY, "ENABLED", None, checked_configuration({}), [], self.now()
+                    PRIMARY,
+                    WorkGroupState.ENABLED,
+                    None,
+                    checked_configuration({}),
+                    [],
+                    self._now(),
                 )
                 store.put_workgroup(connection, primary)
 
@@ -117,13 +123,15 @@ class WorkGroupOperations(AthenaBase):
         with self.db.transaction() as connection:
             if store.find_workgroup(connection, name) is not None:
                 raise InvalidRequestException.workgroup_exists()
-            workgroup = WorkGroupRow(name, "ENABLED", description, checked, tags or [], self.now())
+            workgroup = WorkGroupRow(
+                name, WorkGroupState.ENABLED, description, checked, tags or [], self._now()
+            )
             store.put_workgroup(connection, workgroup)
         return {}
 
     def get_work_group(self, *, work_group: str) -> dict[str, Any]:
         with self.db.read() as connection:
-            found = self.require_workgroup(connection, work_group)
+            found = self._require_workgroup(connection, work_group)
         described: dict[str, Any] = {"Name": found.name, "State": found.state}
         described["Configuration"] = found.configuration
         if found.description is not None:
@@ -164,7 +172,7 @@ class WorkGroupOperations(AthenaBase):
         state: str | None = None,
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            found = self.require_workgroup(connection, work_group)
+            found = self._require_workgroup(connection, work_group)
             configuration = found.configuration
             if configuration_updates:
                 configuration = updated_configuration(configuration, configuration_updates)
@@ -185,12 +193,12 @@ class WorkGroupOperations(AthenaBase):
         self, *, work_group: str, recursive_delete_option: bool | None = None
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            found = self.require_workgroup(connection, work_group)
+            found = self._require_workgroup(connection, work_group)
             if found.name == PRIMARY:
                 raise InvalidRequestException.primary_reserved("deleted")
             if not recursive_delete_option and store.workgroup_in_use(connection, found.name):
                 raise InvalidRequestException.workgroup_not_empty(found.name)
             deleted = store.delete_workgroup(connection, found.name)
         for execution_id in deleted:
-            self.forget_results(execution_id)
+            self._forget_results(execution_id)
         return {}

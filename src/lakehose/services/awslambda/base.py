@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from lakehose.clock import utc_datetime
@@ -22,25 +22,23 @@ from lakehose.services.awslambda.names import LATEST, FunctionNames
 from lakehose.services.awslambda.pool import WorkerPool
 from lakehose.services.awslambda.ports import CodeSource
 from lakehose.services.awslambda.runtimes import log_group
+from lakehose.services.awslambda.statuses import LastUpdateStatus, State
 from lakehose.services.awslambda.store import FunctionRecord
-from lakehose.services.engine import Engine, EngineEnvironment
+from lakehose.services.engine import EngineEnvironment, SqliteEngine
 from lakehose.settings import Credentials
-from lakehose.storage import Database
+from lakehose.storage import Migration
 
-# Workers per function when no concurrency is reserved (AWS scales to the account's 1,000; a
-# laptop should not): more simultaneous invocations are throttled as AWS throttles at its limit.
-DEFAULT_MAX_CONCURRENCY = 10
 # AWS keeps 100 of the account's 1,000 concurrent executions unreserved.
 ACCOUNT_CONCURRENCY = 1000
 UNRESERVED_MINIMUM = 100
-# Warm workers unused this long (by the engine's clock) are stopped.
-DEFAULT_IDLE_SECONDS = 600.0
 
 
-class LambdaBase(Engine):
+class LambdaBase(SqliteEngine):
     """Shared state and helpers of the Lambda operation mixins."""
 
     service_name: ClassVar[str] = "lambda"
+    database_file: ClassVar[str] = "lambda.db"
+    migrations: ClassVar[Sequence[Migration]] = store.MIGRATIONS
 
     def __init__(
         self,
@@ -57,29 +55,20 @@ class LambdaBase(Engine):
         self.credentials = credentials
         self.names = FunctionNames(self.region, self.account_id)
         self.code = CodeStore(environment.directory)
-        self.idle_seconds = float(environment.option("idle_worker_seconds", DEFAULT_IDLE_SECONDS))
+        self.idle_seconds = float(environment.option("lambda.idle_worker_seconds"))
         self.node_executable = str(
-            environment.option("node_executable", None) or shutil.which("node") or "node"
+            environment.option("lambda.node_executable") or shutil.which("node") or "node"
         )
-        self.pool = WorkerPool(
-            int(environment.option("max_concurrency_per_function", DEFAULT_MAX_CONCURRENCY))
-        )
-        self._database: Database | None = None
+        self.pool = WorkerPool(int(environment.option("lambda.max_concurrency_per_function")))
 
-    @property
-    def db(self) -> Database:
-        if self._database is None:
-            raise RuntimeError("the lambda engine is not started")
-        return self._database
-
-    def last_modified(self) -> str:
+    def _last_modified(self) -> str:
         """``LastModified`` as Lambda writes it: ``2024-05-01T12:34:56.789+0000``."""
         now = utc_datetime(self.clock)
         return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
 
     # -- lookups ------------------------------------------------------------------------------
 
-    def find_function(
+    def _find_function(
         self, connection: sqlite3.Connection, reference: str, qualifier: str | None = None
     ) -> tuple[FunctionRecord, str | None]:
         """The function a ``FunctionName`` names and the effective qualifier, or not-found."""
@@ -89,18 +78,18 @@ class LambdaBase(Engine):
             raise ResourceNotFoundException.function(self.names.arn(name, effective))
         return record, effective
 
-    def function(self, reference: str, qualifier: str | None = None) -> FunctionRecord:
+    def _function(self, reference: str, qualifier: str | None = None) -> FunctionRecord:
         with self.db.read() as connection:
-            return self.find_function(connection, reference, qualifier)[0]
+            return self._find_function(connection, reference, qualifier)[0]
 
     @staticmethod
-    def check_revision(record: FunctionRecord, revision_id: str | None) -> None:
+    def _check_revision(record: FunctionRecord, revision_id: str | None) -> None:
         if revision_id is not None and revision_id != record.revision_id:
             raise PreconditionFailedException.function_revision()
 
     # -- rendering ----------------------------------------------------------------------------
 
-    def configuration(
+    def _configuration(
         self, record: FunctionRecord, qualifier: str | None = None, *, listing: bool = False
     ) -> dict[str, Any]:
         """``FunctionConfiguration`` as Lambda returns it (qualified ARN when asked for one)."""
@@ -129,6 +118,6 @@ class LambdaBase(Engine):
             configuration["Environment"] = {"Variables": dict(record.environment)}
         if not listing:
             # Every change is complete when its call returns: functions are never Pending.
-            configuration["State"] = "Active"
-            configuration["LastUpdateStatus"] = "Successful"
+            configuration["State"] = State.ACTIVE
+            configuration["LastUpdateStatus"] = LastUpdateStatus.SUCCESSFUL
         return configuration

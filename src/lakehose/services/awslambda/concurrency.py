@@ -24,7 +24,7 @@ class ConcurrencyOperations(LambdaBase):
         self, *, function_name: str, reserved_concurrent_executions: int
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            record, _ = self.find_function(connection, function_name)
+            record, _ = self._find_function(connection, function_name)
             others = store.reserved_concurrency_total(connection, excluding=record.name)
             if ACCOUNT_CONCURRENCY - others - reserved_concurrent_executions < UNRESERVED_MINIMUM:
                 raise InvalidParameterValueException(
@@ -38,12 +38,12 @@ class ConcurrencyOperations(LambdaBase):
         return {"ReservedConcurrentExecutions": reserved_concurrent_executions}
 
     def get_function_concurrency(self, *, function_name: str) -> dict[str, Any]:
-        record = self.function(function_name)
+        record = self._function(function_name)
         if record.reserved_concurrency is None:
             return {}
         return {"ReservedConcurrentExecutions": record.reserved_concurrency}
 
     def delete_function_concurrency(self, *, function_name: str) -> None:
         with self.db.transaction() as connection:
-            record, _ = self.find_function(connection, function_name)
+            record, _ = self._find_function(connection, function_name)
             store.save_function(connection, record.replace(reserved_concurrency=None))

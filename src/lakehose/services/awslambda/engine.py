@@ -30,6 +30,8 @@ Options (``Lakehose(options={"lambda.<name>": value})``):
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from lakehose.services.awslambda import store
 from lakehose.services.awslambda.concurrency import ConcurrencyOperations
 from lakehose.services.awslambda.functions import FunctionOperations
@@ -49,8 +51,11 @@ class LambdaEngine(
 ):
     """AWS Lambda on a SQLite database and unpacked code in the engine's directory."""
 
+    # Firehose's data transformation invokes through its adapter (see the module docstring).
+    PORT_METHODS: ClassVar[frozenset[str]] = frozenset({"invoke_function"})
+
     def start(self) -> None:
-        self._database = store.open_store(self.environment.directory)
+        super().start()
         with self.db.read() as connection:
             records = store.all_functions(connection)
         self.code.prune({record.name: record.code_hex for record in records})
@@ -59,10 +64,5 @@ class LambdaEngine(
         self.pool.reap(idle_before=self.clock.now() - self.idle_seconds)
 
     def close(self) -> None:
-        self.stop_invocations()
-        if self._database is not None:
-            self._database.close()
-            self._database = None
-
-    def health(self) -> str:
-        return "running" if self._database is not None else "stopped"
+        self._stop_invocations()
+        super().close()

@@ -1,23 +1,23 @@
 """Function life cycle: CreateFunction, GetFunction(Configuration), ListFunctions, the two
-updates and DeleteFunction, plus the directory-based variants local deploys use.
+updates and DeleteFunction.
 
-Code comes as ``Code.ZipFile`` bytes, as ``Code.S3Bucket``/``S3Key`` read from the local S3
-through the ``CodeSource`` port, or, for ``lakehose deploy``, as a local directory through
-``create_function_from_directory`` / ``update_function_code_from_directory`` (not AWS operations:
-the wire API keeps AWS's shapes). Every change takes effect before its call returns; warm workers
-of the old code or configuration are stopped, the next invocation starts fresh ones.
+Code comes as ``Code.ZipFile`` bytes or as ``Code.S3Bucket``/``S3Key`` read from the local S3
+through the ``CodeSource`` port; ``lakehose deploy`` zips a local directory deterministically
+(``code.package_directory``) and sends the ZipFile like any client. Every change takes effect
+before its call returns; warm workers of the old code or configuration are stopped, the next
+invocation starts fresh ones.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from pathlib import Path
 from typing import Any
 
+from lakehose.formats import tags as tag_store
 from lakehose.services.awslambda import store
 from lakehose.services.awslambda.base import LambdaBase
-from lakehose.services.awslambda.code import CodePackage, package_directory, read_package
+from lakehose.services.awslambda.code import CodePackage, read_package
 from lakehose.services.awslambda.errors import (
     InvalidParameterValueException,
     ResourceConflictException,
@@ -77,7 +77,7 @@ class FunctionOperations(LambdaBase):
             code_sha256=package.sha256,
             code_hex=package.hex_digest,
             code_size=package.size,
-            last_modified=self.last_modified(),
+            last_modified=self._last_modified(),
             revision_id=self.ids.uuid4(),
             environment=variables,
             architectures=list(architectures or ["x86_64"]),
@@ -85,24 +85,15 @@ class FunctionOperations(LambdaBase):
         with self.db.transaction() as connection:
             if not store.insert_function(connection, record):
                 raise ResourceConflictException.function_exists(name)
-            store.set_tags(connection, name, tags or {})
-        return self.configuration(record)
-
-    def create_function_from_directory(
-        self, *, function_name: str, directory: str | Path, **arguments: Any
-    ) -> dict[str, Any]:
-        """CreateFunction with the code of a local directory, zipped deterministically."""
-        package = package_directory(Path(directory))
-        return self.create_function(
-            function_name=function_name, code={"ZipFile": package.data}, **arguments
-        )
+            tag_store.put_tags(connection, name, tags or {}, owner_column="function")
+        return self._configuration(record)
 
     def get_function(self, *, function_name: str, qualifier: str | None = None) -> dict[str, Any]:
         with self.db.read() as connection:
-            record, effective = self.find_function(connection, function_name, qualifier)
-            tags = store.tags(connection, record.name)
+            record, effective = self._find_function(connection, function_name, qualifier)
+            tags = tag_store.tags(connection, record.name, owner_column="function")
         result: dict[str, Any] = {
-            "Configuration": self.configuration(record, effective),
+            "Configuration": self._configuration(record, effective),
             "Code": {
                 "RepositoryType": "S3",
                 # There is no presigned S3 URL to give; the package as uploaded is on disk.
@@ -119,8 +110,8 @@ class FunctionOperations(LambdaBase):
         self, *, function_name: str, qualifier: str | None = None
     ) -> dict[str, Any]:
         with self.db.read() as connection:
-            record, effective = self.find_function(connection, function_name, qualifier)
-        return self.configuration(record, effective)
+            record, effective = self._find_function(connection, function_name, qualifier)
+        return self._configuration(record, effective)
 
     def list_functions(
         self,
@@ -135,7 +126,7 @@ class FunctionOperations(LambdaBase):
         with self.db.read() as connection:
             records = store.list_functions(connection, after, limit + 1)
         result: dict[str, Any] = {
-            "Functions": [self.configuration(r, listing=True) for r in records[:limit]]
+            "Functions": [self._configuration(r, listing=True) for r in records[:limit]]
         }
         if len(records) > limit:
             result["NextMarker"] = _encode_marker(records[limit - 1].name)
@@ -154,16 +145,9 @@ class FunctionOperations(LambdaBase):
     ) -> dict[str, Any]:
         _refuse_unsupported(publish=publish)
         code: dict[str, Any] = {"ZipFile": zip_file, "S3Bucket": s3_bucket, "S3Key": s3_key}
-        record = self.function(function_name)
+        record = self._function(function_name)
         package = self._package({key: value for key, value in code.items() if value is not None})
         return self._replace_code(record.name, package, revision_id, architectures)
-
-    def update_function_code_from_directory(
-        self, *, function_name: str, directory: str | Path
-    ) -> dict[str, Any]:
-        """UpdateFunctionCode with the code of a local directory."""
-        record = self.function(function_name)
-        return self._replace_code(record.name, package_directory(Path(directory)), None, None)
 
     def update_function_configuration(
         self,
@@ -197,20 +181,20 @@ class FunctionOperations(LambdaBase):
         if environment is not None:
             changes["environment"] = _variables(environment)
         with self.db.transaction() as connection:
-            record, _ = self.find_function(connection, function_name)
-            self.check_revision(record, revision_id)
+            record, _ = self._find_function(connection, function_name)
+            self._check_revision(record, revision_id)
             record = record.replace(
-                **changes, last_modified=self.last_modified(), revision_id=self.ids.uuid4()
+                **changes, last_modified=self._last_modified(), revision_id=self.ids.uuid4()
             )
             store.save_function(connection, record)
         self.pool.retire(record.name)
-        return self.configuration(record)
+        return self._configuration(record)
 
     def delete_function(
         self, *, function_name: str, qualifier: str | None = None
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            record, effective = self.find_function(connection, function_name, qualifier)
+            record, effective = self._find_function(connection, function_name, qualifier)
             if effective == LATEST:
                 raise InvalidParameterValueException(
                     "$LATEST version cannot be deleted without deleting the function."
@@ -231,22 +215,22 @@ class FunctionOperations(LambdaBase):
     ) -> dict[str, Any]:
         self.code.install(name, package)
         with self.db.transaction() as connection:
-            record, _ = self.find_function(connection, name)
-            self.check_revision(record, revision_id)
+            record, _ = self._find_function(connection, name)
+            self._check_revision(record, revision_id)
             previous = record.code_hex
             record = record.replace(
                 code_sha256=package.sha256,
                 code_hex=package.hex_digest,
                 code_size=package.size,
                 architectures=list(architectures or record.architectures),
-                last_modified=self.last_modified(),
+                last_modified=self._last_modified(),
                 revision_id=self.ids.uuid4(),
             )
             store.save_function(connection, record)
         self.pool.retire(name)
         if previous != record.code_hex:
             self.code.remove(name, previous)
-        return self.configuration(record)
+        return self._configuration(record)
 
     def _package(self, code: dict[str, Any]) -> CodePackage:
         if code.get("ImageUri"):

@@ -116,7 +116,7 @@ class InvokeOperations(LambdaBase):
         request_id = context.request_id if context is not None else self.ids.uuid4()
         kind = invocation_type or "RequestResponse"
         with self.db.read() as connection:
-            record, effective = self.find_function(connection, function_name, qualifier)
+            record, effective = self._find_function(connection, function_name, qualifier)
         if kind == "Event":
             _check_size(payload, EVENT_PAYLOAD_LIMIT, "InvokeAsync")
         else:
@@ -152,7 +152,7 @@ class InvokeOperations(LambdaBase):
         function that fails returns normally, with ``function_error`` set.
         """
         with self.db.read() as connection:
-            record, effective = self.find_function(connection, function_arn_or_name)
+            record, effective = self._find_function(connection, function_arn_or_name)
         _check_size(payload, SYNC_PAYLOAD_LIMIT, "InvokeFunction")
         arn = self.names.arn(record.name, effective)
         call = _Call(self.ids.uuid4(), arn, _json_payload(payload), None)
@@ -301,7 +301,7 @@ class InvokeOperations(LambdaBase):
     def _run_event(self, name: str, call: _Call) -> None:
         """Run one Event invocation; failures are logged, as AWS drops them without a DLQ."""
         try:
-            record = self.function(name)
+            record = self._function(name)
             if record.reserved_concurrency == 0:
                 # AWS retries a throttled event for up to six hours, then drops it.
                 logger.warning("event for %s dropped: its reserved concurrency is 0", name)
@@ -314,7 +314,7 @@ class InvokeOperations(LambdaBase):
         except Exception:
             logger.exception("event invocation of %s failed", name)
 
-    def stop_invocations(self) -> None:
+    def _stop_invocations(self) -> None:
         """Stop accepting invocations, cancel queued events, kill every worker, wait for threads."""
         with self._events_lock:
             self._closing = True

@@ -49,7 +49,7 @@ class PolicyOperations(LambdaBase):
         revision_id: str | None = None,
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            record, effective = self.find_function(connection, function_name, qualifier)
+            record, effective = self._find_function(connection, function_name, qualifier)
             if revision_id is not None and revision_id != record.revision_id:
                 raise PreconditionFailedException.policy_revision()
             statement: dict[str, Any] = {
@@ -82,7 +82,7 @@ class PolicyOperations(LambdaBase):
         revision_id: str | None = None,
     ) -> None:
         with self.db.transaction() as connection:
-            record, _ = self.find_function(connection, function_name, qualifier)
+            record, _ = self._find_function(connection, function_name, qualifier)
             if not store.statements(connection, record.name):
                 raise ResourceNotFoundException.no_policy_to_remove()
             if revision_id is not None and revision_id != record.revision_id:
@@ -93,7 +93,7 @@ class PolicyOperations(LambdaBase):
 
     def get_policy(self, *, function_name: str, qualifier: str | None = None) -> dict[str, Any]:
         with self.db.read() as connection:
-            record, _ = self.find_function(connection, function_name, qualifier)
+            record, _ = self._find_function(connection, function_name, qualifier)
             statements = store.statements(connection, record.name)
         if not statements:
             raise ResourceNotFoundException.no_policy()

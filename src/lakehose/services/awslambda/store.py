@@ -3,7 +3,9 @@
 One database, ``lambda.db`` in the engine's directory. A function's configuration is one JSON
 document (``FunctionRecord``): it is always read and written whole, and only ever looked up by
 name. Tags and policy statements are rows of their own so that one can change without rewriting
-the other, and they go when their function goes (``ON DELETE CASCADE``).
+the other, and they go when their function goes (``ON DELETE CASCADE``). The ``tags`` table has
+the shape ``lakehose.formats.tags`` reads and writes, keyed by function name (its
+``owner_column="function"``).
 
 Functions take the connection of a transaction the engine opened, so every operation's reads and
 writes commit together or not at all.
@@ -15,12 +17,11 @@ import dataclasses
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-from lakehose.storage import Database, Migration, open_database
+from lakehose.storage import Migration
 
 _SCHEMA = """
 CREATE TABLE functions (
@@ -43,10 +44,6 @@ CREATE TABLE statements (
 """
 
 MIGRATIONS = (Migration(1, _SCHEMA),)
-
-
-def open_store(directory: Path) -> Database:
-    return open_database(directory / "lambda.db", MIGRATIONS)
 
 
 @dataclass(frozen=True)
@@ -122,30 +119,6 @@ def list_functions(
 def all_functions(connection: sqlite3.Connection) -> list[FunctionRecord]:
     rows = connection.execute("SELECT record FROM functions ORDER BY name")
     return [FunctionRecord.from_json(row["record"]) for row in rows]
-
-
-# -- tags ---------------------------------------------------------------------------------------
-
-
-def tags(connection: sqlite3.Connection, name: str) -> dict[str, str]:
-    rows = connection.execute(
-        "SELECT key, value FROM tags WHERE function = ? ORDER BY key", (name,)
-    )
-    return {row["key"]: row["value"] for row in rows}
-
-
-def set_tags(connection: sqlite3.Connection, name: str, values: Mapping[str, str]) -> None:
-    connection.executemany(
-        "INSERT INTO tags (function, key, value) VALUES (?, ?, ?) "
-        "ON CONFLICT (function, key) DO UPDATE SET value = excluded.value",
-        [(name, key, value) for key, value in values.items()],
-    )
-
-
-def remove_tags(connection: sqlite3.Connection, name: str, keys: list[str]) -> None:
-    connection.executemany(
-        "DELETE FROM tags WHERE function = ? AND key = ?", [(name, key) for key in keys]
-    )
 
 
 # -- policy statements --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from typing import ClassVar
 
 from lakehose.arns import InvalidArn, build_arn, parse_arn
@@ -18,8 +19,8 @@ from lakehose.services.dynamodb.errors import ResourceNotFoundException, Validat
 from lakehose.services.dynamodb.outbox import Outbox
 from lakehose.services.dynamodb.ports import ChangeStreamSink
 from lakehose.services.dynamodb.store import StoredTable
-from lakehose.services.engine import Engine, EngineEnvironment
-from lakehose.storage import Database
+from lakehose.services.engine import EngineEnvironment, SqliteEngine
+from lakehose.storage import Migration
 
 _TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
 INVALID_NAME = (
@@ -28,10 +29,12 @@ INVALID_NAME = (
 )
 
 
-class DynamoDBBase(Engine):
+class DynamoDBBase(SqliteEngine):
     """Shared state and helpers of the DynamoDB operation mixins."""
 
     service_name: ClassVar[str] = "dynamodb"
+    database_file: ClassVar[str] = "dynamodb.db"
+    migrations: ClassVar[Sequence[Migration]] = store.MIGRATIONS
 
     def __init__(
         self, environment: EngineEnvironment, sink: ChangeStreamSink | None = None
@@ -40,27 +43,20 @@ class DynamoDBBase(Engine):
         # How long a Kinesis destination stays ENABLING, DISABLING or UPDATING by the clock
         # (AWS: seconds to minutes; 0 settles it at once, which is what local tests want).
         self.destination_delay_ms = int(
-            float(environment.option("destination_transition_seconds", 0)) * 1000
+            float(environment.option("dynamodb.destination_transition_seconds")) * 1000
         )
-        self._database: Database | None = None
         self.sink = sink
         self.outbox = Outbox(lambda: self.db, sink)
 
-    @property
-    def db(self) -> Database:
-        if self._database is None:
-            raise RuntimeError("the dynamodb engine is not started")
-        return self._database
-
-    def now_ms(self) -> int:
+    def _now_ms(self) -> int:
         return int(self.clock.now() * 1000)
 
     # -- tables -------------------------------------------------------------------------------
 
-    def table_arn(self, name: str) -> str:
+    def _table_arn(self, name: str) -> str:
         return build_arn("dynamodb", self.region, self.account_id, f"table/{name}")
 
-    def table_name(self, given: str) -> str:
+    def _table_name(self, given: str) -> str:
         """The table a ``TableName`` member names: a plain name or the table's ARN."""
         if given.startswith("arn:"):
             try:
@@ -76,16 +72,16 @@ class DynamoDBBase(Engine):
             raise ValidationException(INVALID_NAME)
         return given
 
-    def item_table(self, connection: sqlite3.Connection, given: str) -> StoredTable:
+    def _item_table(self, connection: sqlite3.Connection, given: str) -> StoredTable:
         """The table of an item operation; a miss is AWS's bare "Requested resource not found"."""
-        table = store.find_table(connection, self.table_name(given))
+        table = store.find_table(connection, self._table_name(given))
         if table is None:
             raise ResourceNotFoundException()
         return table
 
-    def control_table(self, connection: sqlite3.Connection, given: str) -> StoredTable:
+    def _control_table(self, connection: sqlite3.Connection, given: str) -> StoredTable:
         """The table of a control-plane operation; a miss names the table."""
-        name = self.table_name(given)
+        name = self._table_name(given)
         table = store.find_table(connection, name)
         if table is None:
             raise ResourceNotFoundException.table(name)
@@ -93,10 +89,10 @@ class DynamoDBBase(Engine):
 
     # -- the write path -----------------------------------------------------------------------
 
-    def change_context(self) -> ChangeContext:
+    def _change_context(self) -> ChangeContext:
         return ChangeContext(self.region, self.clock.now(), self.ids.uuid4)
 
-    def committed(self, context: ChangeContext) -> None:
+    def _committed(self, context: ChangeContext) -> None:
         """After a write's commit: carry its change records to the stream before answering."""
         if context.records:
             self.outbox.notify()

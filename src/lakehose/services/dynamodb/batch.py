@@ -54,8 +54,8 @@ class BatchOperations(DynamoDBBase):
         consumed: list[Consumed] = []
         metrics: dict[str, list[dict[str, Any]]] = {}
         with self.db.transaction() as connection:
-            tables = {name: self.item_table(connection, name) for name in prepared}
-            context = self.change_context()
+            tables = {name: self._item_table(connection, name) for name in prepared}
+            context = self._change_context()
             for table_name, actions in prepared.items():
                 table = tables[table_name]
                 seen: set[bytes] = set()
@@ -82,7 +82,7 @@ class BatchOperations(DynamoDBBase):
                     )
                     if collection is not None:
                         metrics.setdefault(table_name, []).append(collection)
-        self.committed(context)
+        self._committed(context)
         result: dict[str, Any] = {"UnprocessedItems": {}}
         if (report := report_all(consumed, return_consumed_capacity)) is not None:
             result["ConsumedCapacity"] = report
@@ -117,7 +117,7 @@ class BatchOperations(DynamoDBBase):
         consumed: list[Consumed] = []
         size = 0
         with self.db.read() as connection:
-            tables = {name: self.item_table(connection, name) for name in request_items}
+            tables = {name: self._item_table(connection, name) for name in request_items}
             for table_name, request in request_items.items():
                 table = tables[table_name]
                 seen: set[bytes] = set()

@@ -43,16 +43,16 @@ class DynamoDBEngine(
     """Amazon DynamoDB on a SQLite database in the engine's directory."""
 
     def start(self) -> None:
-        self._database = store.open_store(self.environment.directory)
+        super().start()
         # Records a previous run committed but did not deliver go out first (after recovery).
         self.outbox.notify()
 
     _tokens_swept_ms = 0
 
     def run_due(self) -> None:
-        self.expire_items()
+        self._expire_items()
         self.outbox.deliver()
-        now = self.now_ms()
+        now = self._now_ms()
         if now - self._tokens_swept_ms >= TOKEN_SWEEP_MS:
             self._tokens_swept_ms = now
             with self.db.transaction() as connection:
@@ -61,11 +61,3 @@ class DynamoDBEngine(
     def flush(self) -> None:
         self.outbox.notify()
         self.outbox.deliver()
-
-    def close(self) -> None:
-        if self._database is not None:
-            self._database.close()
-            self._database = None
-
-    def health(self) -> str:
-        return "running" if self._database is not None else "stopped"

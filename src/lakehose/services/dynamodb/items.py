@@ -79,14 +79,14 @@ class ItemOperations(DynamoDBBase):
             )
             validate_item(item)
         new = writes.within_limit(item)
-        context = self.change_context()
+        context = self._change_context()
         with self.db.transaction() as connection:
-            table = self.item_table(connection, table_name)
+            table = self._item_table(connection, table_name)
             planned = writes.put(
                 connection, table, new, parsed.condition, return_values_on_condition_check_failure
             )
             written = writes.commit(connection, table, planned, context)
-        self.committed(context)
+        self._committed(context)
         result = _write_result(
             table, written, return_consumed_capacity, return_item_collection_metrics
         )
@@ -116,7 +116,7 @@ class ItemOperations(DynamoDBBase):
         )
         validate_item(key)
         with self.db.read() as connection:
-            table = self.item_table(connection, table_name)
+            table = self._item_table(connection, table_name)
             table.meta.schema.check_key(key)
             found = writes.current(connection, table, key)
         result: dict[str, Any] = {}
@@ -161,9 +161,9 @@ class ItemOperations(DynamoDBBase):
                 ["AttributeUpdates", *_CONDITION_LEGACY],
             )
             validate_item(key)
-        context = self.change_context()
+        context = self._change_context()
         with self.db.transaction() as connection:
-            table = self.item_table(connection, table_name)
+            table = self._item_table(connection, table_name)
             planned = writes.update(
                 connection,
                 table,
@@ -173,7 +173,7 @@ class ItemOperations(DynamoDBBase):
                 return_values_on_condition_check_failure,
             )
             written = writes.commit(connection, table, planned, context)
-        self.committed(context)
+        self._committed(context)
         result = _write_result(
             table, written, return_consumed_capacity, return_item_collection_metrics
         )
@@ -207,14 +207,14 @@ class ItemOperations(DynamoDBBase):
                 conditional_operator,
             )
             validate_item(key)
-        context = self.change_context()
+        context = self._change_context()
         with self.db.transaction() as connection:
-            table = self.item_table(connection, table_name)
+            table = self._item_table(connection, table_name)
             planned = writes.delete(
                 connection, table, key, parsed.condition, return_values_on_condition_check_failure
             )
             written = writes.commit(connection, table, planned, context)
-        self.committed(context)
+        self._committed(context)
         result = _write_result(
             table, written, return_consumed_capacity, return_item_collection_metrics
         )

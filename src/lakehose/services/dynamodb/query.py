@@ -73,7 +73,7 @@ class QueryOperations(DynamoDBBase):
             )
         check_select(select, parsed.projection, attributes_to_get is not None, index_name)
         with self.db.read() as connection:
-            table = self.item_table(connection, table_name)
+            table = self._item_table(connection, table_name)
             where = target(table, index_name)
             check_target(where, select, consistent_read)
             schema = where.schema

@@ -23,7 +23,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -31,7 +30,7 @@ import orjson
 from lakehose.services.dynamodb.codec import Item, dump_item, load_item
 from lakehose.services.dynamodb.keys import EncodedKey
 from lakehose.services.dynamodb.tables import TableMeta
-from lakehose.storage import Database, Migration, open_database
+from lakehose.storage import Migration
 
 _SCHEMA = """
 CREATE TABLE tables (
@@ -68,10 +67,6 @@ CREATE TABLE tokens (
 
 MIGRATIONS = (Migration(1, _SCHEMA),)
 TABLE_ROWS = ""  # the index_name of a table's own rows
-
-
-def open_store(directory: Path) -> Database:
-    return open_database(directory / "dynamodb.db", MIGRATIONS)
 
 
 @dataclass(frozen=True)

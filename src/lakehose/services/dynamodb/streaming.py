@@ -22,6 +22,7 @@ from lakehose.arns import InvalidArn, parse_arn
 from lakehose.services.dynamodb import store
 from lakehose.services.dynamodb.base import DynamoDBBase
 from lakehose.services.dynamodb.errors import ValidationException
+from lakehose.services.dynamodb.statuses import DestinationStatus
 from lakehose.services.dynamodb.tables import Destination, TableMeta
 
 _NOT_VALID = "Table is not in a valid state to enable Kinesis Streaming Destination: "
@@ -41,12 +42,16 @@ class StreamingOperations(DynamoDBBase):
         enable_kinesis_streaming_configuration: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         configuration = enable_kinesis_streaming_configuration or {}
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.transaction() as connection:
-            table = self.control_table(connection, table_name)
+            table = self._control_table(connection, table_name)
             meta = table.meta
             if any(
-                d.current(now, self.destination_delay_ms) not in ("DISABLED", "ENABLE_FAILED")
+                d.current(now, self.destination_delay_ms)
+                not in (
+                    DestinationStatus.DISABLED,
+                    DestinationStatus.ENABLE_FAILED,
+                )
                 for d in meta.destinations
             ):
                 raise ValidationException(
@@ -55,7 +60,7 @@ class StreamingOperations(DynamoDBBase):
                 )
             destination = Destination(
                 stream_arn=stream_arn,
-                status="ENABLING",
+                status=DestinationStatus.ENABLING,
                 since_ms=now,
                 precision=configuration.get("ApproximateCreationDateTimePrecision"),
                 failure=self._stream_problem(stream_arn),
@@ -65,7 +70,7 @@ class StreamingOperations(DynamoDBBase):
         return {
             "TableName": meta.name,
             "StreamArn": stream_arn,
-            "DestinationStatus": "ENABLING",
+            "DestinationStatus": DestinationStatus.ENABLING,
             "EnableKinesisStreamingConfiguration": dict(configuration),
         }
 
@@ -80,28 +85,32 @@ class StreamingOperations(DynamoDBBase):
             raise ValidationException(
                 "Stream cannot be disabled using EnableKinesisStreamingConfiguration parameters"
             )
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.transaction() as connection:
-            table = self.control_table(connection, table_name)
+            table = self._control_table(connection, table_name)
             meta = table.meta
             found = _find(meta, stream_arn)
             if found is None or found.current(now, self.destination_delay_ms) not in (
-                "ACTIVE",
-                "DISABLING",
+                DestinationStatus.ACTIVE,
+                DestinationStatus.DISABLING,
             ):
                 raise ValidationException(
                     _NOT_VALID
                     + "KinesisStreamingDestination must be ACTIVE to perform DISABLE operation."
                 )
-            if found.status != "DISABLING":
-                _replace(meta, Destination(stream_arn, "DISABLING", now))
+            if found.status != DestinationStatus.DISABLING:
+                _replace(meta, Destination(stream_arn, DestinationStatus.DISABLING, now))
                 store.save_table(connection, table)
-        return {"TableName": meta.name, "StreamArn": stream_arn, "DestinationStatus": "DISABLING"}
+        return {
+            "TableName": meta.name,
+            "StreamArn": stream_arn,
+            "DestinationStatus": DestinationStatus.DISABLING,
+        }
 
     def describe_kinesis_streaming_destination(self, *, table_name: str) -> dict[str, Any]:
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.read() as connection:
-            meta = self.control_table(connection, table_name).meta
+            meta = self._control_table(connection, table_name).meta
         return {
             "TableName": meta.name,
             "KinesisDataStreamDestinations": [
@@ -124,12 +133,15 @@ class StreamingOperations(DynamoDBBase):
                 "Streaming destination cannot be updated with given parameters: "
                 "UpdateKinesisStreamingConfiguration cannot be null or contain only null values"
             )
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.transaction() as connection:
-            table = self.control_table(connection, table_name)
+            table = self._control_table(connection, table_name)
             meta = table.meta
             found = _find(meta, stream_arn)
-            if found is None or found.current(now, self.destination_delay_ms) != "ACTIVE":
+            if (
+                found is None
+                or found.current(now, self.destination_delay_ms) != DestinationStatus.ACTIVE
+            ):
                 raise ValidationException(
                     _NOT_VALID + "Kinesis streaming is not in ACTIVE state. Updates are only "
                     f"allowed in ACTIVE state. TableName: {meta.name}, kdsArn: {stream_arn}"
@@ -140,12 +152,14 @@ class StreamingOperations(DynamoDBBase):
                     "Invalid Request: Precision is already set to the desired value of "
                     f"{precision} for tableId: {meta.table_id}, kdsArn: {stream_arn}"
                 )
-            _replace(meta, Destination(stream_arn, "UPDATING", now, precision=precision))
+            _replace(
+                meta, Destination(stream_arn, DestinationStatus.UPDATING, now, precision=precision)
+            )
             store.save_table(connection, table)
         return {
             "TableName": meta.name,
             "StreamArn": stream_arn,
-            "DestinationStatus": "UPDATING",
+            "DestinationStatus": DestinationStatus.UPDATING,
             "UpdateKinesisStreamingConfiguration": {
                 "ApproximateCreationDateTimePrecision": precision
             },

@@ -16,6 +16,7 @@ from lakehose.services.dynamodb.errors import (
     ValidationException,
     invalid_parameters,
 )
+from lakehose.services.dynamodb.statuses import IndexStatus, TableStatus
 from lakehose.services.dynamodb.tables import IndexMeta, TableMeta, Throughput
 from lakehose.services.dynamodb.tags import check_new as check_tags
 
@@ -40,7 +41,7 @@ class TableOperations(DynamoDBBase):
         deletion_protection_enabled: bool | None = None,
         on_demand_throughput: dict[str, int] | None = None,
     ) -> dict[str, Any]:
-        name = self.table_name(table_name)
+        name = self._table_name(table_name)
         mode = billing_mode or "PROVISIONED"
         schema.check_billing(mode, provisioned_throughput)
         schema.check_key_count(key_schema)
@@ -68,7 +69,7 @@ class TableOperations(DynamoDBBase):
         meta = TableMeta(
             name=name,
             table_id=self.ids.uuid4(),
-            arn=self.table_arn(name),
+            arn=self._table_arn(name),
             created=now,
             schema=table_key,
             attribute_definitions=[dict(d) for d in attribute_definitions],
@@ -90,12 +91,14 @@ class TableOperations(DynamoDBBase):
             if store.find_table(connection, name) is not None:
                 raise ResourceInUseException.table_exists(name)
             store.insert_table(connection, meta)
-        description = meta.describe({}, status="CREATING", index_status="CREATING")
+        description = meta.describe(
+            {}, status=TableStatus.CREATING, index_status=IndexStatus.CREATING
+        )
         return {"TableDescription": description}
 
     def describe_table(self, *, table_name: str) -> dict[str, Any]:
         with self.db.read() as connection:
-            table = self.control_table(connection, table_name)
+            table = self._control_table(connection, table_name)
             counts = store.counts(connection, table.id)
         return {"Table": table.meta.describe(counts)}
 
@@ -112,7 +115,7 @@ class TableOperations(DynamoDBBase):
 
     def delete_table(self, *, table_name: str) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            table = self.control_table(connection, table_name)
+            table = self._control_table(connection, table_name)
             if table.meta.deletion_protection:
                 raise ValidationException(
                     "Resource cannot be deleted as it is currently protected against deletion. "
@@ -120,7 +123,7 @@ class TableOperations(DynamoDBBase):
                 )
             counts = store.counts(connection, table.id)
             store.delete_table(connection, table.id)
-        return {"TableDescription": table.meta.describe(counts, status="DELETING")}
+        return {"TableDescription": table.meta.describe(counts, status=TableStatus.DELETING)}
 
 
 def stream_label(now: float) -> str:

@@ -21,6 +21,7 @@ from lakehose.services.dynamodb.errors import (
     invalid_parameters,
 )
 from lakehose.services.dynamodb.keys import canonical_key
+from lakehose.services.dynamodb.statuses import TableStatus
 from lakehose.services.dynamodb.store import StoredTable
 from lakehose.services.dynamodb.table_operations import stream_label
 from lakehose.services.dynamodb.tables import IndexMeta, TableMeta, Throughput
@@ -62,7 +63,7 @@ class TableUpdates(DynamoDBBase):
             raise ValidationException(NOTHING_TO_UPDATE)
         now = self.clock.now()
         with self.db.transaction() as connection:
-            table = self.control_table(connection, table_name)
+            table = self._control_table(connection, table_name)
             meta = table.meta
             _update_billing(meta, billing_mode, provisioned_throughput, now)
             created = self._update_indexes(
@@ -90,7 +91,9 @@ class TableUpdates(DynamoDBBase):
             )
         )
         description = meta.describe(
-            counts, status="UPDATING" if updating else "ACTIVE", new_indexes=frozenset(created)
+            counts,
+            status=TableStatus.UPDATING if updating else TableStatus.ACTIVE,
+            new_indexes=frozenset(created),
         )
         return {"TableDescription": description}
 

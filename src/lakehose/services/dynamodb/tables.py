@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lakehose.services.dynamodb.keys import KeyAttribute, KeySchema
+from lakehose.services.dynamodb.statuses import DestinationStatus, IndexStatus, TableStatus
 
 Item = dict[str, Any]
 
@@ -76,6 +77,16 @@ class IndexMeta:
         return projection
 
 
+# Destination states that settle once the engine's transition delay has passed.
+_TRANSITIONS = frozenset(
+    {DestinationStatus.ENABLING, DestinationStatus.DISABLING, DestinationStatus.UPDATING}
+)
+# Destination states in which table changes flow to the stream.
+_CAPTURING = frozenset(
+    {DestinationStatus.ENABLING, DestinationStatus.ACTIVE, DestinationStatus.UPDATING}
+)
+
+
 @dataclass
 class Destination:
     """A Kinesis streaming destination and where its state machine stands.
@@ -85,29 +96,30 @@ class Destination:
     """
 
     stream_arn: str
-    status: str
+    status: DestinationStatus
     since_ms: int
     precision: str | None = None
     failure: str | None = None
 
-    def current(self, now_ms: int, delay_ms: int) -> str:
-        if self.status not in ("ENABLING", "DISABLING", "UPDATING") or now_ms < (
-            self.since_ms + delay_ms
-        ):
+    def __post_init__(self) -> None:
+        self.status = DestinationStatus(self.status)  # as stored: a plain string
+
+    def current(self, now_ms: int, delay_ms: int) -> DestinationStatus:
+        if self.status not in _TRANSITIONS or now_ms < (self.since_ms + delay_ms):
             return self.status
-        if self.status == "DISABLING":
-            return "DISABLED"
-        return "ENABLE_FAILED" if self.failure else "ACTIVE"
+        if self.status == DestinationStatus.DISABLING:
+            return DestinationStatus.DISABLED
+        return DestinationStatus.ENABLE_FAILED if self.failure else DestinationStatus.ACTIVE
 
     @property
     def captures(self) -> bool:
         """Whether table changes flow to the stream (from the moment Enable was accepted)."""
-        return self.failure is None and self.status in ("ENABLING", "ACTIVE", "UPDATING")
+        return self.failure is None and self.status in _CAPTURING
 
     def describe(self, now_ms: int, delay_ms: int) -> dict[str, Any]:
         status = self.current(now_ms, delay_ms)
         shape: dict[str, Any] = {"StreamArn": self.stream_arn, "DestinationStatus": status}
-        if self.failure and status == "ENABLE_FAILED":
+        if self.failure and status == DestinationStatus.ENABLE_FAILED:
             shape["DestinationStatusDescription"] = self.failure
         if self.precision is not None:
             shape["ApproximateCreationDateTimePrecision"] = self.precision
@@ -184,8 +196,8 @@ class TableMeta:
     def describe(
         self,
         counts: Mapping[str, tuple[int, int]],
-        status: str = "ACTIVE",
-        index_status: str = "ACTIVE",
+        status: TableStatus = TableStatus.ACTIVE,
+        index_status: IndexStatus = IndexStatus.ACTIVE,
         new_indexes: frozenset[str] = frozenset(),
     ) -> Item:
         """``counts`` maps "" (the table) and each index name to ``(item count, size bytes)``.
@@ -224,7 +236,9 @@ class TableMeta:
         if glob:
             shape["GlobalSecondaryIndexes"] = [
                 self._describe_index(
-                    i, counts, status="CREATING" if i.name in new_indexes else index_status
+                    i,
+                    counts,
+                    status=IndexStatus.CREATING if i.name in new_indexes else index_status,
                 )
                 for i in glob
             ]
@@ -253,7 +267,10 @@ class TableMeta:
         return shape
 
     def _describe_index(
-        self, index: IndexMeta, counts: Mapping[str, tuple[int, int]], status: str | None = None
+        self,
+        index: IndexMeta,
+        counts: Mapping[str, tuple[int, int]],
+        status: IndexStatus | None = None,
     ) -> Item:
         count, size = counts.get(index.name, (0, 0))
         shape: Item = {
@@ -263,7 +280,7 @@ class TableMeta:
         }
         if status is not None:
             shape["IndexStatus"] = status
-            if status == "CREATING":
+            if status == IndexStatus.CREATING:
                 shape["Backfilling"] = False  # backfilled within UpdateTable already
             throughput = index.throughput or Throughput(0, 0)
             shape["ProvisionedThroughput"] = throughput.describe()

@@ -56,7 +56,7 @@ class TransactionOperations(DynamoDBBase):
     ) -> dict[str, Any]:
         actions = [_action(entry) for entry in transact_items]
         fingerprint = _fingerprint(transact_items)
-        now_ms = self.now_ms()
+        now_ms = self._now_ms()
         consumed: list[Consumed] = []
         with self.db.transaction() as connection:
             if client_request_token is not None:
@@ -68,13 +68,13 @@ class TransactionOperations(DynamoDBBase):
                         raise IdempotentParameterMismatchException()
                     return {}
             tables = {
-                action.body["TableName"]: self.item_table(connection, action.body["TableName"])
+                action.body["TableName"]: self._item_table(connection, action.body["TableName"])
                 for action in actions
             }
             targets = [tables[action.body["TableName"]] for action in actions]
             _check_distinct(actions, targets)
             plans = _plan_all(connection, actions, targets)
-            context = self.change_context()
+            context = self._change_context()
             for table, plan in zip(targets, plans, strict=True):
                 # Transactions cost double; a ConditionCheck writes nothing but is charged too.
                 cost = Consumed(table.meta.name)
@@ -86,7 +86,7 @@ class TransactionOperations(DynamoDBBase):
             if client_request_token is not None:
                 store.forget_tokens(connection, now_ms - TOKEN_WINDOW_MS)
                 store.remember_token(connection, client_request_token, fingerprint, now_ms)
-        self.committed(context)
+        self._committed(context)
         result: dict[str, Any] = {}
         if (report := report_all(consumed, return_consumed_capacity)) is not None:
             result["ConsumedCapacity"] = report
@@ -115,7 +115,7 @@ class TransactionOperations(DynamoDBBase):
         with self.db.read() as connection:
             seen: set[tuple[str, bytes]] = set()
             for body, parsed in gets:
-                table = self.item_table(connection, body["TableName"])
+                table = self._item_table(connection, body["TableName"])
                 table.meta.schema.check_key(body["Key"])
                 identity = (table.meta.name, canonical_key(table.meta.schema, body["Key"]))
                 if identity in seen:

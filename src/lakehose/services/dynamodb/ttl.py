@@ -15,6 +15,7 @@ from lakehose.services.dynamodb import records, store
 from lakehose.services.dynamodb.base import DynamoDBBase
 from lakehose.services.dynamodb.changes import apply_change, expiry
 from lakehose.services.dynamodb.errors import ValidationException
+from lakehose.services.dynamodb.statuses import TimeToLiveStatus
 
 FIVE_YEARS_S = 5 * 365 * 24 * 3600
 SWEEP_BATCH = 100
@@ -23,9 +24,11 @@ SWEEP_BATCH = 100
 class TimeToLiveOperations(DynamoDBBase):
     def describe_time_to_live(self, *, table_name: str) -> dict[str, Any]:
         with self.db.read() as connection:
-            meta = self.control_table(connection, table_name).meta
+            meta = self._control_table(connection, table_name).meta
         description: dict[str, Any] = {
-            "TimeToLiveStatus": "ENABLED" if meta.ttl_enabled else "DISABLED"
+            "TimeToLiveStatus": (
+                TimeToLiveStatus.ENABLED if meta.ttl_enabled else TimeToLiveStatus.DISABLED
+            )
         }
         if meta.ttl_enabled:
             description["AttributeName"] = meta.ttl_attribute
@@ -37,7 +40,7 @@ class TimeToLiveOperations(DynamoDBBase):
         enabled = time_to_live_specification["Enabled"]
         attribute = time_to_live_specification["AttributeName"]
         with self.db.transaction() as connection:
-            table = self.control_table(connection, table_name)
+            table = self._control_table(connection, table_name)
             meta = table.meta
             if enabled and meta.ttl_enabled:
                 raise ValidationException("TimeToLive is already enabled")
@@ -60,11 +63,11 @@ class TimeToLiveOperations(DynamoDBBase):
                 store.clear_expiries(connection, table.id)
         return {"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute}}
 
-    def expire_items(self) -> int:
+    def _expire_items(self) -> int:
         """Delete every item whose TTL has passed; returns how many were deleted."""
         now = self.clock.now()
         deleted = 0
-        context = self.change_context()
+        context = self._change_context()
         with self.db.read() as connection:
             table_ids = store.tables_with_expired(connection, now, now - FIVE_YEARS_S)
         for table_id in table_ids:
@@ -82,5 +85,5 @@ class TimeToLiveOperations(DynamoDBBase):
                 deleted += len(rows)
                 if len(rows) < SWEEP_BATCH:
                     break
-        self.committed(context)
+        self._committed(context)
         return deleted

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
 
 from lakehose.arns import build_arn
-from lakehose.services.engine import Engine, EngineEnvironment
+from lakehose.services.engine import EngineEnvironment, SqliteEngine
 from lakehose.services.firehose import config, store
 from lakehose.services.firehose.errors import ResourceNotFoundException
 from lakehose.services.firehose.ports import (
@@ -24,13 +25,15 @@ from lakehose.services.firehose.ports import (
     StreamSourcePort,
 )
 from lakehose.services.firehose.store import StreamRow
-from lakehose.storage import Database
+from lakehose.storage import Migration
 
 
-class FirehoseBase(Engine):
+class FirehoseBase(SqliteEngine):
     """Shared state and helpers of the Firehose operation mixins and the pipeline."""
 
     service_name: ClassVar[str] = "firehose"
+    database_file: ClassVar[str] = "firehose.db"
+    migrations: ClassVar[Sequence[Migration]] = store.MIGRATIONS
 
     def __init__(
         self,
@@ -47,31 +50,28 @@ class FirehoseBase(Engine):
         self.lambdas = lambdas
         self.catalog = catalog
         # AWS takes seconds to activate a stream; 0 makes it ACTIVE at once, as tests want.
-        self.creation_delay_ms = int(float(environment.option("creation_delay_seconds", 0)) * 1000)
-        self._database: Database | None = None
+        self.creation_delay_ms = int(
+            float(environment.option("firehose.creation_delay_seconds")) * 1000
+        )
         self._parsed: dict[tuple[int, int], config.Destination] = {}
         self._parsed_lock = threading.Lock()
+        # One pipeline pass at a time: the worker's tick and an admin flush never interleave.
+        self._pump = threading.Lock()
 
-    @property
-    def db(self) -> Database:
-        if self._database is None:
-            raise RuntimeError("the firehose engine is not started")
-        return self._database
-
-    def now_ms(self) -> int:
+    def _now_ms(self) -> int:
         return int(self.clock.now() * 1000)
 
-    def stream_arn(self, name: str) -> str:
+    def _stream_arn(self, name: str) -> str:
         return build_arn("firehose", self.region, self.account_id, f"deliverystream/{name}")
 
-    def locate(self, connection: sqlite3.Connection, name: str) -> StreamRow:
+    def _locate(self, connection: sqlite3.Connection, name: str) -> StreamRow:
         """The named delivery stream, or AWS's ``ResourceNotFoundException``."""
         stream = store.find_stream(connection, name)
         if stream is None:
             raise ResourceNotFoundException.stream(name, self.account_id)
         return stream
 
-    def destination(self, stream: StreamRow) -> config.Destination:
+    def _destination(self, stream: StreamRow) -> config.Destination:
         """The stream's parsed destination, cached per configuration version."""
         key = (stream.id, stream.version)
         with self._parsed_lock:

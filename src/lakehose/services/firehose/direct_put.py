@@ -14,6 +14,7 @@ from lakehose.services.firehose import buffers, store
 from lakehose.services.firehose.base import FirehoseBase
 from lakehose.services.firehose.errors import InvalidArgumentException, ResourceNotFoundException
 from lakehose.services.firehose.records import SourceRecord, direct_put_record_id
+from lakehose.services.firehose.statuses import DeliveryStreamStatus
 from lakehose.services.firehose.streams import DIRECT_PUT
 
 BATCH_LIMIT_BYTES = 4 * (1 << 20)
@@ -36,12 +37,12 @@ class DirectPutOperations(FirehoseBase):
         }
 
     def _put(self, name: str, datas: list[bytes]) -> list[str]:
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.transaction() as connection:
-            stream = self.locate(connection, name)
+            stream = self._locate(connection, name)
             if stream.type != DIRECT_PUT:
                 raise InvalidArgumentException.kinesis_source()
-            if stream.status(now) != "ACTIVE":
+            if stream.status(now) != DeliveryStreamStatus.ACTIVE:
                 raise ResourceNotFoundException.stream(name, self.account_id)
             if sum(len(data) for data in datas) > BATCH_LIMIT_BYTES:
                 raise InvalidArgumentException.batch_too_large()
@@ -50,5 +51,5 @@ class DirectPutOperations(FirehoseBase):
                 SourceRecord(direct_put_record_id(stream.created_ms, first + n), data, now)
                 for n, data in enumerate(datas)
             ]
-            buffers.admit(connection, stream.id, self.destination(stream), records, now)
+            buffers.admit(connection, stream.id, self._destination(stream), records, now)
         return [record.record_id for record in records]

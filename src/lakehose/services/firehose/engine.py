@@ -17,14 +17,13 @@ Options (``Lakehose(options={"firehose.<name>": value})``):
 from __future__ import annotations
 
 import logging
-import threading
-from typing import Any
 
 from lakehose.services.firehose import store
 from lakehose.services.firehose.delivery import Deliverer
 from lakehose.services.firehose.direct_put import DirectPutOperations
 from lakehose.services.firehose.processing import LambdaStage
-from lakehose.services.firehose.source import PAGE_LIMIT, KinesisReader
+from lakehose.services.firehose.source import KinesisReader
+from lakehose.services.firehose.statuses import DeliveryStreamStatus
 from lakehose.services.firehose.streams import StreamOperations
 
 logger = logging.getLogger(__name__)
@@ -33,31 +32,29 @@ logger = logging.getLogger(__name__)
 class FirehoseEngine(StreamOperations, DirectPutOperations):
     """Amazon Data Firehose with S3 destinations, on a SQLite database in its directory."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # One pipeline pass at a time: the worker's tick and an admin flush never interleave.
-        self._pump = threading.Lock()
-        self._reader: KinesisReader | None = None
-        self._stage: LambdaStage | None = None
-        self._deliverer: Deliverer | None = None
+    # The pipeline's stages, made at start() for the ports the engine was given (the
+    # constructor is ``FirehoseBase``'s: the environment and the four ports).
+    _reader: KinesisReader | None = None
+    _stage: LambdaStage | None = None
+    _deliverer: Deliverer | None = None
 
     def start(self) -> None:
-        self._database = store.open_store(self.environment.directory)
+        super().start()
         if self.source is not None:
-            limit = int(self.environment.option("source_page_limit", PAGE_LIMIT))
+            limit = int(self.environment.option("firehose.source_page_limit"))
             self._reader = KinesisReader(self.db, self.source, limit)
         if self.lambdas is not None:
             self._stage = LambdaStage(
                 self.db,
                 self.lambdas,
-                now_ms=self.now_ms,
+                now_ms=self._now_ms,
                 new_invocation_id=self.ids.uuid4,
                 region=self.region,
-                stream_arn=self.stream_arn,
+                stream_arn=self._stream_arn,
             )
         if self.sink is not None:
             self._deliverer = Deliverer(
-                self.db, self.sink, self.catalog, now_ms=self.now_ms, parse=self.destination
+                self.db, self.sink, self.catalog, now_ms=self._now_ms, parse=self._destination
             )
 
     def run_due(self) -> None:
@@ -73,9 +70,13 @@ class FirehoseEngine(StreamOperations, DirectPutOperations):
             self._pass(flush=True)
 
     def _pass(self, *, flush: bool) -> None:
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.read() as connection:
-            streams = [s for s in store.all_streams(connection) if s.status(now) == "ACTIVE"]
+            streams = [
+                s
+                for s in store.all_streams(connection)
+                if s.status(now) == DeliveryStreamStatus.ACTIVE
+            ]
         for stream in streams:
             try:
                 self._pass_stream(stream, flush=flush)
@@ -84,13 +85,13 @@ class FirehoseEngine(StreamOperations, DirectPutOperations):
                 logger.exception("delivery stream %s: pipeline pass failed", stream.name)
 
     def _pass_stream(self, stream: store.StreamRow, *, flush: bool) -> None:
-        destination = self.destination(stream)
+        destination = self._destination(stream)
         if (
             self._reader is not None
             and stream.source
             and "KinesisStreamSourceDescription" in stream.source
         ):
-            self._reader.poll(stream, destination, self.now_ms(), drain=flush)
+            self._reader.poll(stream, destination, self._now_ms(), drain=flush)
         if self._stage is not None:
             self._stage.run(stream, destination, flush=flush)
         if self._deliverer is not None:
@@ -103,9 +104,4 @@ class FirehoseEngine(StreamOperations, DirectPutOperations):
 
     def close(self) -> None:
         with self._pump:
-            if self._database is not None:
-                self._database.close()
-                self._database = None
-
-    def health(self) -> str:
-        return "running" if self._database is not None else "stopped"
+            super().close()

@@ -18,13 +18,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import orjson
 
 from lakehose.formats.tags import TAGS_TABLE
-from lakehose.storage import Database, Migration, open_database
+from lakehose.services.firehose.statuses import DeliveryStreamStatus
+from lakehose.storage import Migration
 
 _SCHEMA = f"""
 CREATE TABLE streams (
@@ -85,10 +85,6 @@ CREATE TABLE batches (
 MIGRATIONS = (Migration(1, _SCHEMA),)
 
 
-def open_store(directory: Path) -> Database:
-    return open_database(directory / "firehose.db", MIGRATIONS)
-
-
 def dumps(document: Any) -> bytes:
     return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
 
@@ -110,8 +106,10 @@ class StreamRow:
     source: dict[str, Any] | None
     delivery_start_ms: int | None
 
-    def status(self, now_ms: int) -> str:
-        return "CREATING" if now_ms < self.active_ms else "ACTIVE"
+    def status(self, now_ms: int) -> DeliveryStreamStatus:
+        if now_ms < self.active_ms:
+            return DeliveryStreamStatus.CREATING
+        return DeliveryStreamStatus.ACTIVE
 
 
 _STREAM_COLUMNS = (

@@ -63,7 +63,7 @@ class StreamOperations(FirehoseBase):
             )
         destination = config.stored(given[0])
         config.parse(destination)  # refuses what AWS refuses before anything is stored
-        now = self.now_ms()
+        now = self._now_ms()
         source: dict[str, Any] | None = None
         starts: dict[str, Checkpoint] = {}
         if kinesis_stream_source_configuration is not None:
@@ -90,7 +90,7 @@ class StreamOperations(FirehoseBase):
             tag_store.put_tags(
                 connection, stream.id, {t["Key"]: t.get("Value", "") for t in tags or []}
             )
-        return {"DeliveryStreamARN": self.stream_arn(delivery_stream_name)}
+        return {"DeliveryStreamARN": self._stream_arn(delivery_stream_name)}
 
     def _start_positions(self, stream_arn: str) -> dict[str, Checkpoint]:
         """Every open shard at its tip, every closed shard finished: LATEST, as of now."""
@@ -110,7 +110,7 @@ class StreamOperations(FirehoseBase):
         exclusive_start_destination_id: str | None = None,
     ) -> dict[str, Any]:
         with self.db.read() as connection:
-            stream = self.locate(connection, delivery_stream_name)
+            stream = self._locate(connection, delivery_stream_name)
         destinations = [config.describe(stream.destination)]
         if exclusive_start_destination_id is not None:
             # One destination: starting after it (or after any later id) leaves nothing.
@@ -119,8 +119,8 @@ class StreamOperations(FirehoseBase):
             ]
         description: dict[str, Any] = {
             "DeliveryStreamName": stream.name,
-            "DeliveryStreamARN": self.stream_arn(stream.name),
-            "DeliveryStreamStatus": stream.status(self.now_ms()),
+            "DeliveryStreamARN": self._stream_arn(stream.name),
+            "DeliveryStreamStatus": stream.status(self._now_ms()),
             "DeliveryStreamEncryptionConfiguration": {"Status": "DISABLED"},
             "DeliveryStreamType": stream.type,
             "VersionId": str(stream.version),
@@ -155,7 +155,7 @@ class StreamOperations(FirehoseBase):
         self, *, delivery_stream_name: str, allow_force_delete: bool | None = None
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            stream = self.locate(connection, delivery_stream_name)
+            stream = self._locate(connection, delivery_stream_name)
             store.delete_stream(connection, stream.id)
         return {}
 
@@ -172,7 +172,7 @@ class StreamOperations(FirehoseBase):
             u for u in (s3_destination_update, extended_s3_destination_update) if u is not None
         ]
         with self.db.transaction() as connection:
-            stream = self.locate(connection, delivery_stream_name)
+            stream = self._locate(connection, delivery_stream_name)
             if current_delivery_stream_version_id != str(stream.version):
                 raise ConcurrentModificationException.version(
                     stream.name, stream.version, current_delivery_stream_version_id
@@ -185,7 +185,7 @@ class StreamOperations(FirehoseBase):
                 )
             document = config.merged(stream.destination, updates[0])
             config.parse(document)
-            store.update_destination(connection, stream.id, document, self.now_ms())
+            store.update_destination(connection, stream.id, document, self._now_ms())
         return {}
 
     # -- tags ---------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ class StreamOperations(FirehoseBase):
     ) -> dict[str, Any]:
         new = {tag["Key"]: tag.get("Value", "") for tag in tags}
         with self.db.transaction() as connection:
-            stream = self.locate(connection, delivery_stream_name)
+            stream = self._locate(connection, delivery_stream_name)
             if len(tag_store.tags(connection, stream.id) | new) > MAX_TAGS:
                 raise LimitExceededException(
                     f"A Firehose stream cannot have more than {MAX_TAGS} tags."
@@ -207,7 +207,7 @@ class StreamOperations(FirehoseBase):
         self, *, delivery_stream_name: str, tag_keys: list[str]
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            stream = self.locate(connection, delivery_stream_name)
+            stream = self._locate(connection, delivery_stream_name)
             tag_store.delete_tags(connection, stream.id, tag_keys)
         return {}
 
@@ -219,7 +219,7 @@ class StreamOperations(FirehoseBase):
         limit: int | None = None,
     ) -> dict[str, Any]:
         with self.db.read() as connection:
-            stream = self.locate(connection, delivery_stream_name)
+            stream = self._locate(connection, delivery_stream_name)
             tags = tag_store.tags(connection, stream.id)
         keys = [
             key for key in tags if exclusive_start_tag_key is None or key > exclusive_start_tag_key

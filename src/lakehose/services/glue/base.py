@@ -7,12 +7,12 @@ that ``engine.GlueEngine`` combines; each derives from ``GlueBase`` for these he
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
 from lakehose.pagination import decode_page_token, encode_page_token
-from lakehose.services.engine import Engine, EngineEnvironment
+from lakehose.services.engine import EngineEnvironment, SqliteEngine
 from lakehose.services.glue import store
 from lakehose.services.glue.errors import (
     AccessDeniedException,
@@ -20,28 +20,23 @@ from lakehose.services.glue.errors import (
     InvalidInputException,
 )
 from lakehose.services.glue.ports import ObjectSource
-from lakehose.storage import Database
+from lakehose.storage import Migration
 
 Document = dict[str, Any]
 
 
-class GlueBase(Engine):
+class GlueBase(SqliteEngine):
     """Shared state and helpers of the Glue operation mixins."""
 
     service_name: ClassVar[str] = "glue"
+    database_file: ClassVar[str] = "glue.db"
+    migrations: ClassVar[Sequence[Migration]] = store.MIGRATIONS
 
     def __init__(self, environment: EngineEnvironment, objects: ObjectSource | None = None) -> None:
         super().__init__(environment)
         self.objects = objects
-        self._database: Database | None = None
 
-    @property
-    def db(self) -> Database:
-        if self._database is None:
-            raise RuntimeError("the glue engine is not started")
-        return self._database
-
-    def check_catalog(self, catalog_id: str | None, operation: str) -> None:
+    def _check_catalog(self, catalog_id: str | None, operation: str) -> None:
         """Only this account's catalog exists here; another account's is not granted to us."""
         if catalog_id is not None and catalog_id != self.account_id:
             raise AccessDeniedException.catalog(self.account_id, self.region, operation, catalog_id)
@@ -53,15 +48,15 @@ class GlueBase(Engine):
 
     # -- lookups --------------------------------------------------------------------------
 
-    def locate_database(self, connection: sqlite3.Connection, name: str) -> Document:
+    def _locate_database(self, connection: sqlite3.Connection, name: str) -> Document:
         found = store.find_database(connection, name.lower())
         if found is None:
             raise EntityNotFoundException.database(name.lower())
         return found
 
-    def locate_table(self, connection: sqlite3.Connection, database: str, name: str) -> Document:
+    def _locate_table(self, connection: sqlite3.Connection, database: str, name: str) -> Document:
         """The table's current version; a missing database is reported before a missing table."""
-        self.locate_database(connection, database)
+        self._locate_database(connection, database)
         found = store.find_table(connection, database.lower(), name.lower())
         if found is None:
             raise EntityNotFoundException.table(name.lower())

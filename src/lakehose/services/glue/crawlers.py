@@ -29,6 +29,7 @@ from lakehose.services.glue.errors import (
     unsupported,
 )
 from lakehose.services.glue.runs import CrawlerRow, CrawlerRuns, Outcome
+from lakehose.services.glue.statuses import CrawlerState, LastCrawlStatus
 
 _TARGET_KINDS = (
     "S3Targets",
@@ -122,27 +123,29 @@ class CrawlerOperations(CrawlerRuns):
     def start_crawler(self, *, name: str) -> dict[str, Any]:
         with self.db.transaction() as connection:
             crawler = _locate(connection, name)
-            if crawler.state != "READY":
+            if crawler.state != CrawlerState.READY:
                 raise CrawlerRunningException.started(name)
             now = self.clock.now()
             run = {"StartTime": now, "MessagePrefix": self.ids.uuid4()}
-            store.set_crawler_state(connection, name, "RUNNING", now + self.start_delay, run)
+            store.set_crawler_state(
+                connection, name, CrawlerState.RUNNING, now + self.start_delay, run
+            )
         return {}
 
     def stop_crawler(self, *, name: str) -> dict[str, Any]:
         with self.db.transaction() as connection:
             crawler = _locate(connection, name)
-            if crawler.state == "READY":
+            if crawler.state == CrawlerState.READY:
                 raise CrawlerNotRunningException.of(name)
-            if crawler.state == "STOPPING":
+            if crawler.state == CrawlerState.STOPPING:
                 raise CrawlerStoppingException.of(name)
-            self.finish_run(connection, crawler, Outcome("CANCELLED"))
+            self._finish_run(connection, crawler, Outcome(LastCrawlStatus.CANCELLED))
         return {}
 
     def delete_crawler(self, *, name: str) -> dict[str, Any]:
         with self.db.transaction() as connection:
             crawler = _locate(connection, name)
-            if crawler.state != "READY":
+            if crawler.state != CrawlerState.READY:
                 raise CrawlerRunningException(f"Crawler with name {name} is {crawler.state}")
             store.delete_crawler(connection, name)
         return {}
@@ -171,7 +174,7 @@ class CrawlerOperations(CrawlerRuns):
 
     def _shown(self, crawler: CrawlerRow) -> Document:
         elapsed = 0
-        if crawler.state == "RUNNING" and crawler.run is not None:
+        if crawler.state == CrawlerState.RUNNING and crawler.run is not None:
             elapsed = int((self.clock.now() - crawler.run["StartTime"]) * 1000)
         shown = {**crawler.document, "State": crawler.state, "CrawlElapsedTime": elapsed}
         if "LastCrawl" in crawler.history:

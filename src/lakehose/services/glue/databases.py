@@ -31,7 +31,7 @@ class DatabaseOperations(GlueBase):
         catalog_id: str | None = None,
         tags: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "CreateDatabase")
+        self._check_catalog(catalog_id, "CreateDatabase")
         document = self._database_document(database_input, self.clock.now())
         with self.db.transaction() as connection:
             if store.find_database(connection, document["Name"]) is not None:
@@ -40,9 +40,9 @@ class DatabaseOperations(GlueBase):
         return {}
 
     def get_database(self, *, name: str, catalog_id: str | None = None) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "GetDatabase")
+        self._check_catalog(catalog_id, "GetDatabase")
         with self.db.read() as connection:
-            return {"Database": self.locate_database(connection, name)}
+            return {"Database": self._locate_database(connection, name)}
 
     def get_databases(
         self,
@@ -53,7 +53,7 @@ class DatabaseOperations(GlueBase):
         resource_share_type: str | None = None,
         attributes_to_get: list[str] | None = None,
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "GetDatabases")
+        self._check_catalog(catalog_id, "GetDatabases")
         after = decode_token(next_token, "")
         limit = max_results or _DEFAULT_PAGE
         if resource_share_type in ("FOREIGN", "FEDERATED"):
@@ -73,9 +73,9 @@ class DatabaseOperations(GlueBase):
     def update_database(
         self, *, name: str, database_input: dict[str, Any], catalog_id: str | None = None
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "UpdateDatabase")
+        self._check_catalog(catalog_id, "UpdateDatabase")
         with self.db.transaction() as connection:
-            current = self.locate_database(connection, name)
+            current = self._locate_database(connection, name)
             document = self._database_document(database_input, current["CreateTime"])
             if document["Name"] != current["Name"]:
                 raise InvalidInputException("Database name cannot be changed")
@@ -84,9 +84,9 @@ class DatabaseOperations(GlueBase):
 
     def delete_database(self, *, name: str, catalog_id: str | None = None) -> dict[str, Any]:
         """Deletes the database with its tables and partitions, as Glue does."""
-        self.check_catalog(catalog_id, "DeleteDatabase")
+        self._check_catalog(catalog_id, "DeleteDatabase")
         with self.db.transaction() as connection:
-            store.delete_database(connection, self.locate_database(connection, name)["Name"])
+            store.delete_database(connection, self._locate_database(connection, name)["Name"])
         return {}
 
     def _database_document(self, database_input: dict[str, Any], created: float) -> Document:

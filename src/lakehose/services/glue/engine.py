@@ -19,7 +19,6 @@ Options (``Lakehose(options={"glue.<name>": value})``):
 
 from __future__ import annotations
 
-from lakehose.services.glue import store
 from lakehose.services.glue.crawlers import CrawlerOperations
 from lakehose.services.glue.databases import DatabaseOperations
 
@@ -28,12 +27,4 @@ class GlueEngine(DatabaseOperations, CrawlerOperations):
     """AWS Glue's Data Catalog and crawlers on a SQLite database in the engine's directory."""
 
     def start(self) -> None:
-        self._database = store.open_store(self.environment.directory)
-
-    def close(self) -> None:
-        if self._database is not None:
-            self._database.close()
-            self._database = None
-
-    def health(self) -> str:
-        return "running" if self._database is not None else "stopped"
+        super().start()

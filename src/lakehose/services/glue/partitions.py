@@ -35,10 +35,10 @@ class PartitionOperations(GlueBase):
         partition_input: dict[str, Any],
         catalog_id: str | None = None,
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "CreatePartition")
+        self._check_catalog(catalog_id, "CreatePartition")
         with self.db.transaction() as connection:
-            table = self.locate_table(connection, database_name, table_name)
-            self.add_partition(connection, table, partition_input)
+            table = self._locate_table(connection, database_name, table_name)
+            self._add_partition(connection, table, partition_input)
         return {}
 
     def batch_create_partition(
@@ -49,13 +49,13 @@ class PartitionOperations(GlueBase):
         partition_input_list: list[dict[str, Any]],
         catalog_id: str | None = None,
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "BatchCreatePartition")
+        self._check_catalog(catalog_id, "BatchCreatePartition")
         errors: list[dict[str, Any]] = []
         with self.db.transaction() as connection:
-            table = self.locate_table(connection, database_name, table_name)
+            table = self._locate_table(connection, database_name, table_name)
             for partition_input in partition_input_list:
                 try:
-                    self.add_partition(connection, table, partition_input)
+                    self._add_partition(connection, table, partition_input)
                 except (AlreadyExistsException, InvalidInputException) as error:
                     values = partition_input.get("Values", [])
                     errors.append({"PartitionValues": values, "ErrorDetail": error_detail(error)})
@@ -69,9 +69,9 @@ class PartitionOperations(GlueBase):
         partition_values: list[str],
         catalog_id: str | None = None,
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "GetPartition")
+        self._check_catalog(catalog_id, "GetPartition")
         with self.db.read() as connection:
-            table = self.locate_table(connection, database_name, table_name)
+            table = self._locate_table(connection, database_name, table_name)
             return {"Partition": self._locate(connection, table, partition_values)[1]}
 
     def get_partitions(
@@ -86,14 +86,14 @@ class PartitionOperations(GlueBase):
         max_results: int | None = None,
         exclude_column_schema: bool | None = None,
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "GetPartitions")
+        self._check_catalog(catalog_id, "GetPartitions")
         after = decode_token(next_token, 0)
         limit = max_results or _DEFAULT_PAGE
         if segment is not None and segment["SegmentNumber"] >= segment["TotalSegments"]:
             raise InvalidInputException("The segment number must be less than the total segments")
         found: list[tuple[int, Document]] = []
         with self.db.read() as connection:
-            table = self.locate_table(connection, database_name, table_name)
+            table = self._locate_table(connection, database_name, table_name)
             matches = partition_filter(table, expression)
             rows = store.partitions_after(connection, table["DatabaseName"], table["Name"], after)
             for row_id, key, partition in rows:
@@ -121,9 +121,9 @@ class PartitionOperations(GlueBase):
         partition_input: dict[str, Any],
         catalog_id: str | None = None,
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "UpdatePartition")
+        self._check_catalog(catalog_id, "UpdatePartition")
         with self.db.transaction() as connection:
-            table = self.locate_table(connection, database_name, table_name)
+            table = self._locate_table(connection, database_name, table_name)
             row_id, current = self._locate(connection, table, partition_value_list)
             values: list[str] = partition_input.get("Values") or current["Values"]
             if values != current["Values"]:
@@ -143,9 +143,9 @@ class PartitionOperations(GlueBase):
         partition_values: list[str],
         catalog_id: str | None = None,
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "DeletePartition")
+        self._check_catalog(catalog_id, "DeletePartition")
         with self.db.transaction() as connection:
-            table = self.locate_table(connection, database_name, table_name)
+            table = self._locate_table(connection, database_name, table_name)
             store.delete_partition(connection, self._locate(connection, table, partition_values)[0])
         return {}
 
@@ -157,10 +157,10 @@ class PartitionOperations(GlueBase):
         partitions_to_delete: list[dict[str, Any]],
         catalog_id: str | None = None,
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "BatchDeletePartition")
+        self._check_catalog(catalog_id, "BatchDeletePartition")
         errors: list[dict[str, Any]] = []
         with self.db.transaction() as connection:
-            table = self.locate_table(connection, database_name, table_name)
+            table = self._locate_table(connection, database_name, table_name)
             for entry in partitions_to_delete:
                 values = entry["Values"]
                 try:
@@ -171,7 +171,7 @@ class PartitionOperations(GlueBase):
 
     # -- shared with the crawler ----------------------------------------------------------
 
-    def add_partition(
+    def _add_partition(
         self, connection: sqlite3.Connection, table: Document, partition_input: dict[str, Any]
     ) -> None:
         """Store a new partition of ``table`` (AlreadyExistsException if its values exist)."""

@@ -31,14 +31,12 @@ from lakehose.services.glue.crawl import TablePlan, Target, plan_table
 from lakehose.services.glue.errors import InvalidInputException
 from lakehose.services.glue.partitions import PartitionOperations
 from lakehose.services.glue.ports import ObjectSource
+from lakehose.services.glue.statuses import CrawlerState, LastCrawlStatus
 from lakehose.services.glue.tables import TableOperations
 
 logger = logging.getLogger(__name__)
 
 LOG_GROUP = "/aws-glue/crawlers"
-# A JSON object's schema comes from its first records (Glue reads a prefix of each file too);
-# every record is still counted for recordCount.
-DEFAULT_SAMPLE_RECORDS = 1000
 # The members of a TableInput a crawl writes; a re-crawl updates the table when one differs.
 _CRAWLED_MEMBERS = ("Owner", "Retention", "StorageDescriptor", "PartitionKeys", "TableType")
 
@@ -66,7 +64,7 @@ class CrawlerRow:
 
 @dataclass
 class Outcome:
-    status: str = "SUCCEEDED"
+    status: LastCrawlStatus = LastCrawlStatus.SUCCEEDED
     error: str | None = None
     created: int = 0
     updated: int = 0
@@ -76,15 +74,13 @@ class Outcome:
 class CrawlerRuns(TableOperations, PartitionOperations):
     def __init__(self, environment: EngineEnvironment, objects: ObjectSource | None = None) -> None:
         super().__init__(environment, objects)
-        self.start_delay = float(environment.option("crawler_start_seconds", 0))
-        self.stopping_delay = float(environment.option("crawler_stopping_seconds", 0))
-        self.sample_records = int(
-            environment.option("crawler_sample_records", DEFAULT_SAMPLE_RECORDS)
-        )
+        self.start_delay = float(environment.option("glue.crawler_start_seconds"))
+        self.stopping_delay = float(environment.option("glue.crawler_stopping_seconds"))
+        self.sample_records = int(environment.option("glue.crawler_sample_records"))
         # run_due (the worker) and flush (an admin call) must not crawl the same run twice.
         self._runs_lock = threading.Lock()
 
-    def advance_crawlers(self, until: float) -> None:
+    def _advance_crawlers(self, until: float) -> None:
         """Make every transition due by ``until`` (``math.inf``: everything pending)."""
         with self._runs_lock:
             with self.db.read() as connection:
@@ -99,11 +95,11 @@ class CrawlerRuns(TableOperations, PartitionOperations):
             crawler = None if found is None else CrawlerRow.of(found)
             if crawler is None or crawler.due is None or crawler.due > until:
                 return
-            if crawler.state == "RUNNING":
+            if crawler.state == CrawlerState.RUNNING:
                 self._crawl(crawler)
             else:
                 with self.db.transaction() as connection:
-                    store.set_crawler_state(connection, name, "READY", None, None)
+                    store.set_crawler_state(connection, name, CrawlerState.READY, None, None)
 
     def _crawl(self, crawler: CrawlerRow) -> None:
         outcome, plans = Outcome(), []
@@ -115,11 +111,11 @@ class CrawlerRuns(TableOperations, PartitionOperations):
             current = store.find_crawler(connection, crawler.name)
             if current is None or CrawlerRow.of(current).run != crawler.run:
                 return  # stopped (or deleted) while it was reading: it writes nothing
-            if outcome.status == "SUCCEEDED":
+            if outcome.status == LastCrawlStatus.SUCCEEDED:
                 outcome = self._apply(connection, crawler, plans)
-            self.finish_run(connection, crawler, outcome)
+            self._finish_run(connection, crawler, outcome)
 
-    def finish_run(
+    def _finish_run(
         self, connection: sqlite3.Connection, crawler: CrawlerRow, outcome: Outcome
     ) -> None:
         """Record the run's LastCrawl and metrics; the crawler is STOPPING until due."""
@@ -135,7 +131,7 @@ class CrawlerRuns(TableOperations, PartitionOperations):
         if outcome.error is not None:
             last_crawl["ErrorMessage"] = outcome.error
         history = {**crawler.history, "LastCrawl": last_crawl}
-        if outcome.status != "CANCELLED":
+        if outcome.status != LastCrawlStatus.CANCELLED:
             runtimes = [*history.get("Runtimes", []), now - crawler.run["StartTime"]][-100:]
             history.update(
                 Runtimes=runtimes,
@@ -144,7 +140,7 @@ class CrawlerRuns(TableOperations, PartitionOperations):
                 TablesDeleted=outcome.deleted,
             )
         due = now + self.stopping_delay
-        store.set_crawler_state(connection, crawler.name, "STOPPING", due, None, history)
+        store.set_crawler_state(connection, crawler.name, CrawlerState.STOPPING, due, None, history)
 
     def _plans(self, crawler: CrawlerRow) -> list[TablePlan]:
         if self.objects is None:
@@ -182,7 +178,7 @@ class CrawlerRuns(TableOperations, PartitionOperations):
         document = crawler.document
         if not document.get("DatabaseName"):
             raise InvalidInputException("The crawler has no DatabaseName to write tables to")
-        database = self.locate_database(connection, document["DatabaseName"])["Name"]
+        database = self._locate_database(connection, document["DatabaseName"])["Name"]
         policy = document["SchemaChangePolicy"]
         update = policy["UpdateBehavior"] == "UPDATE_IN_DATABASE" and (
             document["RecrawlPolicy"]["RecrawlBehavior"] != "CRAWL_NEW_FOLDERS_ONLY"
@@ -192,12 +188,12 @@ class CrawlerRuns(TableOperations, PartitionOperations):
             table = store.find_table(connection, database, plan.name)
             if table is None:
                 created_by = _role(self.account_id, document)
-                table = self.insert_table(connection, database, plan.table_input, created_by)
+                table = self._insert_table(connection, database, plan.table_input, created_by)
                 outcome.created += 1
             elif update and _differs(table, plan.table_input):
                 merged = {**plan.table_input}
                 merged["Parameters"] = {**table.get("Parameters", {}), **merged["Parameters"]}
-                table = self.replace_table(connection, table, merged)
+                table = self._replace_table(connection, table, merged)
                 outcome.updated += 1
             self._write_partitions(connection, table, plan, update)
         outcome.deleted = self._retire(connection, database, crawler, plans)
@@ -210,7 +206,7 @@ class CrawlerRuns(TableOperations, PartitionOperations):
             values = partition_input["Values"]
             found = store.find_partition(connection, table["DatabaseName"], table["Name"], values)
             if found is None:
-                self.add_partition(connection, table, partition_input)
+                self._add_partition(connection, table, partition_input)
             elif (
                 update and found[1].get("StorageDescriptor") != partition_input["StorageDescriptor"]
             ):
@@ -252,22 +248,22 @@ class CrawlerRuns(TableOperations, PartitionOperations):
                 store.delete_table(connection, database, table["Name"])
             else:
                 marked = {**parameters, "DEPRECATED_BY_CRAWLER": str(int(self.clock.now() * 1000))}
-                self.replace_table(connection, table, {**_input_of(table), "Parameters": marked})
+                self._replace_table(connection, table, {**_input_of(table), "Parameters": marked})
         return retired
 
     def run_due(self) -> None:
-        self.advance_crawlers(self.clock.now())
+        self._advance_crawlers(self.clock.now())
 
     def flush(self) -> None:
-        self.advance_crawlers(math.inf)
+        self._advance_crawlers(math.inf)
 
 
 def _failed(crawler: str, error: Exception) -> Outcome:
     """A crawl's failure as LastCrawl reports it; a bug in lakehose is logged, not shown."""
     if isinstance(error, ServiceError):
-        return Outcome("FAILED", error.message)
+        return Outcome(LastCrawlStatus.FAILED, error.message)
     logger.error("crawler %s failed", crawler, exc_info=error)
-    return Outcome("FAILED", "Internal Service Exception")
+    return Outcome(LastCrawlStatus.FAILED, "Internal Service Exception")
 
 
 def _role(account: str, document: Document) -> str:

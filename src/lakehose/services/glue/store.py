@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-from lakehose.storage import Database, Migration, open_database
+from lakehose.storage import Migration
 
 _SCHEMA = """
 CREATE TABLE databases (
@@ -67,10 +66,6 @@ CREATE TABLE crawlers (
 MIGRATIONS = (Migration(1, _SCHEMA),)
 
 Document = dict[str, Any]
-
-
-def open_store(directory: Path) -> Database:
-    return open_database(directory / "glue.db", MIGRATIONS)
 
 
 def dumps(document: Any) -> bytes:

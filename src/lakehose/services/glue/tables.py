@@ -48,10 +48,10 @@ class TableOperations(GlueBase):
         partition_indexes: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """``Name`` and no ``TableInput`` is how Iceberg tables are created; not supported."""
-        self.check_catalog(catalog_id, "CreateTable")
+        self._check_catalog(catalog_id, "CreateTable")
         table_input = _required_input(table_input, name)
         with self.db.transaction() as connection:
-            self.insert_table(connection, database_name, table_input, self.caller_arn)
+            self._insert_table(connection, database_name, table_input, self.caller_arn)
         return {}
 
     def get_table(
@@ -63,9 +63,9 @@ class TableOperations(GlueBase):
         include_status_details: bool | None = None,
         attributes_to_get: list[str] | None = None,
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "GetTable")
+        self._check_catalog(catalog_id, "GetTable")
         with self.db.read() as connection:
-            table = self.locate_table(connection, database_name, name)
+            table = self._locate_table(connection, database_name, name)
         return {"Table": _project(table, attributes_to_get)}
 
     def get_tables(
@@ -79,12 +79,12 @@ class TableOperations(GlueBase):
         include_status_details: bool | None = None,
         attributes_to_get: list[str] | None = None,
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "GetTables")
+        self._check_catalog(catalog_id, "GetTables")
         pattern = name_pattern(expression)
         after = decode_token(next_token, "")
         limit = max_results or _DEFAULT_PAGE
         with self.db.read() as connection:
-            self.locate_database(connection, database_name)
+            self._locate_database(connection, database_name)
             tables = store.tables_of(connection, database_name.lower())
         matching = [table for table in tables if table["Name"] > after]
         if pattern is not None:
@@ -112,33 +112,33 @@ class TableOperations(GlueBase):
         skip_archive: bool | None = None,
         version_id: str | None = None,
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "UpdateTable")
+        self._check_catalog(catalog_id, "UpdateTable")
         table_input = _required_input(table_input, name)
         with self.db.transaction() as connection:
-            current = self.locate_table(connection, database_name, table_input["Name"])
+            current = self._locate_table(connection, database_name, table_input["Name"])
             if version_id is not None and version_id != current["VersionId"]:
                 raise ConcurrentModificationException(
                     "Update table failed due to concurrent modifications."
                 )
-            self.replace_table(connection, current, table_input, archive=not skip_archive)
+            self._replace_table(connection, current, table_input, archive=not skip_archive)
         return {}
 
     def delete_table(
         self, *, database_name: str, name: str, catalog_id: str | None = None
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "DeleteTable")
+        self._check_catalog(catalog_id, "DeleteTable")
         with self.db.transaction() as connection:
-            table = self.locate_table(connection, database_name, name)
+            table = self._locate_table(connection, database_name, name)
             store.delete_table(connection, table["DatabaseName"], table["Name"])
         return {}
 
     def batch_delete_table(
         self, *, database_name: str, tables_to_delete: list[str], catalog_id: str | None = None
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "BatchDeleteTable")
+        self._check_catalog(catalog_id, "BatchDeleteTable")
         errors: list[dict[str, Any]] = []
         with self.db.transaction() as connection:
-            database = self.locate_database(connection, database_name)["Name"]
+            database = self._locate_database(connection, database_name)["Name"]
             for table in tables_to_delete:
                 if not store.delete_table(connection, database, table.lower()):
                     missing = EntityNotFoundException.table(table.lower())
@@ -154,11 +154,11 @@ class TableOperations(GlueBase):
         next_token: str | None = None,
         max_results: int | None = None,
     ) -> dict[str, Any]:
-        self.check_catalog(catalog_id, "GetTableVersions")
+        self._check_catalog(catalog_id, "GetTableVersions")
         after = decode_token(next_token, -1)
         limit = max_results or _DEFAULT_PAGE
         with self.db.read() as connection:
-            table = self.locate_table(connection, database_name, table_name)
+            table = self._locate_table(connection, database_name, table_name)
             versions = store.table_versions(
                 connection, table["DatabaseName"], table["Name"], after, limit + 1
             )
@@ -174,7 +174,7 @@ class TableOperations(GlueBase):
 
     # -- shared with the crawler ----------------------------------------------------------
 
-    def insert_table(
+    def _insert_table(
         self,
         connection: sqlite3.Connection,
         database_name: str,
@@ -182,7 +182,7 @@ class TableOperations(GlueBase):
         created_by: str,
     ) -> Document:
         """Store a new table as version 0 (AlreadyExistsException if the name is taken)."""
-        database = self.locate_database(connection, database_name)["Name"]
+        database = self._locate_database(connection, database_name)["Name"]
         name = table_input["Name"].lower()
         if store.find_table(connection, database, name) is not None:
             raise AlreadyExistsException.of("Table")
@@ -191,7 +191,7 @@ class TableOperations(GlueBase):
         store.put_table_version(connection, database, name, 0, document)
         return document
 
-    def replace_table(
+    def _replace_table(
         self,
         connection: sqlite3.Connection,
         current: Document,

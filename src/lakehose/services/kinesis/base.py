@@ -7,10 +7,11 @@ The operations live in mixins by noun (``streams``, ``shards``, ``records``, ``c
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from lakehose.arns import InvalidArn, build_arn, parse_arn
-from lakehose.services.engine import Engine, EngineEnvironment
+from lakehose.services.engine import EngineEnvironment, SqliteEngine
 from lakehose.services.kinesis import store
 from lakehose.services.kinesis.errors import (
     InvalidArgumentException,
@@ -20,36 +21,35 @@ from lakehose.services.kinesis.errors import (
 )
 from lakehose.services.kinesis.iterators import IteratorCodec
 from lakehose.services.kinesis.rows import StreamRow
+from lakehose.services.kinesis.statuses import StreamStatus
 from lakehose.services.kinesis.throughput import ThroughputLimits
-from lakehose.storage import Database
+from lakehose.storage import Migration
 
-DEFAULT_SHARD_LIMIT = 500  # AWS's default account quota in its largest regions
 _MAX_SHARD_INDEX = (1 << 31) - 1
 
 
-class KinesisBase(Engine):
+class KinesisBase(SqliteEngine):
     """Shared state and helpers of the Kinesis operation mixins."""
 
     service_name: ClassVar[str] = "kinesis"
+    database_file: ClassVar[str] = "kinesis.db"
+    migrations: ClassVar[Sequence[Migration]] = store.MIGRATIONS
 
     def __init__(self, environment: EngineEnvironment) -> None:
         super().__init__(environment)
         # How long a new stream stays CREATING, and a resharded one UPDATING (AWS takes seconds
         # to minutes; 0 makes them ACTIVE at once, which is what most local tests want).
         self.creation_delay_ms = _milliseconds(
-            environment.option("stream_creation_delay_seconds", 0)
+            environment.option("kinesis.stream_creation_delay_seconds")
         )
-        self.update_delay_ms = _milliseconds(environment.option("stream_update_delay_seconds", 0))
-        self.shard_limit = int(environment.option("shard_limit", DEFAULT_SHARD_LIMIT))
-        self.limits = ThroughputLimits(bool(environment.option("enforce_throughput_limits", False)))
-        self._database: Database | None = None
+        self.update_delay_ms = _milliseconds(
+            environment.option("kinesis.stream_update_delay_seconds")
+        )
+        self.shard_limit = int(environment.option("kinesis.shard_limit"))
+        self.limits = ThroughputLimits(
+            bool(environment.option("kinesis.enforce_throughput_limits"))
+        )
         self._iterator_codec: IteratorCodec | None = None
-
-    @property
-    def db(self) -> Database:
-        if self._database is None:
-            raise RuntimeError("the kinesis engine is not started")
-        return self._database
 
     @property
     def iterators(self) -> IteratorCodec:
@@ -57,15 +57,15 @@ class KinesisBase(Engine):
             raise RuntimeError("the kinesis engine is not started")
         return self._iterator_codec
 
-    def now_ms(self) -> int:
+    def _now_ms(self) -> int:
         return int(self.clock.now() * 1000)
 
     # -- streams ------------------------------------------------------------------------------
 
-    def stream_arn(self, name: str) -> str:
+    def _stream_arn(self, name: str) -> str:
         return build_arn("kinesis", self.region, self.account_id, f"stream/{name}")
 
-    def stream_name(self, stream_name: str | None, stream_arn: str | None) -> str:
+    def _stream_name(self, stream_name: str | None, stream_arn: str | None) -> str:
         """The stream a request addresses by name, by ARN, or by both (which must agree)."""
         if stream_arn is None:
             if stream_name is None:
@@ -92,31 +92,31 @@ class KinesisBase(Engine):
             raise ResourceNotFoundException.stream(name, parsed.account_id)
         return name
 
-    def locate(
+    def _locate(
         self, connection: sqlite3.Connection, stream_name: str | None, stream_arn: str | None
     ) -> StreamRow:
         """The addressed stream, or AWS's ``ResourceNotFoundException``."""
-        name = self.stream_name(stream_name, stream_arn)
+        name = self._stream_name(stream_name, stream_arn)
         stream = store.find_stream(connection, name)
         if stream is None:
             raise ResourceNotFoundException.stream(name, self.account_id)
         return stream
 
-    def require_active(self, stream: StreamRow, now_ms: int) -> None:
+    def _require_active(self, stream: StreamRow, now_ms: int) -> None:
         """Resharding and retention changes need an ACTIVE stream."""
         status = stream.status(now_ms)
-        if status != "ACTIVE":
+        if status != StreamStatus.ACTIVE:
             raise ResourceInUseException.not_active(stream.name, self.account_id, status)
 
-    def require_readable(self, stream: StreamRow, now_ms: int) -> None:
+    def _require_readable(self, stream: StreamRow, now_ms: int) -> None:
         """Records flow while a stream is ACTIVE or UPDATING; while CREATING it is not found."""
-        if stream.status(now_ms) == "CREATING":
+        if stream.status(now_ms) == StreamStatus.CREATING:
             raise ResourceNotFoundException.stream(stream.name, self.account_id)
 
     # -- shards -------------------------------------------------------------------------------
 
     @staticmethod
-    def shard_index(given: str) -> int | None:
+    def _shard_index(given: str) -> int | None:
         """The index a shard id names, read as leniently as AWS reads it, or ``None``.
 
         AWS takes the digits after the first hyphen (``shardId-7``, ``shard-000007`` and
@@ -129,7 +129,7 @@ class KinesisBase(Engine):
         index = int(digits)
         return index if index <= _MAX_SHARD_INDEX else None
 
-    def check_shard_limit(self, connection: sqlite3.Connection, added: int) -> None:
+    def _check_shard_limit(self, connection: sqlite3.Connection, added: int) -> None:
         current = store.open_shard_count(connection)
         if current + added > self.shard_limit:
             raise LimitExceededException.shards(

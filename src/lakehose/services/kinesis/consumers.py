@@ -21,6 +21,7 @@ from lakehose.services.kinesis.errors import (
     ResourceNotFoundException,
 )
 from lakehose.services.kinesis.rows import StreamRow
+from lakehose.services.kinesis.statuses import ConsumerStatus
 from lakehose.services.kinesis.streams import timestamp
 
 MAX_CONSUMERS = 20  # per stream, AWS's quota
@@ -29,10 +30,10 @@ _PAGE = 100
 
 class ConsumerOperations(KinesisBase):
     def register_stream_consumer(self, *, stream_arn: str, consumer_name: str) -> dict[str, Any]:
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.transaction() as connection:
-            stream = self.locate(connection, None, stream_arn)
-            self.require_active(stream, now)
+            stream = self._locate(connection, None, stream_arn)
+            self._require_active(stream, now)
             existing = dict(store.consumers(connection, stream.id))
             if consumer_name in existing:
                 raise ResourceInUseException(
@@ -54,13 +55,13 @@ class ConsumerOperations(KinesisBase):
         consumer_name: str | None = None,
         consumer_arn: str | None = None,
     ) -> dict[str, Any]:
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.read() as connection:
             stream, name, created_ms = self._find(
                 connection, stream_arn, consumer_name, consumer_arn
             )
         description = self._consumer(stream, name, created_ms, now)
-        description["StreamARN"] = self.stream_arn(stream.name)
+        description["StreamARN"] = self._stream_arn(stream.name)
         return {"ConsumerDescription": description}
 
     def deregister_stream_consumer(
@@ -89,9 +90,9 @@ class ConsumerOperations(KinesisBase):
             if fields is None or not isinstance(fields.get("skip"), int):
                 raise InvalidArgumentException(f"Invalid NextToken {next_token}.")
             skip = fields["skip"]
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.read() as connection:
-            stream = self.locate(connection, None, stream_arn)
+            stream = self._locate(connection, None, stream_arn)
             if (
                 stream_creation_timestamp is not None
                 and int(stream_creation_timestamp.timestamp() * 1000) != stream.created_ms
@@ -135,7 +136,7 @@ class ConsumerOperations(KinesisBase):
                 "Either ConsumerARN or both StreamARN and ConsumerName should be provided."
             )
         try:
-            stream = self.locate(connection, None, stream_arn)
+            stream = self._locate(connection, None, stream_arn)
         except ResourceNotFoundException:
             raise ResourceNotFoundException.consumer(missing, self.account_id) from None
         created = dict(store.consumers(connection, stream.id)).get(name)
@@ -146,9 +147,13 @@ class ConsumerOperations(KinesisBase):
     def _consumer(
         self, stream: StreamRow, name: str, created_ms: int, now_ms: int
     ) -> dict[str, Any]:
-        arn = f"{self.stream_arn(stream.name)}/consumer/{name}:{created_ms // 1000}"
+        arn = f"{self._stream_arn(stream.name)}/consumer/{name}:{created_ms // 1000}"
         # Consumers take the stream creation delay to become ACTIVE (none by default).
-        status = "CREATING" if now_ms < created_ms + self.creation_delay_ms else "ACTIVE"
+        status = (
+            ConsumerStatus.CREATING
+            if now_ms < created_ms + self.creation_delay_ms
+            else ConsumerStatus.ACTIVE
+        )
         return {
             "ConsumerName": name,
             "ConsumerARN": arn,

@@ -18,6 +18,8 @@ Options (``Lakehose(options={"kinesis.<name>": value})``):
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from lakehose.services.kinesis import store
 from lakehose.services.kinesis.consumers import ConsumerOperations
 from lakehose.services.kinesis.iterators import IteratorCodec
@@ -36,10 +38,13 @@ class KinesisEngine(
 ):
     """Amazon Kinesis Data Streams on a SQLite database in the engine's directory."""
 
+    # Firehose's Kinesis source adapter asks where each shard's records end.
+    PORT_METHODS: ClassVar[frozenset[str]] = frozenset({"shard_positions"})
+
     _last_trim_ms: int | None = None
 
     def start(self) -> None:
-        self._database = store.open_store(self.environment.directory)
+        super().start()
         with self.db.transaction() as connection:
             key = store.setting(
                 connection, "iterator_key", bytes.fromhex(self.ids.hex(2 * _KEY_BYTES))
@@ -47,13 +52,13 @@ class KinesisEngine(
         self._iterator_codec = IteratorCodec(key)
 
     def run_due(self) -> None:
-        now = self.now_ms()
+        now = self._now_ms()
         if self._last_trim_ms is not None and now - self._last_trim_ms < TRIM_INTERVAL_MS:
             return
         self._last_trim_ms = now
-        self.trim(now)
+        self._trim(now)
 
-    def trim(self, now_ms: int) -> int:
+    def _trim(self, now_ms: int) -> int:
         """Delete the records and closed shards that retention removed; returns records deleted."""
         deleted = 0
         with self.db.read() as connection:
@@ -66,11 +71,3 @@ class KinesisEngine(
                     deleted += store.trim_records(connection, stream.id, shard.index, cutoff)
                 store.drop_shards_closed_before(connection, stream.id, cutoff)
         return deleted
-
-    def close(self) -> None:
-        if self._database is not None:
-            self._database.close()
-            self._database = None
-
-    def health(self) -> str:
-        return "running" if self._database is not None else "stopped"

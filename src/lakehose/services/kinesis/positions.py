@@ -31,7 +31,7 @@ class PositionOperations(KinesisBase):
     def shard_positions(self, stream_arn: str) -> list[ShardPosition]:
         """Every shard of the stream (closed ones too), raising ``ResourceNotFoundException``."""
         with self.db.read() as connection:
-            stream = self.locate(connection, None, stream_arn)
+            stream = self._locate(connection, None, stream_arn)
             positions: list[ShardPosition] = []
             for row in store.shards(connection, stream.id):
                 tip = row.starting_sequence

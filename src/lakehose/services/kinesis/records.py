@@ -31,6 +31,7 @@ from lakehose.services.kinesis.errors import (
 from lakehose.services.kinesis.hashing import MAX_HASH_KEY, HashRouter, partition_key_hash
 from lakehose.services.kinesis.iterators import IteratorPosition
 from lakehose.services.kinesis.rows import ShardRow, StreamRow
+from lakehose.services.kinesis.statuses import StreamStatus
 from lakehose.services.kinesis.streams import timestamp
 
 MIB = 1 << 20
@@ -76,9 +77,9 @@ class RecordOperations(KinesisBase):
     ) -> dict[str, Any]:
         if partition_key is None:
             raise missing_members(["partitionKey"])
-        name = self.stream_name(stream_name, stream_arn)
+        name = self._stream_name(stream_name, stream_arn)
         entry = _Entry.of(partition_key, data, explicit_hash_key)
-        now = self.now_ms()
+        now = self._now_ms()
         if sequence_number_for_ordering is not None:
             parts = sequences.decode(sequence_number_for_ordering)
             if parts is None or parts.arrival * 1000 > now:
@@ -117,12 +118,12 @@ class RecordOperations(KinesisBase):
         ]
         if missing:
             raise missing_members(missing)
-        self.stream_name(stream_name, stream_arn)
+        self._stream_name(stream_name, stream_arn)
         entries = [
             _Entry.of(record["PartitionKey"], record["Data"], record.get("ExplicitHashKey"))
             for record in records
         ]
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.transaction() as connection:
             stream = self._writable(connection, stream_name, stream_arn, now)
             for position, entry in enumerate(entries, start=1):
@@ -159,8 +160,8 @@ class RecordOperations(KinesisBase):
         stream_arn: str | None,
         now_ms: int,
     ) -> StreamRow:
-        stream = self.locate(connection, stream_name, stream_arn)
-        self.require_readable(stream, now_ms)
+        stream = self._locate(connection, stream_name, stream_arn)
+        self._require_readable(stream, now_ms)
         return stream
 
     def _append(
@@ -206,12 +207,12 @@ class RecordOperations(KinesisBase):
         stream_arn: str | None = None,
         dry_run: bool | None = None,
     ) -> dict[str, Any]:
-        name = self.stream_name(stream_name, stream_arn)
-        index = self.shard_index(shard_id)
+        name = self._stream_name(stream_name, stream_arn)
+        index = self._shard_index(shard_id)
         if index is None:
             raise ResourceNotFoundException.shard_named(shard_id, name, self.account_id)
         _check_iterator_arguments(shard_iterator_type, starting_sequence_number, timestamp)
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.read() as connection:
             stream, shard = self._readable_shard(connection, name, index, now)
             if not self.limits.admit_iterator((stream.id, index), now):
@@ -287,9 +288,9 @@ class RecordOperations(KinesisBase):
         stream_arn: str | None = None,
         dry_run: bool | None = None,
     ) -> dict[str, Any]:
-        now = self.now_ms()
+        now = self._now_ms()
         where = self.iterators.decode(shard_iterator, now)
-        if stream_arn is not None and self.stream_name(None, stream_arn) != where.stream_name:
+        if stream_arn is not None and self._stream_name(None, stream_arn) != where.stream_name:
             raise InvalidArgumentException(
                 f"StreamARN {stream_arn} does not match the stream of the shard iterator."
             )
@@ -362,7 +363,7 @@ class RecordOperations(KinesisBase):
         """The stream and shard an iterator names; AWS words every miss as the shard's."""
         stream = store.find_stream(connection, name)
         shard = None if stream is None else store.find_shard(connection, stream.id, index)
-        if stream is None or shard is None or stream.status(now_ms) == "CREATING":
+        if stream is None or shard is None or stream.status(now_ms) == StreamStatus.CREATING:
             raise ResourceNotFoundException.shard(index, name, self.account_id)
         return stream, shard
 

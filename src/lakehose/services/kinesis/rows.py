@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from lakehose.services.kinesis import sequences
 from lakehose.services.kinesis.errors import shard_id
+from lakehose.services.kinesis.statuses import StreamStatus
 
 
 @dataclass(frozen=True)
@@ -21,13 +22,13 @@ class StreamRow:
     max_record_kib: int
     next_shard_index: int
 
-    def status(self, now_ms: int) -> str:
+    def status(self, now_ms: int) -> StreamStatus:
         """CREATING until the creation delay has passed, UPDATING while resharding, else ACTIVE."""
         if now_ms < self.active_ms:
-            return "CREATING"
+            return StreamStatus.CREATING
         if now_ms < self.updating_until_ms:
-            return "UPDATING"
-        return "ACTIVE"
+            return StreamStatus.UPDATING
+        return StreamStatus.ACTIVE
 
     def retention_cutoff_ms(self, now_ms: int) -> int:
         """Records that arrived before this instant have aged out."""

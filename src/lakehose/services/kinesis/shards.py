@@ -23,6 +23,7 @@ from lakehose.services.kinesis.errors import (
 )
 from lakehose.services.kinesis.resharding import Resharding
 from lakehose.services.kinesis.rows import ShardRow, StreamRow
+from lakehose.services.kinesis.statuses import StreamStatus
 
 _LIST_PAGE = 1000  # ListShards returns at most this many per call
 
@@ -43,7 +44,7 @@ class ShardOperations(KinesisBase):
         stream_creation_timestamp: datetime | None = None,
         shard_filter: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        now = self.now_ms()
+        now = self._now_ms()
         after = -1
         if next_token is not None:
             if stream_name is not None or stream_arn is not None:
@@ -55,17 +56,17 @@ class ShardOperations(KinesisBase):
         elif stream_name is None and stream_arn is None:
             raise InvalidArgumentException("Either NextToken or StreamName should be provided.")
         if exclusive_start_shard_id is not None:
-            start = self.shard_index(exclusive_start_shard_id)
+            start = self._shard_index(exclusive_start_shard_id)
             after = max(after, -1 if start is None else start)
         with self.db.read() as connection:
-            stream = self.locate(connection, stream_name, stream_arn)
+            stream = self._locate(connection, stream_name, stream_arn)
             if (
                 stream_creation_timestamp is not None
                 and _ms(stream_creation_timestamp) != stream.created_ms
             ):
                 raise ResourceNotFoundException.stream(stream.name, self.account_id)
             status = stream.status(now)
-            if status == "CREATING":
+            if status == StreamStatus.CREATING:
                 raise ResourceInUseException.not_active(stream.name, self.account_id, status)
             shards = store.shards(connection, stream.id)
         selected = [s for s in _filtered(shards, shard_filter, stream, now) if s.index > after]
@@ -109,9 +110,9 @@ class ShardOperations(KinesisBase):
         stream_name: str | None = None,
         stream_arn: str | None = None,
     ) -> dict[str, Any]:
-        name = self.stream_name(stream_name, stream_arn)
+        name = self._stream_name(stream_name, stream_arn)
         index = self._shard_argument(shard_to_split, name)
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.transaction() as connection:
             stream = self._reshardable(connection, stream_name, stream_arn, now)
             shard = self._open_shard(connection, stream, index)
@@ -123,7 +124,7 @@ class ShardOperations(KinesisBase):
                     "not both greater than one plus the shard's StartingHashKey "
                     f"{shard.hash_start} and less than the shard's EndingHashKey {shard.hash_end}."
                 )
-            self.check_shard_limit(connection, 1)
+            self._check_shard_limit(connection, 1)
             plan = self._plan(connection, stream, now)
             plan.split(shard.index, key)
             self._apply(connection, stream, plan, now)
@@ -137,10 +138,10 @@ class ShardOperations(KinesisBase):
         stream_name: str | None = None,
         stream_arn: str | None = None,
     ) -> dict[str, Any]:
-        name = self.stream_name(stream_name, stream_arn)
+        name = self._stream_name(stream_name, stream_arn)
         first_index = self._shard_argument(shard_to_merge, name)
         second_index = self._shard_argument(adjacent_shard_to_merge, name)
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.transaction() as connection:
             stream = self._reshardable(connection, stream_name, stream_arn, now)
             first = self._open_shard(connection, stream, first_index)
@@ -167,7 +168,7 @@ class ShardOperations(KinesisBase):
         stream_name: str | None = None,
         stream_arn: str | None = None,
     ) -> dict[str, Any]:
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.transaction() as connection:
             stream = self._reshardable(connection, stream_name, stream_arn, now)
             plan = self._plan(connection, stream, now)
@@ -190,18 +191,18 @@ class ShardOperations(KinesisBase):
                     "UpdateShardCount cannot scale down below half your current open shard count. "
                     f"{counts}"
                 )
-            self.check_shard_limit(connection, max(0, target_shard_count - current))
+            self._check_shard_limit(connection, max(0, target_shard_count - current))
             plan.scale_uniformly(target_shard_count)
             self._apply(connection, stream, plan, now)
         return {
             "StreamName": stream.name,
             "CurrentShardCount": current,
             "TargetShardCount": target_shard_count,
-            "StreamARN": self.stream_arn(stream.name),
+            "StreamARN": self._stream_arn(stream.name),
         }
 
     def _shard_argument(self, given: str, stream: str) -> int:
-        index = self.shard_index(given)
+        index = self._shard_index(given)
         if index is None:
             raise ResourceNotFoundException.shard_named(given, stream, self.account_id)
         return index
@@ -213,13 +214,13 @@ class ShardOperations(KinesisBase):
         stream_arn: str | None,
         now_ms: int,
     ) -> StreamRow:
-        stream = self.locate(connection, stream_name, stream_arn)
+        stream = self._locate(connection, stream_name, stream_arn)
         if stream.mode == "ON_DEMAND":
             raise ValidationException(
                 f"Request is invalid. Stream {stream.name} under account {self.account_id} is in "
                 "On-Demand mode."
             )
-        self.require_active(stream, now_ms)
+        self._require_active(stream, now_ms)
         return stream
 
     def _open_shard(
@@ -271,7 +272,7 @@ def _filtered(
             raise InvalidArgumentException(
                 "ShardId must be specified for ShardFilter AFTER_SHARD_ID."
             )
-        after = KinesisBase.shard_index(given)
+        after = KinesisBase._shard_index(given)
         return [s for s in shards if after is None or s.index > after]
     if kind == "AT_LATEST":
         return [s for s in shards if s.is_open]

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from lakehose.formats.tags import TAGS_TABLE
 from lakehose.services.kinesis.rows import RecordRow, ShardRow, StreamRow
-from lakehose.storage import Database, Migration, open_database
+from lakehose.storage import Migration
 
 _SCHEMA = f"""
 CREATE TABLE settings (
@@ -69,10 +68,6 @@ CREATE TABLE consumers (
 """
 
 MIGRATIONS = (Migration(1, _SCHEMA),)
-
-
-def open_store(directory: Path) -> Database:
-    return open_database(directory / "kinesis.db", MIGRATIONS)
 
 
 # -- settings -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from lakehose.services.kinesis.errors import (
 )
 from lakehose.services.kinesis.hashing import uniform_ranges
 from lakehose.services.kinesis.rows import ShardRow, StreamRow
+from lakehose.services.kinesis.statuses import StreamStatus
 
 DEFAULT_RETENTION_HOURS = 24
 MIN_RETENTION_HOURS = 24
@@ -50,11 +51,11 @@ class StreamOperations(KinesisBase):
         count = ON_DEMAND_SHARDS if shard_count is None else shard_count
         if tags is not None and len(tags) > MAX_TAGS:
             raise InvalidArgumentException(_too_many_tags(stream_name, self.account_id))
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.transaction() as connection:
             if store.find_stream(connection, stream_name) is not None:
                 raise ResourceInUseException.exists(stream_name, self.account_id)
-            self.check_shard_limit(connection, count)
+            self._check_shard_limit(connection, count)
             stream = store.insert_stream(
                 connection,
                 name=stream_name,
@@ -82,7 +83,7 @@ class StreamOperations(KinesisBase):
         enforce_consumer_deletion: bool | None = None,
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            stream = self.locate(connection, stream_name, stream_arn)
+            stream = self._locate(connection, stream_name, stream_arn)
             if not enforce_consumer_deletion and store.consumers(connection, stream.id):
                 raise ResourceInUseException(
                     f"Stream {stream.name} under account {self.account_id} has registered "
@@ -100,14 +101,14 @@ class StreamOperations(KinesisBase):
         limit: int | None = None,
         exclusive_start_shard_id: str | None = None,
     ) -> dict[str, Any]:
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.read() as connection:
-            stream = self.locate(connection, stream_name, stream_arn)
+            stream = self._locate(connection, stream_name, stream_arn)
             status = stream.status(now)
             # A stream shows its shards once it is ACTIVE, as AWS's does.
-            shards = [] if status == "CREATING" else store.shards(connection, stream.id)
+            shards = [] if status == StreamStatus.CREATING else store.shards(connection, stream.id)
         if exclusive_start_shard_id is not None:
-            after = self.shard_index(exclusive_start_shard_id)
+            after = self._shard_index(exclusive_start_shard_id)
             shards = [s for s in shards if after is None or s.index > after]
         page = min(limit or _PAGE, _PAGE)
         description = {
@@ -120,13 +121,13 @@ class StreamOperations(KinesisBase):
     def describe_stream_summary(
         self, *, stream_name: str | None = None, stream_arn: str | None = None
     ) -> dict[str, Any]:
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.read() as connection:
-            stream = self.locate(connection, stream_name, stream_arn)
+            stream = self._locate(connection, stream_name, stream_arn)
             status = stream.status(now)
             open_shards = (
                 0
-                if status == "CREATING"
+                if status == StreamStatus.CREATING
                 else len(store.shards(connection, stream.id, open_only=True))
             )
             consumer_count = len(store.consumers(connection, stream.id))
@@ -141,7 +142,7 @@ class StreamOperations(KinesisBase):
     def _summary_fields(self, stream: StreamRow, status: str) -> dict[str, Any]:
         return {
             "StreamName": stream.name,
-            "StreamARN": self.stream_arn(stream.name),
+            "StreamARN": self._stream_arn(stream.name),
             "StreamStatus": status,
             "StreamModeDetails": {"StreamMode": stream.mode},
             "RetentionPeriodHours": stream.retention_hours,
@@ -164,7 +165,7 @@ class StreamOperations(KinesisBase):
                 raise InvalidArgumentException(f"Invalid NextToken {next_token}.")
             after = max(after, fields["after"])
         page = min(limit or _PAGE, _PAGE)
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.read() as connection:
             streams = store.list_streams(connection, after, page + 1)
         more = len(streams) > page
@@ -175,7 +176,7 @@ class StreamOperations(KinesisBase):
             "StreamSummaries": [
                 {
                     "StreamName": stream.name,
-                    "StreamARN": self.stream_arn(stream.name),
+                    "StreamARN": self._stream_arn(stream.name),
                     "StreamStatus": stream.status(now),
                     "StreamModeDetails": {"StreamMode": stream.mode},
                     "StreamCreationTimestamp": timestamp(stream.created_ms),
@@ -220,10 +221,10 @@ class StreamOperations(KinesisBase):
                 f"Maximum allowed retention period is {MAX_RETENTION_HOURS} hours. "
                 f"Requested retention period ({hours} hours) is too long."
             )
-        now = self.now_ms()
+        now = self._now_ms()
         with self.db.transaction() as connection:
-            stream = self.locate(connection, stream_name, stream_arn)
-            self.require_active(stream, now)
+            stream = self._locate(connection, stream_name, stream_arn)
+            self._require_active(stream, now)
             current = stream.retention_hours
             if increase and hours < current:
                 raise InvalidArgumentException(
@@ -250,7 +251,7 @@ class StreamOperations(KinesisBase):
         stream_arn: str | None = None,
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            stream = self.locate(connection, stream_name, stream_arn)
+            stream = self._locate(connection, stream_name, stream_arn)
             if len(tag_store.tags(connection, stream.id).keys() | tags.keys()) > MAX_TAGS:
                 raise InvalidArgumentException(_too_many_tags(stream.name, self.account_id))
             tag_store.put_tags(connection, stream.id, tags)
@@ -264,7 +265,7 @@ class StreamOperations(KinesisBase):
         stream_arn: str | None = None,
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            stream = self.locate(connection, stream_name, stream_arn)
+            stream = self._locate(connection, stream_name, stream_arn)
             tag_store.delete_tags(connection, stream.id, tag_keys)
         return {}
 
@@ -277,7 +278,7 @@ class StreamOperations(KinesisBase):
         limit: int | None = None,
     ) -> dict[str, Any]:
         with self.db.read() as connection:
-            stream = self.locate(connection, stream_name, stream_arn)
+            stream = self._locate(connection, stream_name, stream_arn)
             tags = tag_store.tags(connection, stream.id)
         keys = [
             key for key in tags if exclusive_start_tag_key is None or key > exclusive_start_tag_key

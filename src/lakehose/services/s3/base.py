@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from lakehose.services.engine import Engine, EngineEnvironment
+from lakehose.services.engine import EngineEnvironment, SqliteEngine
 from lakehose.services.s3 import store
 from lakehose.services.s3.blobs import BlobStore
 from lakehose.services.s3.errors import (
@@ -24,7 +24,7 @@ from lakehose.services.s3.errors import (
 )
 from lakehose.services.s3.names import encode_key
 from lakehose.services.s3.store import BucketRow, ObjectRow, UploadRow
-from lakehose.storage import Database
+from lakehose.storage import Migration
 
 T = TypeVar("T")
 
@@ -116,32 +116,27 @@ def canonical_user_id(account_id: str) -> str:
     return hashlib.sha256(f"lakehose:{account_id}".encode()).hexdigest()
 
 
-class S3Base(Engine):
+class S3Base(SqliteEngine):
     """Shared state and helpers of the S3 operation mixins."""
 
     service_name: ClassVar[str] = "s3"
+    database_file: ClassVar[str] = "s3.db"
+    migrations: ClassVar[Sequence[Migration]] = store.MIGRATIONS
 
     def __init__(self, environment: EngineEnvironment) -> None:
         super().__init__(environment)
         self.blobs = BlobStore(environment.directory)
-        self._database: Database | None = None
         self.owner_id = canonical_user_id(self.account_id)
 
-    @property
-    def db(self) -> Database:
-        if self._database is None:
-            raise RuntimeError("the s3 engine is not started")
-        return self._database
-
-    def now_seconds(self) -> int:
+    def _now_seconds(self) -> int:
         return int(self.clock.now())
 
-    def owner(self, account_id: str | None = None) -> dict[str, str]:
+    def _owner(self, account_id: str | None = None) -> dict[str, str]:
         """The ``Owner`` of ``account_id``'s resources (default: the configured account's)."""
         return {"ID": canonical_user_id(account_id) if account_id else self.owner_id}
 
     @staticmethod
-    def locate_bucket(connection: sqlite3.Connection, name: str) -> BucketRow:
+    def _locate_bucket(connection: sqlite3.Connection, name: str) -> BucketRow:
         """The named bucket, or S3's ``NoSuchBucket``."""
         bucket = store.find_bucket(connection, name)
         if bucket is None:
@@ -149,7 +144,7 @@ class S3Base(Engine):
         return bucket
 
     @staticmethod
-    def locate_object(connection: sqlite3.Connection, bucket: BucketRow, key: str) -> ObjectRow:
+    def _locate_object(connection: sqlite3.Connection, bucket: BucketRow, key: str) -> ObjectRow:
         """The object at ``key``, or ``NoSuchKey`` (``KeyTooLongError`` for keys past 1 KiB)."""
         item = store.find_object(connection, bucket.id, encode_key(key))
         if item is None:
@@ -157,7 +152,7 @@ class S3Base(Engine):
         return item
 
     @staticmethod
-    def locate_upload(
+    def _locate_upload(
         connection: sqlite3.Connection, bucket: BucketRow, key: bytes, upload_id: str
     ) -> UploadRow:
         """The upload ``upload_id`` of this bucket and key, or ``NoSuchUpload``."""
@@ -166,11 +161,11 @@ class S3Base(Engine):
             raise NoSuchUpload(upload_id)
         return upload
 
-    def bucket_named(self, name: str) -> BucketRow:
+    def _bucket_named(self, name: str) -> BucketRow:
         with self.db.read() as connection:
-            return self.locate_bucket(connection, name)
+            return self._locate_bucket(connection, name)
 
-    def publish(
+    def _publish(
         self,
         bucket_id: int,
         blob: str,

@@ -92,11 +92,11 @@ class BucketOperations(S3Base):
         return {"Location": location}
 
     def head_bucket(self, *, bucket: str) -> dict[str, Any]:
-        found = self.bucket_named(bucket)
+        found = self._bucket_named(bucket)
         return {"BucketRegion": found.region, "AccessPointAlias": False}
 
     def get_bucket_location(self, *, bucket: str) -> dict[str, Any]:
-        region = self.bucket_named(bucket).region
+        region = self._bucket_named(bucket).region
         # us-east-1 is the empty constraint.
         return {"LocationConstraint": None if region == US_EAST_1 else region}
 
@@ -135,7 +135,7 @@ class BucketOperations(S3Base):
                 }
                 for row in page
             ],
-            "Owner": self.owner(context.account_id),
+            "Owner": self._owner(context.account_id),
         }
         if len(page) < len(found):
             result["ContinuationToken"] = base64.urlsafe_b64encode(page[-1].name.encode()).decode()
@@ -145,7 +145,7 @@ class BucketOperations(S3Base):
 
     def delete_bucket(self, *, bucket: str) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            found = self.locate_bucket(connection, bucket)
+            found = self._locate_bucket(connection, bucket)
             if store.has_objects(connection, found.id):
                 raise BucketNotEmpty(bucket)
             # Incomplete multipart uploads go with the bucket (their rows cascade).
@@ -166,18 +166,18 @@ class BucketOperations(S3Base):
         # content_md5 / checksum_algorithm: integrity of the XML body (see deviations).
         tags = check_tags(list(tagging.get("TagSet") or []))
         with self.db.transaction() as connection:
-            store.set_tags(connection, self.locate_bucket(connection, bucket).id, tags)
+            store.set_tags(connection, self._locate_bucket(connection, bucket).id, tags)
         return {}
 
     def get_bucket_tagging(self, *, bucket: str) -> dict[str, Any]:
-        tags = self.bucket_named(bucket).tags
+        tags = self._bucket_named(bucket).tags
         if not tags:
             raise NoSuchTagSet(bucket)
         return {"TagSet": tags}
 
     def delete_bucket_tagging(self, *, bucket: str) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            store.set_tags(connection, self.locate_bucket(connection, bucket).id, None)
+            store.set_tags(connection, self._locate_bucket(connection, bucket).id, None)
         return {}
 
     # -- policy -----------------------------------------------------------------------------
@@ -198,18 +198,18 @@ class BucketOperations(S3Base):
         if not isinstance(document, dict) or not policy.lstrip().startswith("{"):
             raise MalformedPolicy()
         with self.db.transaction() as connection:
-            store.set_policy(connection, self.locate_bucket(connection, bucket).id, policy)
+            store.set_policy(connection, self._locate_bucket(connection, bucket).id, policy)
         return {}
 
     def get_bucket_policy(self, *, bucket: str) -> dict[str, Any]:
-        policy = self.bucket_named(bucket).policy
+        policy = self._bucket_named(bucket).policy
         if policy is None:
             raise NoSuchBucketPolicy(bucket)
         return {"Policy": policy}
 
     def delete_bucket_policy(self, *, bucket: str) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            store.set_policy(connection, self.locate_bucket(connection, bucket).id, None)
+            store.set_policy(connection, self._locate_bucket(connection, bucket).id, None)
         return {}
 
 

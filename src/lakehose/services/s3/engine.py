@@ -8,6 +8,7 @@ removing what a crash left behind, closing.
 from __future__ import annotations
 
 import logging
+from typing import ClassVar
 
 from lakehose.services.s3 import store
 from lakehose.services.s3.buckets import BucketOperations
@@ -28,8 +29,13 @@ class S3Engine(
 ):
     """Amazon S3 (general purpose buckets, unversioned) in the engine's directory."""
 
+    # ``port.ObjectPort``: what Athena, Firehose, Glue and Lambda's adapters read and write by.
+    PORT_METHODS: ClassVar[frozenset[str]] = frozenset(
+        {"get_object_bytes", "list_keys", "object_path", "put_object_bytes"}
+    )
+
     def start(self) -> None:
-        self._database = store.open_store(self.environment.directory)
+        super().start()
         # Buckets from before accounts were told apart belong to the configured account.
         with self.db.transaction() as connection:
             store.adopt_unowned(connection, self.account_id)
@@ -39,11 +45,3 @@ class S3Engine(
         removed = self.blobs.collect(referenced)
         if removed:
             logger.info("removed %d files left by an interrupted write", removed)
-
-    def close(self) -> None:
-        if self._database is not None:
-            self._database.close()
-            self._database = None
-
-    def health(self) -> str:
-        return "running" if self._database is not None else "stopped"

@@ -199,7 +199,7 @@ class ListingOperations(S3Base):
         marker: bytes | None,
     ) -> Page:
         with self.db.read() as connection:
-            target = self.locate_bucket(connection, bucket)
+            target = self._locate_bucket(connection, bucket)
             return walk(
                 connection,
                 target.id,
@@ -222,7 +222,7 @@ class ListingOperations(S3Base):
     ) -> dict[str, Any]:
         """The members both listing versions share."""
         # Objects belong to the bucket's owner (S3's default, BucketOwnerEnforced).
-        owner = self.owner(self.bucket_named(bucket).owner) if with_owner else None
+        owner = self._owner(self._bucket_named(bucket).owner) if with_owner else None
         contents = [
             self._content(entry, encode, owner)
             for entry in page.entries

@@ -99,7 +99,7 @@ class MultipartOperations(ObjectOperations):
         algorithm = checksums.algorithm_named(checksum_algorithm) if checksum_algorithm else None
         upload = UploadRow(
             upload_id=secrets.token_urlsafe(48),
-            bucket_id=self.bucket_named(bucket).id,
+            bucket_id=self._bucket_named(bucket).id,
             key=encode_key(key),
             initiated=self.clock.now(),
             headers=standard_headers(
@@ -116,7 +116,7 @@ class MultipartOperations(ObjectOperations):
             storage_class=storage_class_of(storage_class),
         )
         with self.db.transaction() as connection:
-            self.locate_bucket(connection, bucket)
+            self._locate_bucket(connection, bucket)
             store.insert_upload(connection, upload)
         result = {"Bucket": bucket, "Key": key, "UploadId": upload.upload_id}
         if algorithm is not None:
@@ -148,7 +148,7 @@ class MultipartOperations(ObjectOperations):
             self.blobs.write(upload.bucket_id, [body]),
             len(body),
             md5.hex(),
-            self.now_seconds(),
+            self._now_seconds(),
             checksum,
         )
         self._store_part(upload, part)
@@ -178,8 +178,8 @@ class MultipartOperations(ObjectOperations):
             copy_source_if_unmodified_since,
         )
         with self.db.read() as connection:
-            origin = self.locate_bucket(connection, source_bucket)
-            source = self.locate_object(connection, origin, source_key)
+            origin = self._locate_bucket(connection, source_bucket)
+            source = self._locate_object(connection, origin, source_key)
             conditions.check(source, copy=True)
             selected = (
                 parse_copy_range(copy_source_range, source.size) if copy_source_range else None
@@ -194,7 +194,7 @@ class MultipartOperations(ObjectOperations):
         finally:
             self.blobs.discard(upload.bucket_id, [link])
         part = PartRow(
-            part_number, blob, length, digester.etag, self.now_seconds(), digester.checksum
+            part_number, blob, length, digester.etag, self._now_seconds(), digester.checksum
         )
         self._store_part(upload, part)
         modified = datetime.fromtimestamp(part.modified, UTC)
@@ -252,7 +252,7 @@ class MultipartOperations(ObjectOperations):
                 blob=blob,
                 size=size,
                 etag=f"{hashlib.md5(digests).hexdigest()}-{len(chosen)}",
-                modified=self.now_seconds(),
+                modified=self._now_seconds(),
                 headers=upload.headers,
                 metadata=upload.metadata,
                 checksum=checksum,
@@ -270,8 +270,8 @@ class MultipartOperations(ObjectOperations):
     def abort_multipart_upload(self, *, bucket: str, key: str, upload_id: str) -> dict[str, Any]:
         raw_key = encode_key(key)
         with self.db.transaction() as connection:
-            found = self.locate_bucket(connection, bucket)
-            self.locate_upload(connection, found, raw_key, upload_id)
+            found = self._locate_bucket(connection, bucket)
+            self._locate_upload(connection, found, raw_key, upload_id)
             blobs = store.delete_upload(connection, upload_id)
         self.blobs.discard(found.id, blobs)
         return {}
@@ -281,8 +281,8 @@ class MultipartOperations(ObjectOperations):
     def _upload(self, bucket: str, key: str, upload_id: str) -> UploadRow:
         raw_key = encode_key(key)
         with self.db.read() as connection:
-            found = self.locate_bucket(connection, bucket)
-            return self.locate_upload(connection, found, raw_key, upload_id)
+            found = self._locate_bucket(connection, bucket)
+            return self._locate_upload(connection, found, raw_key, upload_id)
 
     def _part_checksum(
         self, upload: UploadRow, given: Checksum | None, data: Iterable[bytes]
@@ -305,7 +305,7 @@ class MultipartOperations(ObjectOperations):
             replaced = store.put_part(connection, upload.upload_id, part)
             return None, [replaced] if replaced else []
 
-        self.publish(upload.bucket_id, part.blob, commit)
+        self._publish(upload.bucket_id, part.blob, commit)
 
     def _assemble(self, upload: UploadRow, chosen: list[PartRow]) -> tuple[str, Checksum | None]:
         """The object's blob and checksum from the chosen parts."""
@@ -334,10 +334,10 @@ class MultipartOperations(ObjectOperations):
                 raise NoSuchUpload(upload.upload_id)
             part_blobs = store.delete_upload(connection, upload.upload_id)
             # The conditions and the bucket are checked by the same transaction as the write.
-            replaced = self.put_row(connection, bucket, row, if_match, if_none_match)
+            replaced = self._put_row(connection, bucket, row, if_match, if_none_match)
             return None, part_blobs + replaced
 
-        self.publish(row.bucket_id, row.blob, commit)
+        self._publish(row.bucket_id, row.blob, commit)
 
 
 def _part_members(checksum: Checksum | None) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Object operations: PutObject, GetObject, HeadObject, DeleteObject(s), CopyObject.
 
-Every write follows ``base.S3Base.publish``: the data becomes a durable blob first, then one
+Every write follows ``base.S3Base._publish``: the data becomes a durable blob first, then one
 transaction checks the bucket and the write conditions and points the key at it, then the blob
 it replaced is unlinked. Reads open the blob while holding the database lock, so a concurrent
 overwrite, which unlinks the old blob only after its commit, can never pull it away.
@@ -93,7 +93,7 @@ class ObjectOperations(S3Base):
         checksum_algorithm: str | None = None,
         **checksum_values: str,
     ) -> dict[str, Any]:
-        target = self.bucket_named(bucket)
+        target = self._bucket_named(bucket)
         raw_key = encode_key(key)
         declared = checksums.requested(checksum_algorithm, checksum_values)
         headers = standard_headers(
@@ -115,14 +115,14 @@ class ObjectOperations(S3Base):
             blob=self.blobs.write(target.id, [body]),
             size=len(body),
             etag=md5.hex(),
-            modified=self.now_seconds(),
+            modified=self._now_seconds(),
             headers=headers,
             metadata=metadata,
             checksum=checksum,
             parts_count=None,
             storage_class=stored_class,
         )
-        self.store_object(bucket, row, if_match, if_none_match)
+        self._store_object(bucket, row, if_match, if_none_match)
         return {"ETag": quoted(row.etag), **(checksum.members() if checksum else {})}
 
     def get_object(self, *, bucket: str, key: str, **options: Any) -> dict[str, Any]:
@@ -135,7 +135,7 @@ class ObjectOperations(S3Base):
         # Deleting a key that does not exist succeeds: S3's DELETE is idempotent.
         raw_key = encode_key(key)
         with self.db.transaction() as connection:
-            target = self.locate_bucket(connection, bucket)
+            target = self._locate_bucket(connection, bucket)
             blob = store.delete_object(connection, target.id, raw_key)
         if blob is not None:
             self.blobs.discard(target.id, [blob])
@@ -152,7 +152,7 @@ class ObjectOperations(S3Base):
         errors: list[dict[str, str]] = []
         blobs: list[str] = []
         with self.db.transaction() as connection:
-            target = self.locate_bucket(connection, bucket)
+            target = self._locate_bucket(connection, bucket)
             for entry in listed:
                 name = str(entry.get("Key", ""))
                 if entry.get("VersionId") not in (None, "null"):
@@ -212,9 +212,9 @@ class ObjectOperations(S3Base):
             copy_source_if_unmodified_since,
         )
         with self.db.read() as connection:
-            target = self.locate_bucket(connection, bucket)
-            origin = self.locate_bucket(connection, source_bucket)
-            source = self.locate_object(connection, origin, source_key)
+            target = self._locate_bucket(connection, bucket)
+            origin = self._locate_bucket(connection, source_bucket)
+            source = self._locate_object(connection, origin, source_key)
             conditions.check(source, copy=True)
             unchanged = directive == "COPY" and storage_class is None and algorithm is None
             if (origin.id, raw_source) == (target.id, raw_key) and unchanged:
@@ -241,7 +241,7 @@ class ObjectOperations(S3Base):
                 blob=blob,
                 size=source.size,
                 etag=etag,
-                modified=self.now_seconds(),
+                modified=self._now_seconds(),
                 headers=headers,
                 metadata=metadata,
                 checksum=checksum,
@@ -251,23 +251,23 @@ class ObjectOperations(S3Base):
         except BaseException:
             self.blobs.discard(target.id, [blob])
             raise
-        self.store_object(bucket, row, if_match, if_none_match)
+        self._store_object(bucket, row, if_match, if_none_match)
         result = {"ETag": quoted(etag), "LastModified": datetime.fromtimestamp(row.modified, UTC)}
         return {"CopyObjectResult": result | (checksum.members() if checksum else {})}
 
     # -- shared -----------------------------------------------------------------------------
 
-    def store_object(
+    def _store_object(
         self, bucket: str, row: ObjectRow, if_match: str | None, if_none_match: str | None
     ) -> None:
         """Commit ``row`` (its blob already durable) if the bucket and the conditions allow."""
 
         def commit(connection: sqlite3.Connection) -> tuple[None, list[str]]:
-            return None, self.put_row(connection, bucket, row, if_match, if_none_match)
+            return None, self._put_row(connection, bucket, row, if_match, if_none_match)
 
-        self.publish(row.bucket_id, row.blob, commit)
+        self._publish(row.bucket_id, row.blob, commit)
 
-    def put_row(
+    def _put_row(
         self,
         connection: sqlite3.Connection,
         bucket: str,
@@ -276,7 +276,7 @@ class ObjectOperations(S3Base):
         if_none_match: str | None,
     ) -> list[str]:
         """Point the key at ``row`` inside a transaction; returns the blob it replaced, if any."""
-        if self.locate_bucket(connection, bucket).id != row.bucket_id:
+        if self._locate_bucket(connection, bucket).id != row.bucket_id:
             raise NoSuchBucket(bucket)  # deleted (and perhaps re-created) meanwhile
         current = store.find_object(connection, row.bucket_id, row.key)
         check_write(current, row.key.decode(), if_match, if_none_match)
@@ -316,8 +316,8 @@ class ObjectOperations(S3Base):
         refuse_unknown(overrides, _OVERRIDES)
         conditions = Conditions(if_match, if_none_match, if_modified_since, if_unmodified_since)
         with self.db.read() as connection:
-            target = self.locate_bucket(connection, bucket)
-            item = self.locate_object(connection, target, key)
+            target = self._locate_bucket(connection, bucket)
+            item = self._locate_object(connection, target, key)
             conditions.check(item)
             selected = parse_range(range, item.size)
             handle = self.blobs.open(target.id, item.blob) if with_body else None

@@ -4,10 +4,10 @@ Firehose writes its delivery objects here, Athena reads tables and writes result
 deployment packages. Methods raise the same ``ServiceError`` subclasses the API does
 (``NoSuchBucket``, ``NoSuchKey``), so a consumer can report them as AWS would.
 
-``object_path`` and ``bucket_root`` expose the filesystem for readers that want files (DuckDB):
-the files are immutable and must be treated as read-only. An overwrite of the key writes a new
-file and unlinks the old one, so a reader that opened the old path keeps a consistent copy, and a
-reader that had not opened it yet gets ``FileNotFoundError`` and should ask again.
+``object_path`` exposes the filesystem for readers that want files (DuckDB): the files are
+immutable and must be treated as read-only. An overwrite of the key writes a new file and unlinks
+the old one, so a reader that opened the old path keeps a consistent copy, and a reader that had
+not opened it yet gets ``FileNotFoundError`` and should ask again.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class ObjectPort(ObjectOperations):
         low: bytes | None = b""
         while low is not None:
             with self.db.read() as connection:
-                found = self.locate_bucket(connection, bucket)
+                found = self._locate_bucket(connection, bucket)
                 page = walk(
                     connection,
                     found.id,
@@ -82,15 +82,9 @@ class ObjectPort(ObjectOperations):
     def object_path(self, bucket: str, key: str) -> Path:
         """The file holding the object's bytes now (read-only; see the module docstring)."""
         with self.db.read() as connection:
-            found = self.locate_bucket(connection, bucket)
-            item = self.locate_object(connection, found, key)
+            found = self._locate_bucket(connection, bucket)
+            item = self._locate_object(connection, found, key)
         return self.blobs.path(found.id, item.blob)
-
-    def bucket_root(self, bucket: str) -> Path:
-        """The directory under which all of the bucket's object files live."""
-        directory = self.blobs.bucket_dir(self.bucket_named(bucket).id)
-        directory.mkdir(parents=True, exist_ok=True)
-        return directory
 
 
 def _summary(row: ObjectRow) -> ObjectSummary:

@@ -15,13 +15,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import orjson
 
 from lakehose.services.s3.checksums import Checksum
-from lakehose.storage import Database, Migration, open_database
+from lakehose.storage import Migration
 
 _SCHEMA = """
 CREATE TABLE buckets (
@@ -81,10 +80,6 @@ _OBJECT_COLUMNS = (
     "bucket_id, key, blob, size, etag, modified, headers, metadata, checksum_algorithm, "
     "checksum_value, checksum_type, parts_count, storage_class"
 )
-
-
-def open_store(directory: Path) -> Database:
-    return open_database(directory / "s3.db", MIGRATIONS)
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ class UploadListingOperations(S3Base):
         limit = min(check_max("maxParts", max_parts, MAX_PARTS, "max-parts"), MAX_PARTS)
         marker = part_number_marker or 0
         with self.db.read() as connection:
-            found = self.locate_bucket(connection, bucket)
-            upload = self.locate_upload(connection, found, encode_key(key), upload_id)
+            found = self._locate_bucket(connection, bucket)
+            upload = self._locate_upload(connection, found, encode_key(key), upload_id)
             listed = store.parts(connection, upload_id, after=marker)
         page = listed[:limit]
         result: dict[str, Any] = {
@@ -55,8 +55,8 @@ class UploadListingOperations(S3Base):
                 }
                 for part in page
             ],
-            "Initiator": self.owner(found.owner),
-            "Owner": self.owner(found.owner),
+            "Initiator": self._owner(found.owner),
+            "Owner": self._owner(found.owner),
             "StorageClass": upload.storage_class,
         }
         if page:
@@ -82,7 +82,7 @@ class UploadListingOperations(S3Base):
         raw_prefix = (prefix or "").encode()
         raw_delimiter = delimiter.encode() if delimiter else None
         with self.db.read() as connection:
-            found = self.locate_bucket(connection, bucket)
+            found = self._locate_bucket(connection, bucket)
             candidates = store.uploads_in(connection, found.id, raw_prefix, successor(raw_prefix))
         entries: list[UploadRow | bytes] = []
         for upload in _after_markers(candidates, key_marker, upload_id_marker):
@@ -101,7 +101,7 @@ class UploadListingOperations(S3Base):
             "IsTruncated": len(entries) > limit,
             "Prefix": encode(prefix or ""),
         }
-        owner = self.owner(found.owner)
+        owner = self._owner(found.owner)
         uploads = [self._upload_entry(e, encode, owner) for e in page if isinstance(e, UploadRow)]
         prefixes = [{"Prefix": encode(decode_key(e))} for e in page if isinstance(e, bytes)]
         if uploads:

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
 
 import orjson
 
-from lakehose.services.engine import Engine, EngineEnvironment
+from lakehose.services.engine import SqliteEngine
 from lakehose.services.sts import store
 from lakehose.services.sts.credentials import credentials_document, new_session
 from lakehose.services.sts.errors import (
@@ -34,7 +35,7 @@ from lakehose.services.sts.errors import (
 )
 from lakehose.services.sts.principals import Identity, Role, parse_role, root
 from lakehose.services.sts.web_identity import token_claims, token_fields
-from lakehose.storage import Database
+from lakehose.storage import Migration
 
 DEFAULT_DURATION_SECONDS = 3600
 # Role chaining (a session assuming a role) is limited to one hour, whatever the role allows.
@@ -53,31 +54,13 @@ class Caller(Protocol):
     def access_key_id(self) -> str | None: ...
 
 
-class STSEngine(Engine):
+class STSEngine(SqliteEngine):
     """AWS STS's identity and role-session operations on a SQLite database of sessions."""
 
     service_name: ClassVar[str] = "sts"
-
-    def __init__(self, environment: EngineEnvironment) -> None:
-        super().__init__(environment)
-        self._database: Database | None = None
-
-    def start(self) -> None:
-        self._database = store.open_store(self.environment.directory)
-
-    def close(self) -> None:
-        if self._database is not None:
-            self._database.close()
-            self._database = None
-
-    def health(self) -> str:
-        return "running" if self._database is not None else "stopped"
-
-    @property
-    def db(self) -> Database:
-        if self._database is None:
-            raise RuntimeError("the sts engine is not started")
-        return self._database
+    database_file: ClassVar[str] = "sts.db"
+    migrations: ClassVar[Sequence[Migration]] = store.MIGRATIONS
+    PORT_METHODS: ClassVar[frozenset[str]] = frozenset({"session"})
 
     # -- operations -------------------------------------------------------------------------
 
@@ -143,12 +126,14 @@ class STSEngine(Engine):
         result.update(token_fields(token_claims(web_identity_token), provider_id, role))
         return result
 
-    # -- internals --------------------------------------------------------------------------
+    # -- port-facing (the runtime checks signatures with a session's secret) ----------------
 
     def session(self, access_key_id: str) -> store.Session | None:
         """The session ``access_key_id`` belongs to, expired or not; ``None`` for other keys."""
         with self.db.read() as connection:
             return store.find_session(connection, access_key_id)
+
+    # -- internals --------------------------------------------------------------------------
 
     def _signing_session(self, context: Caller) -> store.Session | None:
         """The live session whose key signed the request; ``None`` for a long-term key."""

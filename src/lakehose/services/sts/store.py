@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import astuple, dataclass
-from pathlib import Path
 
 from lakehose.services.sts.principals import Identity
-from lakehose.storage import Database, Migration, open_database
+from lakehose.storage import Migration
 
 RETENTION_SECONDS = 24 * 3600
 
@@ -48,10 +47,6 @@ class Session:
     @property
     def identity(self) -> Identity:
         return Identity(self.user_id, self.account_id, self.arn)
-
-
-def open_store(directory: Path) -> Database:
-    return open_database(directory / "sts.db", MIGRATIONS)
 
 
 def find_session(connection: sqlite3.Connection, access_key_id: str) -> Session | None:

@@ -43,6 +43,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
+from lakehose.options import OPTIONS, parse_size
 from lakehose.services.athena.sql.errors import (
     FUNCTION_NOT_FOUND,
     NOT_SUPPORTED,
@@ -54,14 +55,13 @@ from lakehose.services.athena.sql.errors import (
 )
 from lakehose.services.athena.sql.functions import MACROS
 from lakehose.services.athena.sql.translate import node_offset
-from lakehose.settings import parse_size
 
 INTERNAL_PREFIX = "__lh"
-DEFAULT_MEMORY_LIMIT = "1GB"
-DEFAULT_THREADS = 2
-# Athena's DML timeout is 30 minutes; a query that runs 5 minutes on a laptop is a runaway.
-DEFAULT_TIMEOUT_SECONDS = 300.0
-DEFAULT_MAX_TEMP_DIRECTORY_SIZE = "10GB"
+# The defaults of the ``athena.*`` options (declared in lakehose/options.py).
+DEFAULT_MEMORY_LIMIT: str = OPTIONS["athena.memory_limit"].default
+DEFAULT_THREADS: int = OPTIONS["athena.threads"].default
+DEFAULT_TIMEOUT_SECONDS: float = OPTIONS["athena.query_timeout_seconds"].default
+DEFAULT_MAX_TEMP_DIRECTORY_SIZE: str = OPTIONS["athena.max_temp_directory_size"].default
 # Athena's error catalog gives types 0-8 to "Query exhausted resources at this scale factor",
 # the codes of Trino's INSUFFICIENT_RESOURCES errors, of which EXCEEDED_LOCAL_MEMORY_LIMIT is 7;
 # the category is not documented [unconfirmed]. The timeout's kind is observed: 1 / 206.
@@ -132,15 +132,14 @@ class Limits:
     )
 
     @classmethod
-    def from_options(cls, option: Callable[[str, Any], Any]) -> Limits:
+    def from_options(cls, option: Callable[[str], Any]) -> Limits:
         """The limits an engine's ``athena.*`` options set (``EngineEnvironment.option``)."""
         return cls(
-            memory_limit=parse_size("memory_limit", option("memory_limit", DEFAULT_MEMORY_LIMIT)),
-            threads=int(option("threads", DEFAULT_THREADS)),
-            timeout_seconds=float(option("query_timeout_seconds", DEFAULT_TIMEOUT_SECONDS)),
+            memory_limit=parse_size("memory_limit", option("athena.memory_limit")),
+            threads=int(option("athena.threads")),
+            timeout_seconds=float(option("athena.query_timeout_seconds")),
             max_temp_directory_size=parse_size(
-                "max_temp_directory_size",
-                option("max_temp_directory_size", DEFAULT_MAX_TEMP_DIRECTORY_SIZE),
+                "max_temp_directory_size", option("athena.max_temp_directory_size")
             ),
         )
 
