@@ -72,15 +72,6 @@ class EngineRegistry:
                 self._engines[key] = found
             return found
 
-    def replace(self, engine: Engine) -> Engine | None:
-        """Put a started ``engine`` in its own scope's place; the previous one is returned."""
-        scope = Scope(engine.account_id, engine.region)
-        key = self.key(engine.service_name, scope)
-        with self._lock:
-            previous = self._engines.pop(key, None)
-            self._engines[key] = engine
-        return previous
-
     def instances(self, service: str) -> list[Engine]:
         """Every engine of ``service``, oldest first (a snapshot; safe while others are built)."""
         return [engine for (name, _), engine in list(self._engines.items()) if name == service]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -171,7 +171,10 @@ class Lakehose:
         seed: int | None = None,
         options: dict[str, Any] | None = None,
         background: bool = True,
+        builders: Mapping[str, EngineBuilder] | None = None,
     ) -> None:
+        """``builders`` replaces how the engines of some services are made (a stand-in engine
+        in tests, a differently wired one when embedding); the rest are built as usual."""
         base = settings or Settings.from_env()
         self.settings = base.replace(
             home=Path(home) if home is not None else None,
@@ -183,6 +186,10 @@ class Lakehose:
         self.ids = IdGenerator(seed)
         self.state = StateDirectory(self.settings.home)
         self.scope = Scope(self.settings.account_id, self.settings.region)
+        unknown = set(builders or {}) - set(SERVICES)
+        if unknown:
+            raise ConfigurationError(f"lakehose serves no service named {sorted(unknown)[0]!r}")
+        self._builders: dict[str, EngineBuilder] = {**ENGINE_BUILDERS, **(builders or {})}
         self._engines = EngineRegistry(self._build)
         self._background = background
         self._stopping = threading.Event()
@@ -206,7 +213,7 @@ class Lakehose:
             stored = self.state.stored_scopes()
             self._engines.open()
             for service in BUILD_ORDER:
-                if service in ENGINE_BUILDERS:
+                if service in self._builders:
                     self._engines.obtain(service, self.scope)
                     for scope in sorted({scope for scope, name in stored if name == service}):
                         self._engines.obtain(service, scope)
@@ -267,16 +274,6 @@ class Lakehose:
             },
         )
 
-    def register(self, engine: Engine) -> None:
-        """Add or replace the engine serving ``engine.service_name`` in the engine's own scope
-        (its environment's account and region) on a started runtime."""
-        if engine.service_name not in SERVICES:
-            raise ConfigurationError(f"lakehose serves no service named {engine.service_name!r}")
-        engine.start()
-        previous = self._engines.replace(engine)
-        if previous is not None:
-            previous.close()
-
     # -- what the gateway and users call ------------------------------------------------------
 
     @property
@@ -306,8 +303,8 @@ class Lakehose:
         beyond the runtime's limit raises ``LimitExceededException``.
         """
         scope = Scope(account_id or self.scope.account_id, region or self.scope.region)
-        if service not in ENGINE_BUILDERS:
-            return self._engines.find(service, scope)  # only what register() put there
+        if service not in self._builders:
+            return None
         if not (is_account(scope.account_id) and is_region(scope.region)):
             return None  # not a scope AWS has; it holds nothing (and names no directory)
         return self._engines.obtain(service, scope)
@@ -405,7 +402,7 @@ class Lakehose:
                 logger.exception("background work failed")
 
     def _build(self, service: str, scope: Scope | None) -> Engine:
-        return ENGINE_BUILDERS[service](self, self.environment(service, scope))
+        return self._builders[service](self, self.environment(service, scope))
 
     def _close_engines(self) -> None:
         def failed(engine: Engine) -> None:

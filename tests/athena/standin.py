@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from lakehose import Lakehose
+from lakehose.runtime import EngineBuilder
 from lakehose.services.athena.engine import AthenaEngine
 from lakehose.services.athena.sql import QueryCancelled, QueryOutcome, ResultColumn
 from lakehose.services.athena.sql.errors import USER_CANCELED
+from lakehose.services.engine import Engine, EngineEnvironment
 from lakehose.wiring.athena import GlueCatalog, S3Store
 
 
@@ -65,13 +67,17 @@ class StandInSql:
         pass
 
 
-def use_stand_in(lake: Lakehose, workers: int = 1) -> StandInSql:
-    """Replace the runtime's Athena engine by one over a stand-in with ``workers`` threads."""
-    sql = StandInSql()
-    environment = dataclasses.replace(
-        lake.environment("athena"), options={"max_concurrent_queries": workers}
-    )
-    lake.register(
-        AthenaEngine(environment, catalog=GlueCatalog(lake), objects=S3Store(lake), sql=sql)
-    )
-    return sql
+def stand_in(sql: StandInSql, workers: int = 1) -> EngineBuilder:
+    """An Athena engine builder over the stand-in ``sql`` with ``workers`` threads, for
+    ``Lakehose(builders={"athena": ...})``."""
+
+    def build(lake: Lakehose, environment: EngineEnvironment) -> Engine:
+        options = {"max_concurrent_queries": workers}
+        return AthenaEngine(
+            dataclasses.replace(environment, options=options),
+            catalog=GlueCatalog(lake),
+            objects=S3Store(lake),
+            sql=sql,
+        )
+
+    return build

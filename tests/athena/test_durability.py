@@ -7,15 +7,15 @@ from pathlib import Path
 
 from lakehose import Lakehose
 from tests.athena.conftest import all_rows
-from tests.athena.standin import use_stand_in
+from tests.athena.standin import StandInSql, stand_in
 
 OUTPUT = "s3://results/out"
 
 
 def test_restart_keeps_state_fails_lost_runs_and_runs_waiting_queries(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    with Lakehose(home=home, background=False) as first:
-        sql = use_stand_in(first)
+    sql = StandInSql()
+    with Lakehose(home=home, background=False, builders={"athena": stand_in(sql)}) as first:
         athena, s3 = first.client("athena"), first.client("s3")
         s3.create_bucket(Bucket="results")
         athena.create_work_group(

@@ -18,7 +18,7 @@ from lakehose.services.athena.engine import AthenaEngine
 from lakehose.services.athena.sql import QueryFailed, QueryOutcome, ResultColumn
 from lakehose.services.athena.sql.errors import TABLE_NOT_FOUND, scan_limit_exceeded
 from tests.athena.conftest import error_of
-from tests.athena.standin import use_stand_in
+from tests.athena.standin import StandInSql, stand_in
 
 
 class Setup:
@@ -55,9 +55,8 @@ class Setup:
 
 
 class Runtime:
-    def __init__(self, lake: Lakehose, clock: ManualClock) -> None:
-        self.lake, self.clock = lake, clock
-        self.sql = use_stand_in(lake)
+    def __init__(self, lake: Lakehose, clock: ManualClock, sql: StandInSql) -> None:
+        self.lake, self.clock, self.sql = lake, clock, sql
         self.athena, self.s3 = lake.client("athena"), lake.client("s3")
 
 
@@ -67,8 +66,10 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     second query waits QUEUED, and a manual clock."""
     clock = ManualClock(1_700_000_000.0)
     home = tmp_path_factory.mktemp("runner") / "home"
-    with Lakehose(home=home, clock=clock, background=False, seed=7) as lake:
-        yield Runtime(lake, clock)
+    sql = StandInSql()
+    builders = {"athena": stand_in(sql)}
+    with Lakehose(home=home, clock=clock, background=False, seed=7, builders=builders) as lake:
+        yield Runtime(lake, clock, sql)
 
 
 @pytest.fixture

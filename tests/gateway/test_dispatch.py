@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from botocore.exceptions import ClientError
 from lakehose import Lakehose
 from lakehose.errors import ServiceError
 from lakehose.gateway.context import RequestContext
-from lakehose.services.engine import Engine
+from lakehose.services.engine import Engine, EngineEnvironment
 
 
 class EntityNotFoundException(ServiceError):
@@ -23,8 +25,8 @@ class FakeGlue(Engine):
 
     service_name = "glue"
 
-    def __init__(self, lake: Lakehose) -> None:
-        super().__init__(lake.environment("glue"))
+    def __init__(self, environment: EngineEnvironment) -> None:
+        super().__init__(environment)
         self.calls: list[dict[str, Any]] = []
 
     def get_database(self, *, name: str, context: RequestContext) -> dict[str, Any]:
@@ -44,10 +46,17 @@ class FakeGlue(Engine):
 
 
 @pytest.fixture
-def glue(lake: Lakehose) -> tuple[FakeGlue, Any]:
-    engine = FakeGlue(lake)
-    lake.register(engine)
-    return engine, lake.client("glue")
+def glue(tmp_path: Path) -> Iterator[tuple[FakeGlue, Any]]:
+    made: list[FakeGlue] = []
+
+    def build(_: Lakehose, environment: EngineEnvironment) -> FakeGlue:
+        made.append(FakeGlue(environment))
+        return made[-1]
+
+    with Lakehose(home=tmp_path / "home", background=False, builders={"glue": build}) as lake:
+        client = lake.client("glue")
+        assert lake.engine("glue") is made[0]
+        yield made[0], client
 
 
 def test_result_is_serialized_by_the_model(glue: tuple[FakeGlue, Any]) -> None:
