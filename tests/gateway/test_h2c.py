@@ -30,7 +30,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from hyperframe.frame import GoAwayFrame
 
-from lakehose.gateway.h2c import MAX_BODY_BYTES, PREFACE
+from lakehose.gateway.http2 import MAX_BODY_BYTES, PREFACE
 from tests.conftest import ServerProcess
 
 pytestmark = pytest.mark.server
