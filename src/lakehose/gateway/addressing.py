@@ -19,20 +19,15 @@ to S3, and its operation part is never looked up in another service.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from lakehose.gateway.catalog import CBOR, RPC_V2_CBOR, ServiceCatalog, is_rpc
 from lakehose.gateway.http import HttpRequest
+from lakehose.gateway.protocols.cbor_rpc import CBOR_CONTENT_TYPE
+from lakehose.gateway.protocols.query import FORM_CONTENT_TYPE
+from lakehose.gateway.protocols.rpc_v2_cbor import RPC_V2_PATH
 from lakehose.gateway.sigv4 import read_signature
 
-CBOR_CONTENT_TYPE = "application/x-amz-cbor-1.1"
-_FORM = "application/x-www-form-urlencoded"
-# Only the last four segments count, and the service may be a full shape id with "." for "#"
-# (``com.amazonaws.kinesis.Kinesis_20131202``), as the Smithy RPC v2 spec lets clients send.
-RPC_V2_PATH = re.compile(
-    r"(?:/.*)?/service/(?:[\w.]+\.)?(?P<service>[^/.]+)/operation/(?P<operation>[^/]+)"
-)
 # What a JSON-protocol body may be labelled: either awsJson version (AWS itself answers a
 # version mismatch with a 404 page), plain JSON, or nothing for an empty body.
 _JSON_CONTENT_TYPES = frozenset(
@@ -81,7 +76,11 @@ class Addressing:
             if "query" in protocols:
                 return Address(service, "query")
             return self._json_flavour(service, request)
-        if request.method == "POST" and media_type(request) == _FORM and self._query_services:
+        if (
+            request.method == "POST"
+            and request.media_type == FORM_CONTENT_TYPE
+            and self._query_services
+        ):
             # An unsigned form POST: an operation a query service serves without a signature
             # (STS AssumeRoleWithWebIdentity). S3's browser uploads are multipart, never this.
             return Address(self._query_services[0], "query")
@@ -100,7 +99,7 @@ class Addressing:
         by_target = set(self.catalog.by_target_prefix.values())
         if scoped is not None:
             return scoped if scoped in by_target else None
-        version = media_type(request).rpartition("-")[2]
+        version = request.media_type.rpartition("-")[2]
         candidates = [name for name in self.catalog.models if name in by_target]
         for name in candidates:
             if self.catalog.model(name).metadata.get("jsonVersion") == version:
@@ -108,14 +107,9 @@ class Addressing:
         return candidates[0] if candidates else None
 
     def _json_flavour(self, service: str, request: HttpRequest) -> Address:
-        content_type = media_type(request)
+        content_type = request.media_type
         if content_type == CBOR_CONTENT_TYPE:
             return Address(service, CBOR)
         if content_type in _JSON_CONTENT_TYPES:
             return Address(service, "json")
         return Address(service, "json", unsupported_content_type=content_type)
-
-
-def media_type(request: HttpRequest) -> str:
-    """The Content-Type without parameters (``; charset=UTF-8``), lower-cased."""
-    return request.headers.get("content-type", "").partition(";")[0].strip().lower()

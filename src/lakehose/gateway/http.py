@@ -49,6 +49,11 @@ class HttpRequest:
         return self.headers.get("host", "")
 
     @property
+    def media_type(self) -> str:
+        """The Content-Type without parameters (``; charset=UTF-8``), lower-cased."""
+        return self.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+    @property
     def decoded_path(self) -> str:
         return unquote(self.path)
 

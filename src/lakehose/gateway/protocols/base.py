@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from botocore.model import OperationModel, ServiceModel, StructureShape
@@ -85,3 +85,15 @@ def error_shape(service: ServiceModel, code: str) -> StructureShape | None:
         if shape.name == code and isinstance(shape, StructureShape):
             return shape
     return None
+
+
+def error_fields(
+    fields: Mapping[str, Any],
+    shape: StructureShape | None,
+    encode: Callable[[Mapping[str, Any], StructureShape], dict[str, Any]],
+) -> dict[str, Any]:
+    """An error's extra members for its body: encoded by the error shape when the model has
+    one (DynamoDB's ``CancellationReasons``), else as given."""
+    if fields and shape is not None:
+        return encode(fields, shape)
+    return dict(fields)

@@ -23,6 +23,7 @@ from lakehose.gateway.protocols import cbor_shapes
 from lakehose.gateway.protocols.base import (
     SerializationException,
     WireProtocol,
+    error_fields,
     error_shape,
     error_status,
     message_key,
@@ -76,10 +77,7 @@ class CborRpcProtocol(WireProtocol):
         shape = error_shape(service, code)
         document: dict[str, Any] = {"__type": self.error_type(code, service)}
         document[message_key(shape)] = error.message
-        if error.fields and shape is not None:
-            document.update(self.shapes.encode_structure(error.fields, shape))
-        elif error.fields:
-            document.update(error.fields)
+        document.update(error_fields(error.fields, shape, self.shapes.encode_structure))
         response = self._response(error_status(error, service), document, request_id)
         response.headers.update(self.error_headers(code))
         return response

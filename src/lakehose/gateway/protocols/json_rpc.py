@@ -15,6 +15,7 @@ from lakehose.gateway.protocols import json_shapes
 from lakehose.gateway.protocols.base import (
     SerializationException,
     WireProtocol,
+    error_fields,
     error_shape,
     error_status,
     message_key,
@@ -92,10 +93,7 @@ class JsonRpcProtocol(WireProtocol):
             # AWS sends these two bare when it has nothing to say (an unknown target, no body).
             key = "Message" if code in _CAPITALIZED_MESSAGE else message_key(shape)
             document[key] = error.message
-        if error.fields and shape is not None:
-            document.update(json_shapes.encode_structure(error.fields, shape))
-        elif error.fields:
-            document.update(error.fields)
+        document.update(error_fields(error.fields, shape, json_shapes.encode_structure))
         return self._response(error_status(error, service), document, service, request_id)
 
     @staticmethod

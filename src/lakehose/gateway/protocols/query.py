@@ -30,7 +30,6 @@ from urllib.parse import parse_qsl
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
 from lakehose.errors import ServiceError
-from lakehose.gateway.addressing import media_type
 from lakehose.gateway.http import HttpRequest, HttpResponse
 from lakehose.gateway.protocols.base import WireProtocol, error_status
 from lakehose.gateway.protocols.rest import wire_name
@@ -143,7 +142,7 @@ def invalid_action(name: str | None, version: str) -> ServiceError:
 def _fields(request: HttpRequest) -> dict[str, str]:
     """Query-string parameters, then form-body fields (which win); later keys win over earlier."""
     fields = dict(request.query_items())
-    if request.body and media_type(request) in ("", FORM_CONTENT_TYPE):
+    if request.body and request.media_type in ("", FORM_CONTENT_TYPE):
         try:
             text = request.body.decode("utf-8")
             fields.update(parse_qsl(text, keep_blank_values=True, errors="strict"))

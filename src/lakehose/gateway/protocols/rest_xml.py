@@ -36,11 +36,8 @@ from lakehose.gateway.protocols.rest import (
     wire_name,
 )
 from lakehose.gateway.protocols.values import (
-    FLOAT_TYPES,
-    INTEGER_TYPES,
     ValueFormatError,
-    decode_base64,
-    parse_timestamp,
+    scalar_from_text,
 )
 
 S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -278,20 +275,13 @@ def _decode_entries(entries: list[ET.Element], shape: MapShape) -> dict[Any, Any
 
 def _decode_scalar(text: str, shape: Shape) -> Any:
     kind = shape.type_name
+    # XML booleans are lower-case only (xsd:boolean as S3 writes it), unlike header and query text.
+    if kind == "boolean" and text.strip() not in ("true", "false"):
+        raise malformed_xml()
     try:
-        if kind in INTEGER_TYPES:
-            return int(text.strip())
-        if kind in FLOAT_TYPES:
-            return float(text.strip())
-        if kind == "boolean":
-            return {"true": True, "false": False}[text.strip()]
-        if kind == "timestamp":
-            return parse_timestamp(text.strip())
-        if kind == "blob":
-            return decode_base64(text.strip())
-    except (ValueError, KeyError, ValueFormatError):
+        return scalar_from_text(text, kind)
+    except ValueFormatError:
         raise malformed_xml() from None
-    return text
 
 
 def _item_name(member: Shape, wire: str) -> str:

@@ -14,13 +14,13 @@ The protocol AWS moves services to (botocore's ``smithy-rpc-v2-cbor``). Rules fr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from botocore.model import OperationModel, ServiceModel
 
 from lakehose.errors import ServiceError
-from lakehose.gateway.addressing import RPC_V2_PATH, media_type
 from lakehose.gateway.http import HttpRequest
 from lakehose.gateway.protocols import cbor_shapes
 from lakehose.gateway.protocols.base import SerializationException
@@ -28,6 +28,11 @@ from lakehose.gateway.protocols.cbor_rpc import CborRpcProtocol
 from lakehose.gateway.protocols.cbor_shapes import CborShapes
 
 RPC_V2_CBOR_CONTENT_TYPE = "application/cbor"
+# Only the last four segments count, and the service may be a full shape id with "." for "#"
+# (``com.amazonaws.kinesis.Kinesis_20131202``), as the Smithy RPC v2 spec lets clients send.
+RPC_V2_PATH = re.compile(
+    r"(?:/.*)?/service/(?:[\w.]+\.)?(?P<service>[^/.]+)/operation/(?P<operation>[^/]+)"
+)
 SMITHY_PROTOCOL = "rpc-v2-cbor"
 _FORBIDDEN_HEADERS = ("x-amz-target", "x-amzn-target")
 
@@ -56,9 +61,9 @@ class RpcV2CborProtocol(CborRpcProtocol):
         for header in _FORBIDDEN_HEADERS:
             if header in request.headers:
                 raise SerializationException(f"rpcv2Cbor requests must not carry {header}")
-        if request.body and media_type(request) != RPC_V2_CBOR_CONTENT_TYPE:
+        if request.body and request.media_type != RPC_V2_CBOR_CONTENT_TYPE:
             raise UnsupportedMediaTypeException(
-                f"Unsupported Content-Type {media_type(request)!r}; expected "
+                f"Unsupported Content-Type {request.media_type!r}; expected "
                 f"{RPC_V2_CBOR_CONTENT_TYPE}"
             )
         return super().parse(request, operation, uri_params)
