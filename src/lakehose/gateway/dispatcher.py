@@ -147,15 +147,24 @@ class Gateway:
     def operation_named(self, request: HttpRequest) -> OperationModel | None:
         """The operation ``request`` names (its target, action or route), if it names one."""
         resolved = self._resolve_service(request)
-        address = resolved.address
         with contextlib.suppress(Exception):  # an unnamed operation is simply not known yet
-            if is_rpc(address.protocol):
-                name = resolved.protocol.operation_name(resolved.request)
-                return self.catalog.operation(address.service, name, address.protocol)
-            if (router := self._routers.get((address.service, address.protocol))) is not None:
-                route = router.match(request.method, resolved.request.path, request.query)
-                return route.operation if route is not None else None
+            return self._find_operation(resolved)[0]
         return None
+
+    def _find_operation(
+        self, resolved: _Resolved
+    ) -> tuple[OperationModel | None, Mapping[str, str]]:
+        """The operation a request names and its URI labels: the target, action or path of an
+        RPC protocol, else the URI template that matches."""
+        address, request = resolved.address, resolved.request
+        if is_rpc(address.protocol):
+            name = resolved.protocol.operation_name(request)
+            return self.catalog.operation(address.service, name, address.protocol), {}
+        router = self._routers.get((address.service, address.protocol))
+        if router is None:
+            return None, {}
+        route = router.match(request.method, request.path, request.query, request.headers)
+        return (route.operation, route.uri_params) if route is not None else (None, {})
 
     def refuse(self, request: HttpRequest, error: ServiceError) -> HttpResponse:
         """``error`` in the protocol ``request`` speaks, for refusals made before the gateway ran
@@ -195,16 +204,7 @@ class Gateway:
             raise UnknownOperationException(
                 f"{address.service} is not served in the {address.protocol} protocol", status=404
             )
-        uri_params: Mapping[str, str] = {}
-        if is_rpc(address.protocol):
-            name = resolved.protocol.operation_name(request)
-            resolved.operation = self.catalog.operation(address.service, name, address.protocol)
-        else:
-            route = self._routers[(address.service, address.protocol)].match(
-                request.method, request.path, request.query, request.headers
-            )
-            if route is not None:
-                resolved.operation, uri_params = route.operation, route.uri_params
+        resolved.operation, uri_params = self._find_operation(resolved)
         operation = resolved.operation
         if operation is None:
             requested = (
