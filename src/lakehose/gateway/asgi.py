@@ -1,4 +1,4 @@
-"""The gateway as an ASGI application (Starlette), served by ``lakehose up``.
+"""The gateway as a bare ASGI application, served by ``lakehose up``.
 
 This is the network edge, so every request passes, in this order:
 
@@ -10,17 +10,16 @@ This is the network edge, so every request passes, in this order:
 
 Steps 1 to 3 answer without reaching any engine. In-process clients skip this module: they call
 ``Gateway.handle`` directly, with no browser and no socket in between.
+
+No web framework sits between the server and the gateway: the gateway does all routing itself,
+and a framework's middleware and router cost more CPU per call than a small DynamoDB call.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.routing import BaseRoute, Match
-from starlette.types import Receive, Scope, Send
-
+from lakehose.gateway.asgi_types import Receive, Scope, Send
 from lakehose.gateway.dispatcher import Gateway
 from lakehose.gateway.http import Headers, HttpRequest, HttpResponse
 from lakehose.gateway.limits import (
@@ -31,25 +30,22 @@ from lakehose.gateway.limits import (
     declared_length,
     read_body,
 )
+from lakehose.gateway.offload import Offload
 from lakehose.gateway.safety import EdgePolicy
 
 
-class _EveryRequest(BaseRoute):
-    """One route for every method and path.
-
-    Starlette's path routes match with ``.*``, which stops at a newline; S3 keys may contain
-    one, so this route matches unconditionally and leaves all routing to the gateway.
-    """
+class GatewayApp:
+    """The ASGI callable: every HTTP request, whatever its method and path, goes to the gateway."""
 
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self.edge = EdgePolicy(gateway.settings)
         self.limits = BodyLimits(gateway, gateway.settings)
+        self.offload = Offload()
 
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return  # uvicorn runs with lifespan off; websockets are not served
         head = _head(scope)
         server = scope.get("server")
         refusal = self.edge.refusal(head, str(server[0]) if server else None)
@@ -76,7 +72,7 @@ class _EveryRequest(BaseRoute):
             return  # nobody is left to answer
         else:
             # Engines are synchronous and may block on storage; keep the event loop free.
-            response = await run_in_threadpool(self.gateway.handle, replace(head, body=body))
+            response = await self.offload.run(self.gateway.handle, replace(head, body=body))
         self.edge.add_cors_headers(head, response)
         await _send(response, send)
 
@@ -104,5 +100,5 @@ async def _send(response: HttpResponse, send: Send) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
-def create_app(gateway: Gateway) -> Starlette:
-    return Starlette(routes=[_EveryRequest(gateway)])
+def create_app(gateway: Gateway) -> GatewayApp:
+    return GatewayApp(gateway)

@@ -28,10 +28,10 @@ from h2.connection import H2Connection as H2StateMachine
 from h2.errors import ErrorCodes
 from h2.settings import SettingCodes, Settings
 from hyperframe.frame import Frame, GoAwayFrame
-from starlette.types import ASGIApp, Message, Scope
 from uvicorn.protocols.utils import get_local_addr, get_remote_addr, is_ssl
 from uvicorn.server import ServerState
 
+from lakehose.gateway.asgi_types import ASGIApp, Message, Scope
 from lakehose.gateway.limits import LAMBDA_MAX_BYTES
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"

@@ -38,9 +38,9 @@ import asyncio
 from dataclasses import dataclass
 
 import orjson
-from starlette.types import Receive
 
 from lakehose.errors import ServiceError
+from lakehose.gateway.asgi_types import Receive
 from lakehose.gateway.dispatcher import ADMIN_PREFIX, Gateway
 from lakehose.gateway.http import HttpRequest, HttpResponse
 from lakehose.settings import Settings
@@ -93,7 +93,9 @@ async def read_body(
         if wait <= 0:
             raise BodyTimeout()
         try:
-            message = await asyncio.wait_for(receive(), wait)
+            # A timeout scope, not wait_for: wait_for wraps every receive in a task of its own.
+            async with asyncio.timeout(wait):
+                message = await receive()
         except TimeoutError:
             raise BodyTimeout() from None
         if message["type"] == "http.disconnect":

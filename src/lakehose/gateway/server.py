@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from typing import Protocol
 
 import uvicorn
-from starlette.types import ASGIApp
 
+from lakehose.gateway.asgi_types import ASGIApp
 from lakehose.gateway.h2c import H2cProtocol
 
 
