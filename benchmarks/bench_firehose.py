@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
-import shutil
 import statistics
 import tempfile
 import time
@@ -168,17 +167,10 @@ def floor(directory: Path, records: list[bytes], transform: bool) -> float:
 # -- 2. PutRecordBatch-to-object latency ------------------------------------------------------
 
 
-def ministack_command(port: int, home: Path) -> list[str]:
-    found = os.environ.get("MINISTACK") or shutil.which("ministack")
-    if not found or not Path(found).is_file():
-        raise RuntimeError("ministack not found (pip install ministack; or set MINISTACK)")
-    return ["env", f"GATEWAY_PORT={port}", found]
-
-
 PEERS = {
     "lakehose": peers.Peer(peers.lakehose_command),
     "moto": peers.Peer(peers.moto_command),
-    "ministack": peers.Peer(ministack_command),
+    "ministack": peers.Peer(peers.ministack_command),
 }
 
 

@@ -101,6 +101,14 @@ def moto_command(port: int, home: Path) -> list[str]:
     return [found, "-H", "127.0.0.1", "-p", str(port)]
 
 
+def ministack_command(port: int, home: Path) -> list[str]:
+    """MiniStack (a Python multi-service emulator), from ``$MINISTACK`` or ``PATH``."""
+    found = os.environ.get("MINISTACK") or shutil.which("ministack")
+    if not found or not Path(found).is_file():
+        raise RuntimeError("ministack not found (pip install ministack; or set MINISTACK)")
+    return ["env", f"GATEWAY_PORT={port}", found]
+
+
 def node_command(package: str, arguments: list[str]) -> list[str]:
     """A Node.js peer: installed under ``$<NAME>_DIR`` (``KINESALITE_DIR`` for ``kinesalite@3``)
     if that holds ``node_modules/.bin/<name>``, else fetched and run by ``npx --yes <package>``."""
@@ -229,6 +237,22 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def session_cpu_seconds(leader: int) -> float:
+    """CPU time of every live process in the session ``leader`` started: a peer started through
+    ``npx`` or ``env`` does its work in a child, and lakehose in its Lambda workers."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[3]) == leader:  # the session id (field 6 of stat)
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def rate(call: Callable[[], object], seconds: float) -> tuple[float, int]:
     """Calls per second of ``call`` over about ``seconds`` (at most MAX_CALLS calls), after one
     untimed call that warms up connections and caches; and how many calls were timed."""
@@ -313,7 +337,7 @@ def report(
                 ratio = f" ({value / base.results[row]:.2f}x)"
             cells.append(f"{value:>{width - 12}.1f}{ratio:>12}")
         print(f"{row:<{label_width}}" + "".join(cells))
-    if base is not None:
+    if base is not None and cpu_rows:
         print("\nlakehose server CPU per call:")
         for row in cpu_rows:
             if f"{row} cpu ms" in base.results:
