@@ -25,6 +25,8 @@ class IdGenerator:
 
     def uuid4(self) -> str:
         """A version-4 UUID in its canonical 36-character form."""
+        if not self._seeded:
+            return _uuid4_text(os.urandom(16))
         with self._lock:
             bits = self._random.getrandbits(128)
         return str(uuid.UUID(int=bits, version=4))
@@ -64,3 +66,13 @@ def _os_choices(alphabet: str, length: int) -> str:
     while len(picked) < length:
         picked.extend(alphabet[byte % size] for byte in os.urandom(2 * length) if byte < usable)
     return "".join(picked[:length])
+
+
+def _uuid4_text(random_bytes: bytes) -> str:
+    """The canonical text of the version-4 UUID made from 16 random bytes (RFC 9562: version
+    nibble 4, variant bits 10), without building a ``uuid.UUID`` on every request."""
+    raw = bytearray(random_bytes)
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"

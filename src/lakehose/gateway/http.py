@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar, overload
 from urllib.parse import parse_qsl, unquote
+
+_Default = TypeVar("_Default")
 
 
 class Headers(Mapping[str, str]):
@@ -23,6 +26,18 @@ class Headers(Mapping[str, str]):
 
     def __getitem__(self, name: str) -> str:
         return self._items[name.lower()][1]
+
+    @overload
+    def get(self, name: str, /) -> str | None: ...
+
+    @overload
+    def get(self, name: str, /, default: str | _Default) -> str | _Default: ...
+
+    def get(self, name: str, /, default: object = None) -> object:
+        # Mapping's own get goes through __getitem__ and a KeyError for every absent header;
+        # the gateway asks for a dozen headers per request.
+        found = self._items.get(name.lower())
+        return default if found is None else found[1]
 
     def __iter__(self) -> Iterator[str]:
         return (name for name, _ in self._items.values())
@@ -59,6 +74,8 @@ class HttpRequest:
 
     def query_items(self) -> list[tuple[str, str]]:
         """Query parameters in order, decoded; a bare ``?uploads`` yields ``("uploads", "")``."""
+        if not self.query:
+            return []  # most requests have none, and several steps ask
         return parse_qsl(self.query, keep_blank_values=True)
 
     def query_params(self) -> dict[str, list[str]]:
