@@ -142,8 +142,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start(name: str, peer: Peer, port: int, home: Path, probe: Probe) -> Server:
-    """Start ``peer`` on ``port`` (output to ``home/<name>.log``) and wait until ``probe`` passes.
+def start(
+    name: str, peer: Peer, port: int, home: Path, probe: Probe, interval: float = 0.2
+) -> Server:
+    """Start ``peer`` on ``port`` (output to ``home/<name>.log``) and wait until ``probe`` passes,
+    trying every ``interval`` seconds.
 
     The peer gets its own session, so that stopping it also stops what it spawned (``npx`` runs
     node as a child, ``lakehose up`` its Lambda workers).
@@ -168,7 +171,7 @@ def start(name: str, peer: Peer, port: int, home: Path, probe: Probe) -> Server:
             except Exception:
                 if time.monotonic() > deadline:
                     raise RuntimeError("did not answer in time") from None
-                time.sleep(0.2)
+                time.sleep(interval)
     except BaseException:
         stop(process)
         raise

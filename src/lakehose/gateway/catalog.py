@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache, cached_property
 from importlib import resources
 from typing import Any
@@ -53,14 +53,14 @@ class ServiceCatalog:
         session = botocore.session.get_session()
         loader = session.get_component("data_loader")
         self.models: dict[str, ServiceModel] = {}
-        self.variants: dict[str, dict[str, ServiceModel]] = {}
+        self.variants: dict[str, _Variants] = {}
         for name in services:
             raw: dict[str, Any] = (models or {}).get(name) or loader.load_service_model(
                 name, "service-2"
             )
             model = ServiceModel(raw, service_name=name)
             self.models[name] = model
-            self.variants[name] = _variants(name, raw, model)
+            self.variants[name] = _Variants(name, raw, model)
 
     def model(self, service: str, protocol: str | None = None) -> ServiceModel:
         """The installed model, or the variant a protocol reads its bindings from."""
@@ -80,9 +80,10 @@ class ServiceCatalog:
         """``X-Amz-Target`` prefix (``Kinesis_20131202``) to service name, over all variants."""
         found: dict[str, str] = {}
         for name, variants in self.variants.items():
-            for model in variants.values():
-                if "targetPrefix" in model.metadata:
-                    found[str(model.metadata["targetPrefix"])] = name
+            for protocol in variants:
+                metadata = variants.metadata(protocol)
+                if "targetPrefix" in metadata:
+                    found[str(metadata["targetPrefix"])] = name
         return found
 
     @cached_property
@@ -108,28 +109,55 @@ def is_rpc(protocol: str) -> bool:
     return protocol in _RPC_PROTOCOLS
 
 
-def _variants(name: str, raw: dict[str, Any], model: ServiceModel) -> dict[str, ServiceModel]:
-    listed = [str(p) for p in model.metadata.get("protocols") or [model.protocol]]
-    wanted = list(dict.fromkeys([*listed, *_SERVED_SINCE_RELEASE.get(name, ())]))
-    variants: dict[str, ServiceModel] = {}
-    for protocol in sorted(wanted, key=lambda p: p in _SAME_MODEL_AS):
-        if protocol in _SAME_MODEL_AS:
-            variants[protocol] = variants[_SAME_MODEL_AS[protocol]]
-        elif protocol in listed:
-            variants[protocol] = model
-        else:
-            variants[protocol] = _rebound(name, raw, protocol)
-    return variants
+class _Variants(Mapping[str, ServiceModel]):
+    """One service's model for each protocol it is served in.
+
+    A variant rebound to bindings the installed model lacks is a deep copy of the whole model,
+    about a tenth of a second for Athena; it is built when a request first speaks that protocol,
+    not when the server starts. Two threads may both build it; either result is the same.
+    """
+
+    def __init__(self, name: str, raw: dict[str, Any], model: ServiceModel) -> None:
+        self._name = name
+        self._raw = raw
+        listed = [str(p) for p in model.metadata.get("protocols") or [model.protocol]]
+        wanted = list(dict.fromkeys([*listed, *_SERVED_SINCE_RELEASE.get(name, ())]))
+        self._protocols = tuple(sorted(wanted, key=lambda p: p in _SAME_MODEL_AS))
+        self._built: dict[str, ServiceModel] = {p: model for p in listed}
+
+    def __getitem__(self, protocol: str) -> ServiceModel:
+        built = self._built.get(protocol)
+        if built is not None:
+            return built
+        if protocol not in self._protocols:
+            raise KeyError(protocol)
+        source = _SAME_MODEL_AS.get(protocol)
+        built = self[source] if source else _rebound(self._name, self._raw, protocol)
+        self._built[protocol] = built
+        return built
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._protocols)
+
+    def __len__(self) -> int:
+        return len(self._protocols)
+
+    def metadata(self, protocol: str) -> Mapping[str, Any]:
+        """The variant's metadata, without building a variant for it."""
+        built = self._built.get(protocol)
+        if built is not None:
+            return built.metadata
+        source = _SAME_MODEL_AS.get(protocol)
+        if source:
+            return self.metadata(source)
+        return _rebound_metadata(self._name, self._raw, protocol)
 
 
 def _rebound(name: str, raw: dict[str, Any], protocol: str) -> ServiceModel:
     """The installed model's shapes with ``protocol``'s bindings in place of its own."""
-    recorded = _bindings().get(name, {}).get(protocol)
-    if recorded is None:
-        raise LookupError(f"no {protocol} bindings recorded for {name}")
+    recorded = _recorded(name, protocol)
     data = copy.deepcopy(raw)
-    data["metadata"] = {**data["metadata"], "protocol": protocol, "protocols": [protocol]}
-    data["metadata"].update(recorded.get("metadata", {}))
+    data["metadata"] = _rebound_metadata(name, raw, protocol)
     if protocol == "json":
         for operation in data["operations"].values():
             operation["http"] = {"method": "POST", "requestUri": "/"}
@@ -148,6 +176,22 @@ def _rebound(name: str, raw: dict[str, Any], protocol: str) -> ServiceModel:
             if shape is not None and member_name in shape.get("members", {}):
                 shape["members"][member_name].update(binding)
     return ServiceModel(data, service_name=name)
+
+
+def _recorded(name: str, protocol: str) -> Mapping[str, Any]:
+    recorded: Mapping[str, Any] | None = _bindings().get(name, {}).get(protocol)
+    if recorded is None:
+        raise LookupError(f"no {protocol} bindings recorded for {name}")
+    return recorded
+
+
+def _rebound_metadata(name: str, raw: dict[str, Any], protocol: str) -> dict[str, Any]:
+    return {
+        **raw["metadata"],
+        "protocol": protocol,
+        "protocols": [protocol],
+        **_recorded(name, protocol).get("metadata", {}),
+    }
 
 
 @cache

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import parse_qsl, unquote
 
 from botocore.model import OperationModel, ServiceModel
@@ -33,7 +34,7 @@ class Route:
 class _Template:
     operation: OperationModel
     method: str
-    pattern: re.Pattern[str]
+    regex: str
     labels: tuple[str, ...]
     required_query: tuple[tuple[str, str | None], ...]
     required_headers: tuple[str, ...]
@@ -42,6 +43,12 @@ class _Template:
     @property
     def specificity(self) -> tuple[int, int]:
         return (len(self.required_query) + len(self.required_headers), self.literal_length)
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        # Compiled when first tried: S3's and Lambda's hundreds of templates took a fifth of a
+        # second to compile at start, and most are never asked for.
+        return re.compile(self.regex)
 
 
 class RestRouter:
@@ -53,6 +60,10 @@ class RestRouter:
             key=lambda t: t.specificity,
             reverse=True,
         )
+        # Most specific first within each method, so a request is tried only against its own.
+        self._by_method: dict[str, list[_Template]] = {}
+        for template in self._templates:
+            self._by_method.setdefault(template.method, []).append(template)
 
     def match(
         self, method: str, path: str, query: str, headers: Mapping[str, str] | None = None
@@ -60,9 +71,7 @@ class RestRouter:
         """``path`` is percent-encoded as received; labels come back decoded."""
         keys = dict(parse_qsl(query, keep_blank_values=True))
         present = {name.lower() for name in headers or {}}
-        for template in self._templates:
-            if template.method != method:
-                continue
+        for template in self._by_method.get(method, ()):
             found = template.pattern.fullmatch(path)
             if found is None:
                 continue
@@ -131,7 +140,7 @@ def _compile(operation: OperationModel) -> _Template:
     return _Template(
         operation=operation,
         method=operation.http["method"],
-        pattern=re.compile(regex),
+        regex=regex,
         labels=tuple(labels),
         required_query=required,
         required_headers=required_headers,

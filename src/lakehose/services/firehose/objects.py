@@ -27,7 +27,6 @@ from typing import Any
 from lakehose.services.firehose import buffers, codecs, error_records, ledger, prefixes
 from lakehose.services.firehose.base import timestamp
 from lakehose.services.firehose.config import Destination
-from lakehose.services.firehose.conversion import convert_to_parquet
 from lakehose.services.firehose.ports import CatalogPort, CatalogTableMissing
 from lakehose.services.firehose.records import SourceRecord
 from lakehose.services.firehose.store import StreamRow
@@ -185,6 +184,10 @@ def _converted(conversion: dict[str, Any], records: list[SourceRecord], now_ms: 
         }
         if "TimestampFormats" in conversion["options"]:
             arguments["timestamp_formats"] = conversion["options"]["TimestampFormats"]
+        # Imported here: pyarrow takes about a third of a second to load, and only delivery
+        # streams that convert records need it, so a server starts without it.
+        from lakehose.services.firehose.conversion import convert_to_parquet
+
         try:
             result = convert_to_parquet(
                 records, conversion["columns"], deserializer=conversion["deserializer"], **arguments
