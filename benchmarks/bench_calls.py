@@ -35,27 +35,19 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import peers
+from bench_dynamodb import KEY_SCHEMA, PARTITION, dynalite_command, item
+from bench_kinesis import RECORD, kinesalite_command
 
 TABLE = "calls"
 STREAM = "calls"
-PAYLOAD = {"payload": {"S": "x" * 200}, "n": {"N": "42"}}
-RECORD = b"x" * 1024
-PARTITION = 20  # items in the partition Query reads
-KEY_SCHEMA = {
-    "KeySchema": [
-        {"AttributeName": "pk", "KeyType": "HASH"},
-        {"AttributeName": "sk", "KeyType": "RANGE"},
-    ],
-    "AttributeDefinitions": [
-        {"AttributeName": "pk", "AttributeType": "S"},
-        {"AttributeName": "sk", "AttributeType": "N"},
-    ],
+OPERATIONS = {
+    "PutItem": "dynamodb",
+    "GetItem": "dynamodb",
+    "Query": "dynamodb",
+    "PutRecord": "kinesis",
 }
-OPERATIONS = {"PutItem": "dynamodb", "GetItem": "dynamodb", "Query": "dynamodb"}
-OPERATIONS["PutRecord"] = "kinesis"
 CONCURRENT = {"PutItem": "dynamodb", "PutRecord": "kinesis"}
 
 
@@ -63,16 +55,6 @@ CONCURRENT = {"PutItem": "dynamodb", "PutRecord": "kinesis"}
 class Contender:
     peer: peers.Peer
     services: frozenset[str]
-
-
-def dynalite_command(port: int, home: Path) -> list[str]:
-    # --path keeps dynalite on disk (LevelDB), as lakehose is; without it it runs in memory.
-    arguments = ["--port", str(port), "--createTableMs", "0", "--path", str(home / "dl")]
-    return peers.node_command("dynalite@4", arguments)
-
-
-def kinesalite_command(port: int, home: Path) -> list[str]:
-    return peers.node_command("kinesalite@3", ["--port", str(port), "--createStreamMs", "0"])
 
 
 BOTH = frozenset({"dynamodb", "kinesis"})
@@ -92,10 +74,6 @@ def baseline_command(python: str) -> peers.Command:
         return [python, "-m", "lakehose", "up", "--port", str(port), "--home", str(home / "base")]
 
     return command
-
-
-def item(pk: str, sk: int) -> dict[str, Any]:
-    return {"pk": {"S": pk}, "sk": {"N": str(sk)}, **PAYLOAD}
 
 
 def make_call(operation: str, endpoint: str) -> Callable[[], object]:
