@@ -53,6 +53,7 @@ class Planner:
     def plan(self, tree: exp.Expr) -> list[Scan]:
         """Rewrite ``tree`` in place to read relations; return what to put in them."""
         self._inline_views(tree)
+        self._unqualify_columns(tree)
         names, star = _referenced(tree)
         scans: list[Scan] = []
         for node in list(_named_tables(tree)):
@@ -96,6 +97,23 @@ class Planner:
                         inner.set("db", exp.to_identifier(schema or view.database))
                 node.replace(exp.Subquery(this=body, alias=_alias(node)))
         raise QueryFailed(INVALID_VIEW, "View is recursive or nested too deeply")
+
+    def _unqualify_columns(self, tree: exp.Expr) -> None:
+        """``schema.table.column`` (and ``catalog.schema.table.column``) naming a table the
+        query reads without an alias becomes ``table.column``, which is what the relation
+        that replaces the table answers to (SQLAlchemy Core writes such references)."""
+        unaliased = {
+            self.resolver.split(table_parts(node), None)
+            for node in _named_tables(tree)
+            if not node.alias
+        }
+        for column in list(tree.find_all(exp.Column)):
+            if not column.args.get("db"):
+                continue
+            qualifier = [part.name for part in column.parts[:-1]]
+            if self.resolver.split(qualifier, None) in unaliased:
+                column.set("db", None)
+                column.set("catalog", None)
 
     # -- partitions and files ----------------------------------------------------------------
 

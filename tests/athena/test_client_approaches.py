@@ -1,0 +1,182 @@
+"""Every way awswrangler, PyAthena and SQLAlchemy read and write through Athena, on ``lakehose up``.
+
+awswrangler's ``read_sql_query`` has three paths: its default wraps the query in a CTAS and
+reads the Parquet files its data manifest lists; ``unload_approach=True`` wraps it in an UNLOAD
+and does the same; ``ctas_approach=False`` reads the result CSV. All three must give the same
+DataFrame. PyAthena's pandas cursor with ``unload=True`` reads UNLOAD's files too;
+``DataFrame.to_sql`` through PyAthena's SQLAlchemy dialect creates a table and INSERTs into it;
+SQLAlchemy Core selects from a reflected table named with its schema.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.athena.tables import create_json_table, drop_database, put_ndjson
+from tests.conftest import ServerProcess
+
+CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+REGION = "us-east-1"
+# awswrangler 3.x still passes pandas' deprecated ``copy=`` to ``concat`` (its warning, not ours).
+pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
+
+
+@pytest.fixture
+def lake(server: ServerProcess, name: str) -> Iterator[dict[str, str]]:
+    """A bucket with a readings table of 10 rows and an empty Glue database for writes."""
+    s3, glue = server.client("s3"), server.client("glue")
+    bucket = name[:63].rstrip("-")
+    database = name.replace("-", "_")
+    s3.create_bucket(Bucket=bucket)
+    put_ndjson(
+        s3,
+        bucket,
+        "readings/part-0.gz",
+        ({"sensor": f"s{n % 3}", "rate": str(60 + 10 * n)} for n in range(10)),
+    )
+    create_json_table(
+        glue,
+        database,
+        "readings",
+        f"s3://{bucket}/readings/",
+        [{"Name": "sensor", "Type": "string"}, {"Name": "rate", "Type": "int"}],
+    )
+    yield {"bucket": bucket, "database": database}
+    with contextlib.suppress(ClientError):
+        drop_database(glue, database)
+    with contextlib.suppress(ClientError):
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                s3.delete_object(Bucket=bucket, Key=item["Key"])
+        s3.delete_bucket(Bucket=bucket)
+
+
+@pytest.fixture
+def wrangler(server: ServerProcess) -> Iterator[Any]:
+    import awswrangler as wr
+
+    for service in ("athena", "s3", "glue", "sts"):
+        setattr(wr.config, f"{service}_endpoint_url", server.endpoint)
+    yield wr
+    wr.config.reset()
+
+
+def test_awswrangler_reads_the_same_frame_by_ctas_unload_and_csv(
+    server: ServerProcess, lake: dict[str, str], wrangler: Any
+) -> None:
+    session = boto3.Session(region_name=REGION, **CREDENTIALS)
+    sql = "SELECT sensor, rate FROM readings WHERE rate > 120 ORDER BY rate"
+    arguments = {"database": lake["database"], "boto3_session": session}
+    output = f"s3://{lake['bucket']}/wrangler"
+    frames = {
+        "ctas": wrangler.athena.read_sql_query(sql, s3_output=f"{output}/ctas/", **arguments),
+        # UNLOAD writes into s3_output, which must be empty (as Athena requires).
+        "unload": wrangler.athena.read_sql_query(
+            sql,
+            ctas_approach=False,
+            unload_approach=True,
+            s3_output=f"{output}/unload/",
+            **arguments,
+        ),
+        "csv": wrangler.athena.read_sql_query(
+            sql, ctas_approach=False, s3_output=f"{output}/csv/", **arguments
+        ),
+    }
+    expected = {"sensor": ["s1", "s2", "s0"], "rate": [130, 140, 150]}
+    for approach, frame in frames.items():
+        # Parquet files are not ordered among themselves: compare as sorted by rate.
+        ordered = frame.sort_values("rate").reset_index(drop=True)
+        assert ordered.to_dict("list") == expected, approach
+        assert [str(t) for t in ordered.dtypes] == ["string", "Int32"], approach
+    # The CTAS's temporary table is gone again; its files and manifest were deleted.
+    tables = wrangler.catalog.tables(database=lake["database"], boto3_session=session)
+    assert list(tables["Table"]) == ["readings"]
+
+
+def test_pyathena_pandas_cursor_reads_through_unload(
+    server: ServerProcess, lake: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pyathena import connect
+    from pyathena.pandas.cursor import PandasCursor
+
+    # PyAthena's endpoint_url is Athena's; its S3 reads take the SDK's own per-service setting.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", server.endpoint)
+    with connect(
+        s3_staging_dir=f"s3://{lake['bucket']}/pyathena/",
+        schema_name=lake["database"],
+        region_name=REGION,
+        endpoint_url=server.endpoint,
+        cursor_class=PandasCursor,
+        **CREDENTIALS,
+    ) as connection:
+        cursor = connection.cursor(unload=True)
+        frame = cursor.execute(
+            "SELECT sensor, rate FROM readings WHERE rate > 120 ORDER BY rate"
+        ).as_pandas()
+        ordered = frame.sort_values("rate").reset_index(drop=True)
+        assert ordered.to_dict("list") == {"sensor": ["s1", "s2", "s0"], "rate": [130, 140, 150]}
+        assert cursor.query.lstrip().startswith("UNLOAD")
+        manifest = cursor.data_manifest_location
+        assert manifest is not None and manifest.endswith(f"{cursor.query_id}-manifest.csv")
+
+
+def _engine(server: ServerProcess, lake: dict[str, str]) -> Any:
+    from sqlalchemy import create_engine
+
+    return create_engine(
+        f"awsathena+rest://test:test@athena.{REGION}.amazonaws.com:443/{lake['database']}",
+        connect_args={
+            "s3_staging_dir": f"s3://{lake['bucket']}/sqlalchemy/",
+            "endpoint_url": server.endpoint,
+            "region_name": REGION,
+        },
+    )
+
+
+def test_to_sql_through_pyathena_sqlalchemy_creates_and_fills_a_table(
+    server: ServerProcess, lake: dict[str, str]
+) -> None:
+    import pandas as pd
+
+    engine = _engine(server, lake)
+    frame = pd.DataFrame({"id": [1, 2, 3], "label": ["a", "b, with comma", None]})
+    try:
+        frame.to_sql(
+            "labels",
+            engine,
+            schema=lake["database"],
+            index=False,
+            if_exists="replace",
+            method="multi",
+        )
+        back = pd.read_sql(
+            f'SELECT id, label FROM "{lake["database"]}"."labels" ORDER BY id', engine
+        )
+        assert back["id"].tolist() == [1, 2, 3]
+        assert back["label"].tolist()[:2] == ["a", "b, with comma"]
+        assert back["label"].isna().tolist() == [False, False, True]
+    finally:
+        engine.dispose()
+
+
+def test_sqlalchemy_core_selects_from_a_reflected_table_with_a_schema(
+    server: ServerProcess, lake: dict[str, str]
+) -> None:
+    from sqlalchemy import MetaData, Table, select
+
+    engine = _engine(server, lake)
+    try:
+        readings = Table("readings", MetaData(), schema=lake["database"], autoload_with=engine)
+        assert [column.name for column in readings.columns] == ["sensor", "rate"]
+        query = select(readings.c.sensor, readings.c.rate).where(readings.c.rate > 140)
+        with engine.connect() as connection:
+            rows = connection.execute(query.order_by(readings.c.rate)).fetchall()
+        assert [tuple(row) for row in rows] == [("s0", 150)]
+    finally:
+        engine.dispose()
