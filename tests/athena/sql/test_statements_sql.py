@@ -1,0 +1,197 @@
+"""UNLOAD, EXPLAIN, PREPARE / EXECUTE / DEALLOCATE and INSERT INTO text tables, on the engine."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+
+import orjson
+import pyarrow.orc as orc
+import pyarrow.parquet as pq
+import pytest
+
+from lakehose.services.athena.sql import QueryFailed
+from tests.athena.sql.conftest import Lake
+
+ROWS = "SELECT * FROM (VALUES (1, 'a', 'x'), (2, 'b', 'y'), (3, NULL, 'x')) AS t (n, s, p)"
+
+
+def _failure(lake: Lake, sql: str, **kwargs: object) -> str:
+    with pytest.raises(QueryFailed) as failed:
+        lake.run(sql, **kwargs)  # type: ignore[arg-type]
+    return failed.value.message
+
+
+def _body(lake: Lake, uri: str) -> bytes:
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    return lake.store.get_bytes(bucket, key)
+
+
+def test_unload_writes_parquet_listed_for_the_manifest(lake: Lake) -> None:
+    outcome = lake.run(f"UNLOAD ({ROWS}) TO 's3://lake/out/'", query_execution_id="q1")
+    assert outcome.statement_type == "DML"
+    assert outcome.update_count == 3
+    assert outcome.written_files == ["s3://lake/out/q1_00000"]
+    table = pq.read_table(io.BytesIO(_body(lake, outcome.written_files[0])))
+    assert table.to_pydict() == {"n": [1, 2, 3], "s": ["a", "b", None], "p": ["x", "y", "x"]}
+    # Parquet's default codec for UNLOAD and CTAS alike.
+    metadata = pq.ParquetFile(io.BytesIO(_body(lake, outcome.written_files[0]))).metadata
+    assert metadata.row_group(0).column(0).compression == "SNAPPY"
+
+
+def test_unload_into_a_location_that_holds_data_is_refused(lake: Lake) -> None:
+    lake.put("out/old", b"x")
+    message = _failure(lake, f"UNLOAD ({ROWS}) TO 's3://lake/out/'")
+    assert message == "HIVE_PATH_ALREADY_EXISTS: Unload path already exists: s3://lake/out/"
+
+
+def test_unload_partitions_by_the_last_columns(lake: Lake) -> None:
+    outcome = lake.run(
+        f"UNLOAD ({ROWS}) TO 's3://lake/parts/' WITH (format = 'JSON', partitioned_by = "
+        "ARRAY['p'])",
+        query_execution_id="q2",
+    )
+    assert outcome.written_files == [
+        "s3://lake/parts/p=x/q2_00000.gz",
+        "s3://lake/parts/p=y/q2_00001.gz",
+    ]
+    lines = gzip.decompress(_body(lake, outcome.written_files[0])).splitlines()
+    assert [orjson.loads(line) for line in lines] == [{"n": 1, "s": "a"}, {"n": 3}]
+
+
+def test_unload_as_text_orc_and_with_a_codec(lake: Lake) -> None:
+    text = lake.run(
+        f"UNLOAD ({ROWS}) TO 's3://lake/text/' WITH (format = 'TEXTFILE', "
+        "field_delimiter = '|', compression = 'BZIP2')",
+        query_execution_id="q3",
+    )
+    assert text.written_files == ["s3://lake/text/q3_00000.bz2"]
+    assert bz2.decompress(_body(lake, text.written_files[0])) == b"1|a|x\n2|b|y\n3|\\N|x\n"
+    stored = lake.run(f"UNLOAD ({ROWS}) TO 's3://lake/orc/' WITH (format = 'ORC')")
+    table = orc.read_table(io.BytesIO(_body(lake, stored.written_files[0])))
+    assert table.column("n").to_pylist() == [1, 2, 3]
+
+
+def test_unload_refuses_what_athena_refuses(lake: Lake) -> None:
+    assert _failure(
+        lake, f"UNLOAD ({ROWS}) TO 's3://lake/a/' WITH (format = 'PARQUET', compression = 'BZIP2')"
+    ).startswith("INVALID_TABLE_PROPERTY: Unsupported compression BZIP2 for format PARQUET")
+    assert _failure(lake, "UNLOAD (SHOW TABLES) TO 's3://lake/b/'").startswith("SYNTAX_ERROR")
+    assert _failure(lake, "UNLOAD (SELECT 1 AS a) TO 's3://missing/b/'") == (
+        "HIVE_PATH_NOT_FOUND: The specified bucket does not exist: missing"
+    )
+
+
+def test_ctas_into_a_missing_bucket_is_athenas_error(lake: Lake) -> None:
+    message = _failure(
+        lake, "CREATE TABLE t WITH (external_location = 's3://missing/t/') AS SELECT 1 AS a"
+    )
+    assert message == "HIVE_PATH_NOT_FOUND: The specified bucket does not exist: missing"
+
+
+def test_explain_answers_one_query_plan_row(lake: Lake) -> None:
+    outcome = lake.run("EXPLAIN SELECT 1 AS a")
+    assert [(c.name, c.type) for c in outcome.columns] == [("Query Plan", "varchar")]
+    [[plan]] = outcome.rows
+    assert plan is not None and "Projection" in plan
+    analyzed = lake.run("EXPLAIN ANALYZE SELECT 1 AS a")
+    assert analyzed.rows[0][0] is not None and "Total Time" in analyzed.rows[0][0]
+    for kind in ("DISTRIBUTED", "LOGICAL"):
+        assert lake.run(f"EXPLAIN (TYPE {kind}) SELECT 1").columns[0].name == "Query Plan"
+    validated = lake.run("EXPLAIN (TYPE VALIDATE) SELECT 1")
+    assert [(c.name, c.type) for c in validated.columns] == [("Valid", "boolean")]
+    assert validated.rows == [["true"]]
+
+
+def test_explain_io_names_the_tables_read(lake: Lake) -> None:
+    lake.catalog.create_table(
+        "heartrate",
+        {
+            "Name": "events",
+            "PartitionKeys": [],
+            "StorageDescriptor": {
+                "Location": "s3://lake/ev/",
+                "Columns": [{"Name": "id", "Type": "int"}],
+                "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"},
+            },
+        },
+    )
+    [[text]] = lake.run("EXPLAIN (TYPE IO) SELECT id FROM events").rows
+    assert text is not None
+    [info] = orjson.loads(text)["inputTableColumnInfos"]
+    assert info["table"] == {
+        "catalog": "awsdatacatalog",
+        "schemaTable": {"schema": "heartrate", "table": "events"},
+    }
+    assert _failure(lake, "EXPLAIN ANALYZE (TYPE IO) SELECT 1") == (
+        "NOT_SUPPORTED: EXPLAIN ANALYZE doesn't support TYPE IO"
+    )
+
+
+class Statements:
+    """A workgroup's prepared statements, in memory."""
+
+    def __init__(self) -> None:
+        self.saved: dict[str, str] = {}
+
+    def get(self, name: str) -> str | None:
+        return self.saved.get(name)
+
+    def put(self, name: str, sql: str) -> None:
+        self.saved[name] = sql
+
+    def delete(self, name: str) -> bool:
+        return self.saved.pop(name, None) is not None
+
+
+def test_prepare_execute_using_and_deallocate(lake: Lake) -> None:
+    statements = Statements()
+    run = {"prepared_statements": statements}
+    assert lake.run("PREPARE pick FROM SELECT ? + 1 AS a, ? AS b", **run).rows == []
+    assert statements.saved == {"pick": "SELECT ? + 1 AS a, ? AS b"}
+    assert lake.rows("EXECUTE pick USING 41, 'x'", **run) == [["42", "x"]]
+    assert lake.rows("EXECUTE pick", parameters=["1", "'y'"], **run) == [["2", "y"]]
+    message = _failure(lake, "EXECUTE pick USING 1", **run)
+    assert message == "INVALID_PARAMETER_USAGE: Incorrect number of parameters: expected 2 but found 1"
+    lake.run("DEALLOCATE PREPARE pick", **run)
+    assert statements.saved == {}
+    assert _failure(lake, "EXECUTE pick USING 1, 2", **run) == (
+        "NOT_FOUND: Prepared statement not found: pick"
+    )
+    assert _failure(lake, "DEALLOCATE PREPARE pick", **run) == (
+        "NOT_FOUND: Prepared statement not found: pick"
+    )
+
+
+def _text_table(lake: Lake, name: str, serde: str, parameters: dict[str, str]) -> None:
+    lake.catalog.create_table(
+        "heartrate",
+        {
+            "Name": name,
+            "PartitionKeys": [],
+            "StorageDescriptor": {
+                "Location": f"s3://lake/{name}/",
+                "Columns": [{"Name": "id", "Type": "bigint"}, {"Name": "label", "Type": "string"}],
+                "SerdeInfo": {"SerializationLibrary": serde, "Parameters": parameters},
+            },
+        },
+    )
+
+
+def test_insert_into_delimited_and_csv_text_tables(lake: Lake) -> None:
+    values = "VALUES (1, 'a'), (2, 'b,c'), (3, NULL)"
+    _text_table(
+        lake, "plain", "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe", {"field.delim": ","}
+    )
+    written = lake.run(f"INSERT INTO plain {values}", query_execution_id="i1").written_files
+    assert written == ["s3://lake/plain/i1_00000.gz"]
+    assert gzip.decompress(_body(lake, written[0])) == b"1,a\n2,b,c\n3,\\N\n"
+    _text_table(lake, "quoted", "org.apache.hadoop.hive.serde2.OpenCSVSerde", {})
+    written = lake.run(f"INSERT INTO quoted {values}", query_execution_id="i2").written_files
+    assert gzip.decompress(_body(lake, written[0])) == b'"1","a"\n"2","b,c"\n"3",\n'
+    assert lake.rows("SELECT id, label FROM quoted ORDER BY id") == [
+        ["1", "a"],
+        ["2", "b,c"],
+        ["3", ""],
+    ]
