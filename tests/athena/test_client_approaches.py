@@ -203,7 +203,7 @@ def test_the_statements_pyathenas_dialect_sends_for_to_sql(
         "(1, 'a'), (2, 'b, with comma'), (3, null)"
     )
     assert cursor.rowcount == 3
-    cursor.execute(f'INSERT INTO "{database}".labels (id, label) VALUES (4, \'it\'\'s\')')
+    cursor.execute(f"INSERT INTO \"{database}\".labels (id, label) VALUES (4, 'it''s')")
     cursor.execute(f'SELECT id, label FROM "{database}"."labels" ORDER BY id')
     assert cursor.fetchall() == [(1, "a"), (2, "b, with comma"), (3, None), (4, "it's")]
 

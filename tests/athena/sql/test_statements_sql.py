@@ -153,7 +153,9 @@ def test_prepare_execute_using_and_deallocate(lake: Lake) -> None:
     assert lake.rows("EXECUTE pick USING 41, 'x'", **run) == [["42", "x"]]
     assert lake.rows("EXECUTE pick", parameters=["1", "'y'"], **run) == [["2", "y"]]
     message = _failure(lake, "EXECUTE pick USING 1", **run)
-    assert message == "INVALID_PARAMETER_USAGE: Incorrect number of parameters: expected 2 but found 1"
+    assert (
+        message == "INVALID_PARAMETER_USAGE: Incorrect number of parameters: expected 2 but found 1"
+    )
     lake.run("DEALLOCATE PREPARE pick", **run)
     assert statements.saved == {}
     assert _failure(lake, "EXECUTE pick USING 1, 2", **run) == (

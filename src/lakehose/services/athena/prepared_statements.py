@@ -60,7 +60,13 @@ class PreparedStatementOperations(AthenaBase):
             found = self._require_prepared(connection, work_group, statement_name)
             store.put_prepared(
                 connection,
-                PreparedRow(found.workgroup, found.name, query_statement, description, 0.0),
+                PreparedRow(
+                    found.workgroup,
+                    found.name,
+                    query_statement,
+                    found.description if description is None else description,
+                    0.0,
+                ),
                 self._now(),
             )
         return {}
