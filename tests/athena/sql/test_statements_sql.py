@@ -197,3 +197,55 @@ def test_insert_into_delimited_and_csv_text_tables(lake: Lake) -> None:
         ["2", "b,c"],
         ["3", ""],
     ]
+
+
+def _events(lake: Lake) -> None:
+    lake.put("events/a.json", b'{"id": 1}\n{"id": 2}\n')
+    lake.put("events/b.json", b'{"id": 3}\n')
+    _text_table(lake, "events", "org.openx.data.jsonserde.JsonSerDe", {})
+
+
+@pytest.mark.parametrize("stored", ["json", "parquet"])
+def test_hidden_columns_name_each_rows_file(lake: Lake, stored: str) -> None:
+    if stored == "json":
+        _events(lake)
+    else:
+        lake.run(
+            "CREATE TABLE events WITH (external_location = 's3://lake/pq/') AS "
+            "SELECT * FROM (VALUES 1, 2) AS t (id)",
+            query_execution_id="c1",
+        )
+        lake.run("INSERT INTO events VALUES 3", query_execution_id="c2")
+    table = "events"
+    rows = lake.run(f'SELECT id, "$path", "$file_size" FROM {table} ORDER BY id').rows
+    paths = {row[1] for row in rows}
+    assert len(paths) == 2 and all(p is not None and p.startswith("s3://lake/") for p in paths)
+    for _, path, size in rows:
+        assert path is not None and size is not None
+        bucket, key = path.removeprefix("s3://").split("/", 1)
+        assert int(size) == len(lake.store.get_bytes(bucket, key))
+    assert [c.name for c in lake.run(f"SELECT * FROM {table}").columns][0] == "id"
+    assert not any(c.name.startswith("$") for c in lake.run(f"SELECT * FROM {table}").columns)
+    both = lake.run(f'SELECT *, "$file_modified_time" FROM {table} e')
+    assert [(c.name, c.type) for c in both.columns][-1] == (
+        "$file_modified_time",
+        "timestamp(3) with time zone",
+    )
+    assert both.rows[0][-1] is not None and both.rows[0][-1].endswith(" UTC")
+
+
+def test_the_partitions_table_lists_partition_values(lake: Lake) -> None:
+    lake.run(
+        "CREATE TABLE pt WITH (external_location = 's3://lake/pt/', partitioned_by = "
+        "ARRAY['y', 'm']) AS SELECT * FROM (VALUES (1, 2023, '03'), (2, 2024, '01'), "
+        "(3, 2024, '01')) AS t (n, y, m)"
+    )
+    outcome = lake.run('SELECT * FROM "pt$partitions" ORDER BY y')
+    assert [(c.name, c.type) for c in outcome.columns] == [("y", "integer"), ("m", "varchar")]
+    assert outcome.rows == [["2023", "03"], ["2024", "01"]]
+    assert lake.rows('SELECT count(*) FROM heartrate."pt$partitions" WHERE y = 2024') == [["1"]]
+    _events(lake)
+    assert _failure(lake, 'SELECT * FROM "events$partitions"') == (
+        "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.heartrate.events$partitions' "
+        "does not exist"
+    )
