@@ -224,8 +224,8 @@ def test_hidden_columns_name_each_rows_file(lake: Lake, stored: str) -> None:
         assert path is not None and size is not None
         bucket, key = path.removeprefix("s3://").split("/", 1)
         assert int(size) == len(lake.store.get_bytes(bucket, key))
-    assert [c.name for c in lake.run(f"SELECT * FROM {table}").columns][0] == "id"
-    assert not any(c.name.startswith("$") for c in lake.run(f"SELECT * FROM {table}").columns)
+    starred = [c.name for c in lake.run(f"SELECT * FROM {table}").columns]
+    assert starred[0] == "id" and not any(name.startswith("$") for name in starred)
     both = lake.run(f'SELECT *, "$file_modified_time" FROM {table} e')
     assert [(c.name, c.type) for c in both.columns][-1] == (
         "$file_modified_time",

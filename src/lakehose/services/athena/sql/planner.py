@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlglot import exp
 
 from lakehose.services.athena.ports import ObjectStorePort
+from lakehose.services.athena.sql import pseudo_columns
 from lakehose.services.athena.sql.catalog import CatalogTable, Column, Resolver, table_parts
 from lakehose.services.athena.sql.errors import (
     INVALID_VIEW,
@@ -25,7 +26,6 @@ from lakehose.services.athena.sql.errors import (
     position_in,
 )
 from lakehose.services.athena.sql.files import DataFile, list_files, list_files_of
-from lakehose.services.athena.sql import pseudo_columns
 from lakehose.services.athena.sql.functions import rewrite_functions
 from lakehose.services.athena.sql.partitions import (
     PARTITIONS_SUFFIX,
