@@ -223,6 +223,15 @@ def test_query_runs_a_saved_query_by_name(home_with_workgroup: Path) -> None:
     assert json.loads(result.stdout) == [{"word": "hello", "nothing": None}]
 
 
+def test_query_finds_a_saved_query_in_any_workgroup(home_with_workgroup: Path) -> None:
+    home = str(home_with_workgroup)
+    result = run_cli("query", "--named", "greeting", "--output", "json", "--home", home)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [{"word": "hello", "nothing": None}]
+    missing = run_cli("query", "--named", "nowhere", "--home", home)
+    assert "no saved query named 'nowhere' in any workgroup" in missing.stderr
+
+
 def test_query_names_a_missing_saved_query(home_with_workgroup: Path) -> None:
     result = _query(home_with_workgroup, "--named", "no-such-query")
     assert result.exit_code == 1

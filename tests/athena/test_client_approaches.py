@@ -1,4 +1,7 @@
-"""Every way awswrangler, PyAthena and SQLAlchemy read and write through Athena, on ``lakehose up``.
+"""Every way awswrangler, PyAthena and SQLAlchemy read and write through Athena.
+
+Each test runs in-process (the libraries get a boto3 session from ``Lakehose.session()``) and
+against ``lakehose up`` (an ordinary session and the server's endpoint).
 
 awswrangler's ``read_sql_query`` has three paths: its default wraps the query in a CTAS and
 reads the Parquet files its data manifest lists; ``unload_approach=True`` wraps it in an UNLOAD
@@ -11,7 +14,8 @@ SQLAlchemy Core selects from a reflected table named with its schema.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -19,7 +23,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.athena.tables import create_json_table, drop_database, put_ndjson
-from tests.conftest import ServerProcess
+from tests.conftest import InProcess, ServerProcess
 
 CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 REGION = "us-east-1"
@@ -27,10 +31,35 @@ REGION = "us-east-1"
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where the libraries send their calls: an endpoint and a session to make clients from."""
+
+    endpoint: str
+    session: Callable[[], boto3.Session]
+
+    def client(self, service: str) -> Any:
+        return self.session().client(service, endpoint_url=self.endpoint)
+
+
+@pytest.fixture(params=["inprocess", "server"])
+def target(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Target:
+    if request.param == "inprocess":
+        runtime: InProcess = request.getfixturevalue("shared_runtime")
+        # Clients of this session never open a socket; the endpoint only shapes their URLs.
+        found = Target(runtime.lake.settings.endpoint_url, runtime.lake.session)
+    else:
+        server: ServerProcess = request.getfixturevalue("server")
+        found = Target(server.endpoint, lambda: boto3.Session(region_name=REGION, **CREDENTIALS))
+    # PyAthena's endpoint_url is Athena's; its S3 reads take the SDK's own per-service setting.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", found.endpoint)
+    return found
+
+
 @pytest.fixture
-def lake(server: ServerProcess, name: str) -> Iterator[dict[str, str]]:
-    """A bucket with a readings table of 10 rows and an empty Glue database for writes."""
-    s3, glue = server.client("s3"), server.client("glue")
+def lake(target: Target, name: str) -> Iterator[dict[str, str]]:
+    """A bucket with a readings table of 10 rows, and its Glue database."""
+    s3, glue = target.client("s3"), target.client("glue")
     bucket = name[:63].rstrip("-")
     database = name.replace("-", "_")
     s3.create_bucket(Bucket=bucket)
@@ -58,19 +87,19 @@ def lake(server: ServerProcess, name: str) -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture
-def wrangler(server: ServerProcess) -> Iterator[Any]:
+def wrangler(target: Target) -> Iterator[Any]:
     import awswrangler as wr
 
     for service in ("athena", "s3", "glue", "sts"):
-        setattr(wr.config, f"{service}_endpoint_url", server.endpoint)
+        setattr(wr.config, f"{service}_endpoint_url", target.endpoint)
     yield wr
     wr.config.reset()
 
 
 def test_awswrangler_reads_the_same_frame_by_ctas_unload_and_csv(
-    server: ServerProcess, lake: dict[str, str], wrangler: Any
+    target: Target, lake: dict[str, str], wrangler: Any
 ) -> None:
-    session = boto3.Session(region_name=REGION, **CREDENTIALS)
+    session = target.session()
     sql = "SELECT sensor, rate FROM readings WHERE rate > 120 ORDER BY rate"
     arguments = {"database": lake["database"], "boto3_session": session}
     output = f"s3://{lake['bucket']}/wrangler"
@@ -99,21 +128,17 @@ def test_awswrangler_reads_the_same_frame_by_ctas_unload_and_csv(
     assert list(tables["Table"]) == ["readings"]
 
 
-def test_pyathena_pandas_cursor_reads_through_unload(
-    server: ServerProcess, lake: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pyathena_pandas_cursor_reads_through_unload(target: Target, lake: dict[str, str]) -> None:
     from pyathena import connect
     from pyathena.pandas.cursor import PandasCursor
 
-    # PyAthena's endpoint_url is Athena's; its S3 reads take the SDK's own per-service setting.
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", server.endpoint)
     with connect(
         s3_staging_dir=f"s3://{lake['bucket']}/pyathena/",
         schema_name=lake["database"],
         region_name=REGION,
-        endpoint_url=server.endpoint,
+        endpoint_url=target.endpoint,
+        session=target.session(),
         cursor_class=PandasCursor,
-        **CREDENTIALS,
     ) as connection:
         cursor = connection.cursor(unload=True)
         frame = cursor.execute(
@@ -126,25 +151,26 @@ def test_pyathena_pandas_cursor_reads_through_unload(
         assert manifest is not None and manifest.endswith(f"{cursor.query_id}-manifest.csv")
 
 
-def _engine(server: ServerProcess, lake: dict[str, str]) -> Any:
+def _engine(target: Target, lake: dict[str, str]) -> Any:
     # SQLAlchemy is not in the dev lock yet; these two run once it is.
     sqlalchemy = pytest.importorskip("sqlalchemy")
     return sqlalchemy.create_engine(
         f"awsathena+rest://test:test@athena.{REGION}.amazonaws.com:443/{lake['database']}",
         connect_args={
             "s3_staging_dir": f"s3://{lake['bucket']}/sqlalchemy/",
-            "endpoint_url": server.endpoint,
+            "endpoint_url": target.endpoint,
+            "session": target.session(),
             "region_name": REGION,
         },
     )
 
 
 def test_to_sql_through_pyathena_sqlalchemy_creates_and_fills_a_table(
-    server: ServerProcess, lake: dict[str, str]
+    target: Target, lake: dict[str, str]
 ) -> None:
     import pandas as pd
 
-    engine = _engine(server, lake)
+    engine = _engine(target, lake)
     frame = pd.DataFrame({"id": [1, 2, 3], "label": ["a", "b, with comma", None]})
     try:
         frame.to_sql("labels", engine, schema=lake["database"], index=False, method="multi")
@@ -158,9 +184,9 @@ def test_to_sql_through_pyathena_sqlalchemy_creates_and_fills_a_table(
 
 
 def test_sqlalchemy_core_selects_from_a_reflected_table_with_a_schema(
-    server: ServerProcess, lake: dict[str, str]
+    target: Target, lake: dict[str, str]
 ) -> None:
-    engine = _engine(server, lake)
+    engine = _engine(target, lake)
     from sqlalchemy import MetaData, Table, select
 
     try:
@@ -174,26 +200,26 @@ def test_sqlalchemy_core_selects_from_a_reflected_table_with_a_schema(
         engine.dispose()
 
 
-def _cursor(server: ServerProcess, lake: dict[str, str]) -> Any:
+def _cursor(target: Target, lake: dict[str, str]) -> Any:
     from pyathena import connect
 
     return connect(
         s3_staging_dir=f"s3://{lake['bucket']}/pyathena/",
         schema_name=lake["database"],
         region_name=REGION,
-        endpoint_url=server.endpoint,
-        **CREDENTIALS,
+        endpoint_url=target.endpoint,
+        session=target.session(),
     ).cursor()
 
 
 def test_the_statements_pyathenas_dialect_sends_for_to_sql(
-    server: ServerProcess, lake: dict[str, str]
+    target: Target, lake: dict[str, str]
 ) -> None:
     """What ``DataFrame.to_sql`` sends through PyAthena's dialect (its DDL compiler's CREATE
     TABLE, with no format given: a TEXTFILE table; then INSERT ... VALUES with the values
     PyAthena's formatter renders), sent with PyAthena's DB-API cursor."""
     database, bucket = lake["database"], lake["bucket"]
-    cursor = _cursor(server, lake)
+    cursor = _cursor(target, lake)
     cursor.execute(
         f"CREATE EXTERNAL TABLE {database}.labels (\n\tid BIGINT, \n\tlabel STRING\n)\n"
         f"LOCATION 's3://{bucket}/sqlalchemy/{database}/labels/'\n\n"
@@ -209,10 +235,10 @@ def test_the_statements_pyathenas_dialect_sends_for_to_sql(
 
 
 def test_the_select_sqlalchemy_core_writes_for_a_table_with_a_schema(
-    server: ServerProcess, lake: dict[str, str]
+    target: Target, lake: dict[str, str]
 ) -> None:
     database = lake["database"]
-    cursor = _cursor(server, lake)
+    cursor = _cursor(target, lake)
     cursor.execute(
         f'SELECT "{database}".readings.sensor, "{database}".readings.rate \n'
         f'FROM "{database}".readings \nWHERE "{database}".readings.rate > 140 '

@@ -56,8 +56,13 @@ def named_query(athena: Any, name: str, workgroup: str | None) -> NamedQuery:
     need not be unique in Athena)."""
     if workgroup is None:
         workgroups: list[str] = []
-        for page in athena.get_paginator("list_work_groups").paginate():
+        arguments: dict[str, Any] = {}
+        while True:  # botocore has no paginator for ListWorkGroups
+            page = athena.list_work_groups(**arguments)
             workgroups += [w["Name"] for w in page.get("WorkGroups", [])]
+            if not page.get("NextToken"):
+                break
+            arguments["NextToken"] = page["NextToken"]
     else:
         require_workgroup(athena, workgroup)
         workgroups = [workgroup]

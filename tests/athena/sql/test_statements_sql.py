@@ -249,3 +249,16 @@ def test_the_partitions_table_lists_partition_values(lake: Lake) -> None:
         "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.heartrate.events$partitions' "
         "does not exist"
     )
+
+
+def test_columns_qualified_by_schema_and_catalog(lake: Lake) -> None:
+    _events(lake)
+    assert lake.rows(
+        "SELECT heartrate.events.id, awsdatacatalog.heartrate.events.id AS again "
+        'FROM heartrate.events WHERE "heartrate"."events"."id" > 2'
+    ) == [["3", "3"]]
+    assert lake.rows("SELECT id FROM events ORDER BY id", database="`heartrate`") == [
+        ["1"],
+        ["2"],
+        ["3"],
+    ]

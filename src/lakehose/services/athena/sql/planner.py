@@ -150,7 +150,11 @@ class Planner:
             if not column.args.get("db"):
                 continue
             qualifier = [part.name for part in column.parts[:-1]]
-            if self.resolver.split(qualifier, None) in unaliased:
+            try:
+                named = self.resolver.split(qualifier, None)
+            except QueryFailed:
+                continue  # a struct field path (``dynamodb.newimage.id.s``), not a table
+            if named in unaliased:
                 column.set("db", None)
                 column.set("catalog", None)
 
