@@ -37,16 +37,7 @@ class PreparedStatementOperations(AthenaBase):
         query_statement: str,
         description: str | None = None,
     ) -> dict[str, Any]:
-        with self.db.transaction() as connection:
-            workgroup = self._require_workgroup(connection, work_group)
-            if store.find_prepared(connection, workgroup.name, statement_name) is not None:
-                raise InvalidRequestException.prepared_statement_exists(statement_name)
-            store.put_prepared(
-                connection,
-                PreparedRow(workgroup.name, statement_name, query_statement, description, 0.0),
-                self._now(),
-            )
-        return {}
+        return self._save(work_group, statement_name, query_statement, description, False)
 
     def update_prepared_statement(
         self,
@@ -56,19 +47,24 @@ class PreparedStatementOperations(AthenaBase):
         query_statement: str,
         description: str | None = None,
     ) -> dict[str, Any]:
+        return self._save(work_group, statement_name, query_statement, description, True)
+
+    def _save(
+        self, work_group: str, name: str, sql: str, description: str | None, update: bool
+    ) -> dict[str, Any]:
+        """Create a statement (refused when the name is taken) or update one (which must
+        exist; a description not given is kept)."""
         with self.db.transaction() as connection:
-            found = self._require_prepared(connection, work_group, statement_name)
-            store.put_prepared(
-                connection,
-                PreparedRow(
-                    found.workgroup,
-                    found.name,
-                    query_statement,
-                    found.description if description is None else description,
-                    0.0,
-                ),
-                self._now(),
-            )
+            workgroup = self._require_workgroup(connection, work_group)
+            found = store.find_prepared(connection, workgroup.name, name)
+            if update and found is None:
+                raise ResourceNotFoundException.prepared_statement(name)
+            if not update and found is not None:
+                raise InvalidRequestException.prepared_statement_exists(name)
+            if found is not None and description is None:
+                description = found.description
+            row = PreparedRow(workgroup.name, name, sql, description, 0.0)
+            store.put_prepared(connection, row, self._now())
         return {}
 
     def get_prepared_statement(self, *, statement_name: str, work_group: str) -> dict[str, Any]:
