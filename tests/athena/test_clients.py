@@ -141,6 +141,13 @@ def test_awswrangler_reads_the_same_frame_by_ctas_unload_and_csv(
         ordered = frame.sort_values("rate").reset_index(drop=True)
         assert ordered.to_dict("list") == expected, approach
         assert [str(t) for t in ordered.dtypes] == ["string", "Int32"], approach
+    # No row: an empty manifest, so awswrangler types the frame by the CTAS's table.
+    empty = wrangler.athena.read_sql_query(
+        "SELECT sensor, rate FROM readings WHERE rate > 1000",
+        s3_output=f"{output}/empty/",
+        **arguments,
+    )
+    assert list(empty.columns) == ["sensor", "rate"] and len(empty) == 0
     # The CTAS's temporary table is gone again; its files and manifest were deleted.
     tables = wrangler.catalog.tables(database=lake["database"], boto3_session=session)
     assert list(tables["Table"]) == ["readings"]
