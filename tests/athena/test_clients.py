@@ -148,6 +148,11 @@ def test_awswrangler_reads_the_same_frame_by_ctas_unload_and_csv(
         **arguments,
     )
     assert list(empty.columns) == ["sensor", "rate"] and len(empty) == 0
+    # awswrangler's DDL helpers quote the session database with backticks.
+    described = wrangler.athena.describe_table("readings", s3_output=f"{output}/ddl/", **arguments)
+    assert list(described["Column Name"]) == ["sensor", "rate"]
+    state = wrangler.athena.repair_table("readings", s3_output=f"{output}/ddl/", **arguments)
+    assert state == "SUCCEEDED"
     # The CTAS's temporary table is gone again; its files and manifest were deleted.
     tables = wrangler.catalog.tables(database=lake["database"], boto3_session=session)
     assert list(tables["Table"]) == ["readings"]
