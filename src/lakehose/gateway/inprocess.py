@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import boto3
+import botocore.session
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
 from botocore.config import Config
 from urllib3.response import HTTPResponse as Urllib3Response
@@ -80,10 +81,15 @@ def in_process_session(host: GatewayHost) -> boto3.session.Session:
     opened either way)."""
     settings = host.settings
     credentials = settings.credentials
+    core = botocore.session.Session()
+    # Path-style S3 URLs whatever endpoint the library gives (none means AWS's own host names,
+    # whose virtual-host form the gateway would not read as a bucket).
+    core.set_default_client_config(Config(s3={"addressing_style": "path"}))
     session = boto3.session.Session(
         region_name=settings.region,
         aws_access_key_id=credentials.access_key_id if credentials else "test",
         aws_secret_access_key=credentials.secret_access_key if credentials else "test",
+        botocore_session=core,
     )
     session.events.register("before-send", _sender(host))
     return session
