@@ -78,6 +78,12 @@ def test_unload_refuses_what_athena_refuses(lake: Lake) -> None:
         lake, f"UNLOAD ({ROWS}) TO 's3://lake/a/' WITH (format = 'PARQUET', compression = 'BZIP2')"
     ).startswith("INVALID_TABLE_PROPERTY: Unsupported compression BZIP2 for format PARQUET")
     assert _failure(lake, "UNLOAD (SHOW TABLES) TO 's3://lake/b/'").startswith("SYNTAX_ERROR")
+    assert _failure(lake, "UNLOAD (SELECT 1 AS a) TO 's3://lake/c/' WITH (format = 'AVRO')") == (
+        "NOT_SUPPORTED: Writing AVRO files is not supported by lakehose"
+    )
+    assert _failure(lake, "UNLOAD (SELECT 1 AS a) TO 's3://lake/c/' WITH (format = 'CSV')") == (
+        "INVALID_TABLE_PROPERTY: Unsupported format: CSV (supported: PARQUET, ORC, JSON, TEXTFILE)"
+    )
     assert _failure(lake, "UNLOAD (SELECT 1 AS a) TO 's3://missing/b/'") == (
         "HIVE_PATH_NOT_FOUND: The specified bucket does not exist: missing"
     )

@@ -342,9 +342,7 @@ def _table_format(table: CatalogTable) -> FileFormat:
                 "Inserting into a table with skip.header.line.count is not supported",
             )
         if options.csv:
-            return FileFormat.of(
-                "CSV", None, delimiter=options.delimiter, quote=options.quote, escape=options.escape
-            )
+            return FileFormat.csv(options.delimiter, options.quote, options.escape)
         return FileFormat.of(
             "TEXTFILE",
             None,

@@ -24,7 +24,7 @@ import pyarrow.orc as orc
 import pyarrow.parquet as pq
 from duckdb.sqltypes import DuckDBPyType
 
-from lakehose.services.athena.sql.errors import INVALID_TABLE_PROPERTY, QueryFailed
+from lakehose.services.athena.sql.errors import INVALID_TABLE_PROPERTY, NOT_SUPPORTED, QueryFailed
 from lakehose.services.athena.sql.render import render_value
 
 _COLUMNAR = {
@@ -44,7 +44,8 @@ _TEXT_CODECS: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
     "NONE": ("", bytes),
 }
 TEXT_FORMATS = ("JSON", "TEXTFILE", "CSV")
-FORMATS = ("PARQUET", "ORC", *TEXT_FORMATS)
+# What a statement's ``format`` property may name; CSV is only an OpenCSVSerde table's format.
+FORMATS = ("PARQUET", "ORC", "JSON", "TEXTFILE")
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,22 @@ class FileFormat:
     def of(cls, name: str, compression: str | None, **text: Any) -> FileFormat:
         """A checked format; ``compression`` None takes the format's default."""
         name = name.upper()
+        if name == "AVRO":  # Athena writes it; lakehose has no Avro writer
+            raise QueryFailed(NOT_SUPPORTED, "Writing AVRO files is not supported by lakehose")
         if name not in FORMATS:
             raise QueryFailed(
                 INVALID_TABLE_PROPERTY,
                 f"Unsupported format: {name} (supported: {', '.join(FORMATS)})",
             )
+        return cls._checked(name, compression, **text)
+
+    @classmethod
+    def csv(cls, delimiter: str, quote: str, escape: str | None) -> FileFormat:
+        """An OpenCSVSerde table's files (INSERT INTO), GZIP-compressed."""
+        return cls._checked("CSV", None, delimiter=delimiter, quote=quote, escape=escape)
+
+    @classmethod
+    def _checked(cls, name: str, compression: str | None, **text: Any) -> FileFormat:
         codec = (compression or default_compression(name)).upper()
         allowed = _COLUMNAR.get(name) or _TEXT_CODECS
         if codec not in allowed:
