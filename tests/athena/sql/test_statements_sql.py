@@ -35,9 +35,9 @@ def test_unload_writes_parquet_listed_for_the_manifest(lake: Lake) -> None:
     assert outcome.written_files == ["s3://lake/out/q1_00000"]
     table = pq.read_table(io.BytesIO(_body(lake, outcome.written_files[0])))
     assert table.to_pydict() == {"n": [1, 2, 3], "s": ["a", "b", None], "p": ["x", "y", "x"]}
-    # Parquet's default codec for UNLOAD and CTAS alike.
+    # Athena's default codec for Parquet (UNLOAD, CTAS and INSERT INTO alike).
     metadata = pq.ParquetFile(io.BytesIO(_body(lake, outcome.written_files[0]))).metadata
-    assert metadata.row_group(0).column(0).compression == "SNAPPY"
+    assert metadata.row_group(0).column(0).compression == "GZIP"
 
 
 def test_unload_into_a_location_that_holds_data_is_refused(lake: Lake) -> None:
@@ -77,6 +77,12 @@ def test_unload_refuses_what_athena_refuses(lake: Lake) -> None:
     assert _failure(
         lake, f"UNLOAD ({ROWS}) TO 's3://lake/a/' WITH (format = 'PARQUET', compression = 'BZIP2')"
     ).startswith("INVALID_TABLE_PROPERTY: Unsupported compression BZIP2 for format PARQUET")
+    assert (
+        _failure(
+            lake, f"UNLOAD ({ROWS}) TO 's3://lake/a/' WITH (format = 'JSON', compression = 'ZSTD')"
+        )
+        == "NOT_SUPPORTED: Writing ZSTD-compressed JSON files is not supported"
+    )
     assert _failure(lake, "UNLOAD (SHOW TABLES) TO 's3://lake/b/'").startswith("SYNTAX_ERROR")
     assert _failure(lake, "UNLOAD (SELECT 1 AS a) TO 's3://lake/c/' WITH (format = 'AVRO')") == (
         "NOT_SUPPORTED: Writing AVRO files is not supported by lakehose"

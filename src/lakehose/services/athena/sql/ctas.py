@@ -329,7 +329,7 @@ def insert_into(context: Context, insert: exp.Insert) -> QueryOutcome:
 
 def _table_format(table: CatalogTable) -> FileFormat:
     """How INSERT INTO writes a table's files: its SerDe's format; text compressed with GZIP,
-    Parquet with the table's ``parquet.compression`` (else SNAPPY)."""
+    Parquet with the table's ``parquet.compression`` (else GZIP, Athena's default)."""
     if table.format == "parquet":
         return FileFormat.of("PARQUET", table.parameters.get("parquet.compression"))
     if table.format == "json":

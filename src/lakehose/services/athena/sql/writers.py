@@ -1,11 +1,12 @@
 """Rows encoded as the data files CTAS, INSERT INTO and UNLOAD write: one format, one codec.
 
-Formats and the compressions each takes (Athena's ``format`` / ``write_compression`` /
-``compression`` properties): PARQUET (SNAPPY, GZIP, ZSTD, LZ4, NONE), ORC (ZLIB, SNAPPY, ZSTD,
-LZ4, NONE), and the text formats JSON, TEXTFILE and CSV (GZIP, BZIP2, DEFLATE, NONE). A text
-file's codec is named by its key's extension (``.gz``, ``.bz2``, ``.deflate``), as Hive and
-Athena name and read them. Text values are written as Athena renders them; NULL is the SerDe's
-null text (``\\N`` for TEXTFILE, an empty field for CSV, an absent key for JSON).
+Formats and the codecs Athena engine version 3 writes for Hive tables (its "Hive compression
+support" table): PARQUET (GZIP, the default, SNAPPY, ZSTD, NONE), ORC (ZLIB, the default, LZ4,
+SNAPPY, ZSTD, NONE), and the text formats JSON, TEXTFILE and CSV (GZIP, the default, BZIP2,
+NONE; Athena also writes LZ4, SNAPPY and ZSTD text, which lakehose cannot read back, so they
+are NOT_SUPPORTED). A text file's codec is named by its key's extension (``.gz``, ``.bz2``), as
+Hive and Athena name and read them. Text values are written as Athena renders them; NULL is the
+SerDe's null text (``\\N`` for TEXTFILE, an empty field for CSV, an absent key for JSON).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,21 +28,21 @@ from lakehose.services.athena.sql.errors import INVALID_TABLE_PROPERTY, NOT_SUPP
 from lakehose.services.athena.sql.render import render_value
 
 _COLUMNAR = {
-    "PARQUET": {"SNAPPY": "snappy", "GZIP": "gzip", "ZSTD": "zstd", "LZ4": "lz4", "NONE": "none"},
+    "PARQUET": {"GZIP": "gzip", "SNAPPY": "snappy", "ZSTD": "zstd", "NONE": "none"},
     "ORC": {
         "ZLIB": "zlib",
+        "LZ4": "lz4",
         "SNAPPY": "snappy",
         "ZSTD": "zstd",
-        "LZ4": "lz4",
         "NONE": "uncompressed",
     },
 }
 _TEXT_CODECS: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
     "GZIP": (".gz", gzip.compress),
     "BZIP2": (".bz2", bz2.compress),
-    "DEFLATE": (".deflate", zlib.compress),
     "NONE": ("", bytes),
 }
+_TEXT_UNREADABLE = ("LZ4", "SNAPPY", "ZSTD")
 TEXT_FORMATS = ("JSON", "TEXTFILE", "CSV")
 # What a statement's ``format`` property may name; CSV is only an OpenCSVSerde table's format.
 FORMATS = ("PARQUET", "ORC", "JSON", "TEXTFILE")
@@ -80,7 +80,12 @@ class FileFormat:
     @classmethod
     def _checked(cls, name: str, compression: str | None, **text: Any) -> FileFormat:
         codec = (compression or default_compression(name)).upper()
+        codec = "NONE" if codec == "UNCOMPRESSED" else codec  # Parquet's and Hive's word
         allowed = _COLUMNAR.get(name) or _TEXT_CODECS
+        if name in TEXT_FORMATS and codec in _TEXT_UNREADABLE:
+            raise QueryFailed(
+                NOT_SUPPORTED, f"Writing {codec}-compressed {name} files is not supported"
+            )
         if codec not in allowed:
             raise QueryFailed(
                 INVALID_TABLE_PROPERTY,
@@ -95,7 +100,7 @@ class FileFormat:
 
 
 def default_compression(name: str) -> str:
-    return {"PARQUET": "SNAPPY", "ORC": "ZLIB"}.get(name.upper(), "GZIP")
+    return "ZLIB" if name.upper() == "ORC" else "GZIP"
 
 
 def encode(data: pa.Table, kinds: list[DuckDBPyType], file_format: FileFormat) -> bytes:
