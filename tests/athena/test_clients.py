@@ -17,6 +17,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote_plus
 
 import boto3
 import pytest
@@ -184,10 +185,12 @@ def test_pyathena_pandas_cursor_reads_through_unload(target: Target, lake: dict[
 def _engine(target: Target, lake: dict[str, str]) -> Any:
     # SQLAlchemy is not in the dev lock yet; these two run once it is.
     sqlalchemy = pytest.importorskip("sqlalchemy")
+    staging = quote_plus(f"s3://{lake['bucket']}/sqlalchemy/")
+    # The dialect reads s3_staging_dir from the URL: it places CREATE TABLE's LOCATION there.
     return sqlalchemy.create_engine(
-        f"awsathena+rest://test:test@athena.{REGION}.amazonaws.com:443/{lake['database']}",
+        f"awsathena+rest://:@athena.{REGION}.amazonaws.com:443/{lake['database']}"
+        f"?s3_staging_dir={staging}",
         connect_args={
-            "s3_staging_dir": f"s3://{lake['bucket']}/sqlalchemy/",
             "endpoint_url": target.endpoint,
             "session": target.session(),
             "region_name": REGION,
