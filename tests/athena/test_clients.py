@@ -207,11 +207,15 @@ def test_to_sql_through_pyathena_sqlalchemy_creates_and_fills_a_table(
     frame = pd.DataFrame({"id": [1, 2, 3], "label": ["a", "b, with comma", None]})
     try:
         frame.to_sql("labels", engine, schema=lake["database"], index=False, method="multi")
+        # pandas' default: one INSERT a row, into the table that now exists.
+        more = pd.DataFrame({"id": [4], "label": ["it's"]})
+        more.to_sql("labels", engine, schema=lake["database"], index=False, if_exists="append")
         query = f'SELECT id, label FROM "{lake["database"]}"."labels" ORDER BY id'
         back = pd.read_sql(query, engine)
-        assert back["id"].tolist() == [1, 2, 3]
-        assert back["label"].tolist()[:2] == ["a", "b, with comma"]
-        assert back["label"].isna().tolist() == [False, False, True]
+        assert back["id"].tolist() == [1, 2, 3, 4]
+        labels = back["label"].tolist()
+        assert labels[:2] == ["a", "b, with comma"] and labels[3] == "it's"
+        assert back["label"].isna().tolist() == [False, False, True, False]
     finally:
         engine.dispose()
 
