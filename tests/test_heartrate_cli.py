@@ -163,18 +163,73 @@ def test_query_prints_a_table(home_with_workgroup: Path) -> None:
     assert "1 row," in result.stdout
 
 
-def test_query_csv_and_json_keep_athenas_strings_and_nulls(home_with_workgroup: Path) -> None:
+def test_query_csv_keeps_athenas_strings_and_json_types_them(home_with_workgroup: Path) -> None:
     sql = "SELECT 1 AS one, CAST(NULL AS varchar) AS nothing"
     as_csv = _query(home_with_workgroup, sql, "--output", "csv")
     assert list(csv.reader(io.StringIO(as_csv.stdout))) == [["one", "nothing"], ["1", ""]]
     as_json = _query(home_with_workgroup, sql, "--output", "json")
-    assert json.loads(as_json.stdout) == [{"one": "1", "nothing": None}]
+    assert json.loads(as_json.stdout) == [{"one": 1, "nothing": None}]
+    typed = _query(
+        home_with_workgroup,
+        "SELECT BIGINT '7' AS b, 0.5e0 AS d, true AS t, 'x' AS m, DATE '2023-03-22' AS day",
+        "--output",
+        "json",
+    )
+    assert typed.exit_code == 0, typed.output
+    assert json.loads(typed.stdout) == [
+        {"b": 7, "d": 0.5, "t": True, "m": "x", "day": "2023-03-22"}
+    ]
+
+
+def test_query_defaults_to_primary_and_a_lakehose_results_bucket(home_with_workgroup: Path) -> None:
+    result = run_cli(
+        "query", "SELECT 1 AS one", "--output", "json", "--home", str(home_with_workgroup)
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [{"one": 1}]
+    with Lakehose(home=home_with_workgroup, background=False) as lake:
+        keys = lake.client("s3").list_objects_v2(
+            Bucket="lakehose-query-results-000000000000-us-east-1"
+        )
+        assert any(item["Key"].endswith(".csv") for item in keys.get("Contents", []))
+
+
+def test_query_takes_an_output_location_and_a_database(home_with_workgroup: Path) -> None:
+    result = _query(
+        home_with_workgroup,
+        "SELECT 1 AS one",
+        "--output-location",
+        "s3://cli-results/elsewhere/",
+        "--database",
+        "`default`",
+    )
+    assert result.exit_code == 0, result.output
+    with Lakehose(home=home_with_workgroup, background=False) as lake:
+        listed = lake.client("s3").list_objects_v2(Bucket="cli-results", Prefix="elsewhere/")
+        assert any(item["Key"].endswith(".csv") for item in listed.get("Contents", []))
+
+
+def test_query_names_a_missing_workgroup(home_with_workgroup: Path) -> None:
+    result = run_cli(
+        "query", "SELECT 1", "--workgroup", "no-such-group", "--home", str(home_with_workgroup)
+    )
+    assert result.exit_code == 1
+    assert "workgroup 'no-such-group' not found" in result.stderr
 
 
 def test_query_runs_a_saved_query_by_name(home_with_workgroup: Path) -> None:
     result = _query(home_with_workgroup, "--named", "greeting", "--output", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [{"word": "hello", "nothing": None}]
+
+
+def test_query_finds_a_saved_query_in_any_workgroup(home_with_workgroup: Path) -> None:
+    home = str(home_with_workgroup)
+    result = run_cli("query", "--named", "greeting", "--output", "json", "--home", home)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [{"word": "hello", "nothing": None}]
+    missing = run_cli("query", "--named", "nowhere", "--home", home)
+    assert "no saved query named 'nowhere' in any workgroup" in missing.stderr
 
 
 def test_query_names_a_missing_saved_query(home_with_workgroup: Path) -> None:

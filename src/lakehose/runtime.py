@@ -38,6 +38,7 @@ from lakehose.storage import ServerRecord, StateDirectory
 if TYPE_CHECKING:
     import socket
 
+    import boto3
     from botocore.client import BaseClient
 
     from lakehose.gateway.dispatcher import Gateway
@@ -390,6 +391,13 @@ class Lakehose:
         from lakehose.gateway.inprocess import in_process_client
 
         return in_process_client(self, service, **kwargs)
+
+    def session(self) -> boto3.session.Session:
+        """A boto3 session whose clients go through this runtime's gateway, without a socket
+        (for libraries that take a session: awswrangler, PyAthena)."""
+        from lakehose.gateway.inprocess import in_process_session
+
+        return in_process_session(self)
 
     # -- internals ----------------------------------------------------------------------------
 

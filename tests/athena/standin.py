@@ -42,6 +42,7 @@ class StandInSql:
         bytes_scanned_cutoff: int | None = None,
         cancel: threading.Event | None = None,
         query_execution_id: str | None = None,
+        prepared_statements: object = None,
     ) -> QueryOutcome:
         self.calls.append(
             {

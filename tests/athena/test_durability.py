@@ -1,13 +1,15 @@
 """What survives a restart: workgroups, named queries, finished executions and their results;
-a query that was running is FAILED as a system error, a query that was waiting runs."""
+a query that was running is FAILED as a system error, a query that was waiting runs; prepared
+statements and data manifests survive a kill -9."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from lakehose import Lakehose
-from tests.athena.conftest import all_rows
+from tests.athena.conftest import all_rows, run
 from tests.athena.standin import StandInSql, stand_in
+from tests.conftest import ServerProcess
 
 OUTPUT = "s3://results/out"
 
@@ -53,3 +55,34 @@ def test_restart_keeps_state_fails_lost_runs_and_runs_waiting_queries(tmp_path: 
         ran = athena.get_query_execution(QueryExecutionId=waiting["QueryExecutionId"])
         assert ran["QueryExecution"]["Status"]["State"] == "SUCCEEDED"
         assert all_rows(athena, waiting["QueryExecutionId"]) == [["_col0"], ["2"]]
+
+
+def test_prepared_statements_and_manifests_survive_kill_9(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    first = ServerProcess(home)
+    try:
+        athena, s3 = first.client("athena"), first.client("s3")
+        s3.create_bucket(Bucket="results")
+        athena.create_work_group(
+            Name="wg", Configuration={"ResultConfiguration": {"OutputLocation": OUTPUT}}
+        )
+        athena.create_prepared_statement(
+            StatementName="plus", WorkGroup="wg", QueryStatement="SELECT ? + 1 AS n"
+        )
+        run(athena, "CREATE DATABASE kept", WorkGroup="wg")
+        created = run(athena, "CREATE TABLE kept.t AS SELECT 1 AS n", WorkGroup="wg")
+        assert created["Status"]["State"] == "SUCCEEDED", created["Status"]
+    finally:
+        first.kill()
+    second = ServerProcess(home)
+    try:
+        athena = second.client("athena")
+        found = athena.get_prepared_statement(StatementName="plus", WorkGroup="wg")
+        assert found["PreparedStatement"]["QueryStatement"] == "SELECT ? + 1 AS n"
+        again = athena.get_query_execution(QueryExecutionId=created["QueryExecutionId"])
+        statistics = again["QueryExecution"]["Statistics"]
+        assert statistics["DataManifestLocation"] == created["Statistics"]["DataManifestLocation"]
+        executed = run(athena, "EXECUTE plus USING 41", WorkGroup="wg")
+        assert all_rows(athena, executed["QueryExecutionId"]) == [["n"], ["42"]]
+    finally:
+        second.stop()

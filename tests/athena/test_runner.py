@@ -240,15 +240,21 @@ def test_ddl_without_columns_has_no_update_count_or_metadata(setup: Setup) -> No
     assert "UpdateCount" not in results
 
 
-def test_insert_writes_only_metadata_and_reports_the_count(setup: Setup) -> None:
-    setup.sql.answer = QueryOutcome([ResultColumn("rows", "bigint", 19)], [], 5, "DML", 3)
+def test_insert_writes_metadata_and_a_data_manifest_and_reports_the_count(setup: Setup) -> None:
+    written = [f"s3://{setup.bucket}/t/a", f"s3://{setup.bucket}/t/b"]
+    setup.sql.answer = QueryOutcome(
+        [ResultColumn("rows", "bigint", 19)], [], 5, "DML", 3, written_files=written
+    )
     execution_id = setup.start("INSERT INTO t SELECT * FROM s")
     setup.lake.flush()
     execution = setup.execution(execution_id)
     location = f"s3://{setup.bucket}/out/{execution_id}"
     assert execution["ResultConfiguration"]["OutputLocation"] == location
     assert execution["SubstatementType"] == "INSERT"
-    assert setup.keys() == {f"out/{execution_id}.metadata"}
+    assert execution["Statistics"]["DataManifestLocation"] == f"{location}-manifest.csv"
+    assert setup.keys() == {f"out/{execution_id}.metadata", f"out/{execution_id}-manifest.csv"}
+    manifest = setup.s3.get_object(Bucket=setup.bucket, Key=f"out/{execution_id}-manifest.csv")
+    assert manifest["Body"].read() == "".join(f"{uri}\n" for uri in written).encode()
     results = setup.athena.get_query_results(QueryExecutionId=execution_id)
     assert results["UpdateCount"] == 3
     assert results["ResultSet"]["Rows"] == []

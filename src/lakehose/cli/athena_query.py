@@ -46,21 +46,84 @@ class NamedQuery:
     workgroup: str
 
 
-def named_query(athena: Any, name: str, workgroup: str) -> NamedQuery:
-    """The saved query called ``name`` in ``workgroup`` (names need not be unique in Athena)."""
-    ids: list[str] = []
-    for page in athena.get_paginator("list_named_queries").paginate(WorkGroup=workgroup):
-        ids += page.get("NamedQueryIds", [])
+class WorkGroupNotFound(LakehoseError):
+    """The workgroup a command names does not exist (Athena says only "WorkGroup is not
+    found.", so the command names it)."""
+
+
+def named_query(athena: Any, name: str, workgroup: str | None) -> NamedQuery:
+    """The saved query called ``name`` in ``workgroup``, or in any workgroup when None (names
+    need not be unique in Athena)."""
+    if workgroup is None:
+        workgroups: list[str] = []
+        arguments: dict[str, Any] = {}
+        while True:  # botocore has no paginator for ListWorkGroups
+            page = athena.list_work_groups(**arguments)
+            workgroups += [w["Name"] for w in page.get("WorkGroups", [])]
+            if not page.get("NextToken"):
+                break
+            arguments["NextToken"] = page["NextToken"]
+    else:
+        require_workgroup(athena, workgroup)
+        workgroups = [workgroup]
     found = []
-    # BatchGetNamedQuery takes at most 50 ids.
-    for start in range(0, len(ids), 50):
-        answer = athena.batch_get_named_query(NamedQueryIds=ids[start : start + 50])
-        found += [q for q in answer.get("NamedQueries", []) if q["Name"] == name]
+    for group in workgroups:
+        ids: list[str] = []
+        for page in athena.get_paginator("list_named_queries").paginate(WorkGroup=group):
+            ids += page.get("NamedQueryIds", [])
+        # BatchGetNamedQuery takes at most 50 ids.
+        for start in range(0, len(ids), 50):
+            answer = athena.batch_get_named_query(NamedQueryIds=ids[start : start + 50])
+            found += [q for q in answer.get("NamedQueries", []) if q["Name"] == name]
     if len(found) != 1:
         problem = "no saved query" if not found else f"{len(found)} saved queries"
-        raise NamedQueryNotFound(f"{problem} named {name!r} in workgroup {workgroup!r}")
+        where = f"workgroup {workgroup!r}" if workgroup else "any workgroup"
+        raise NamedQueryNotFound(f"{problem} named {name!r} in {where}")
     query = found[0]
     return NamedQuery(name, query["QueryString"], query["Database"], query["WorkGroup"])
+
+
+def require_workgroup(athena: Any, workgroup: str) -> dict[str, Any]:
+    """The workgroup's description, or ``WorkGroupNotFound`` naming it."""
+    from botocore.exceptions import ClientError
+
+    try:
+        found: dict[str, Any] = athena.get_work_group(WorkGroup=workgroup)["WorkGroup"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "InvalidRequestException":
+            raise
+        raise WorkGroupNotFound(
+            f"workgroup {workgroup!r} not found: create it, or choose one with --workgroup"
+        ) from None
+    return found
+
+
+def results_bucket(account_id: str, region: str) -> str:
+    """The bucket lakehose keeps query results in when nothing else names one (as the Athena
+    console offers ``aws-athena-query-results-<account>-<region>``)."""
+    return f"lakehose-query-results-{account_id}-{region}"
+
+
+def output_location(
+    clients: Callable[[str], Any], workgroup: str, account_id: str, region: str
+) -> str | None:
+    """Where results go when the command names no output location: the workgroup's, else
+    (None) a folder of the lakehose results bucket, created when missing."""
+    configuration = require_workgroup(clients("athena"), workgroup).get("Configuration", {})
+    if (configuration.get("ResultConfiguration") or {}).get("OutputLocation"):
+        return None
+    bucket = results_bucket(account_id, region)
+    s3 = clients("s3")
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError:
+        arguments: dict[str, Any] = {"Bucket": bucket}
+        if region != "us-east-1":
+            arguments["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3.create_bucket(**arguments)
+    return f"s3://{bucket}/"
 
 
 def run_query(
@@ -69,12 +132,15 @@ def run_query(
     *,
     workgroup: str,
     database: str | None = None,
+    output_location: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> QueryResult:
     """Run ``sql`` and return all its rows (``QueryFailed`` if it does not succeed)."""
     request: dict[str, Any] = {"QueryString": sql, "WorkGroup": workgroup}
     if database:
         request["QueryExecutionContext"] = {"Database": database}
+    if output_location:
+        request["ResultConfiguration"] = {"OutputLocation": output_location}
     execution_id: str = athena.start_query_execution(**request)["QueryExecutionId"]
     wait = FIRST_POLL_SECONDS
     while True:
@@ -117,3 +183,23 @@ def _results(athena: Any, execution_id: str) -> tuple[list[str], list[str], list
                 page_rows = page_rows[1:]
         rows += page_rows
     return columns, types, rows
+
+
+# Athena's types whose text is a JSON number or boolean; the rest (decimal, to keep its digits,
+# dates, arrays, maps, rows, ...) stay the text Athena returns.
+_INTEGERS = ("tinyint", "smallint", "integer", "bigint")
+_FLOATS = ("real", "float", "double")
+
+
+def typed_value(value: str | None, athena_type: str) -> Any:
+    """A result value as JSON types it, by its ColumnInfo type."""
+    if value is None:
+        return None
+    kind = athena_type.lower()
+    if kind in _INTEGERS:
+        return int(value)
+    if kind in _FLOATS:
+        return float(value)  # "NaN" and "Infinity" too, as Python's json writes them
+    if kind == "boolean":
+        return value == "true"
+    return value

@@ -17,17 +17,23 @@ from rich.console import Console
 from rich.table import Table
 
 from lakehose.cli import options
-from lakehose.cli.athena_query import QueryResult, named_query, run_query
+from lakehose.cli.athena_query import (
+    QueryResult,
+    named_query,
+    run_query,
+    typed_value,
+)
+from lakehose.cli.athena_query import output_location as default_output_location
 from lakehose.cli.demo import demo
 from lakehose.cli.failures import errors, reported_failures
 from lakehose.cli.generate import generate
-from lakehose.cli.heartrate import DATABASE_NAME, WORKGROUP_NAME
 from lakehose.cli.rendering import counted, human_bytes, rows_table, summary
 from lakehose.cli.stages import Objects, discover, measure
 from lakehose.settings import Settings
 from lakehose.storage import StateDirectory
 
 console = Console(soft_wrap=True)
+PRIMARY = "primary"  # every account's workgroup
 
 # What the AWS SDKs and the AWS CLI read. AWS_DEFAULT_REGION too: boto3 and the AWS CLI v1 read
 # only that one, the other SDKs and the AWS CLI v2 read AWS_REGION.
@@ -51,11 +57,21 @@ def register(group: click.Group) -> None:
 @click.command()
 @click.argument("sql", required=False)
 @click.option("--named", "name", default=None, help="Run the saved query with this name.")
-@click.option("--workgroup", default=WORKGROUP_NAME, show_default=True, help="Athena workgroup.")
+@click.option(
+    "--workgroup",
+    default=None,
+    help=f"Athena workgroup (default: the saved query's, else {PRIMARY}).",
+)
 @click.option(
     "--database",
     default=None,
-    help=f"Database for unqualified tables (default: the saved query's, else {DATABASE_NAME}).",
+    help="Database for unqualified tables (default: the saved query's, else Athena's default).",
+)
+@click.option(
+    "--output-location",
+    default=None,
+    help="s3:// folder for the results (default: the workgroup's, else "
+    "s3://lakehose-query-results-ACCOUNT-REGION/, created when missing).",
 )
 @click.option(
     "--output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
@@ -65,8 +81,9 @@ def register(group: click.Group) -> None:
 def query(
     sql: str | None,
     name: str | None,
-    workgroup: str,
+    workgroup: str | None,
     database: str | None,
+    output_location: str | None,
     output: str,
     home: Path | None,
     endpoint: str | None,
@@ -81,8 +98,16 @@ def query(
         if name is not None:
             saved = named_query(athena, name, workgroup)
             sql, database = saved.sql, database or saved.database
+            workgroup = workgroup or saved.workgroup
         assert sql is not None
-        result = run_query(athena, sql, workgroup=workgroup, database=database or DATABASE_NAME)
+        workgroup = workgroup or PRIMARY
+        if output_location is None:
+            output_location = default_output_location(
+                target.clients, workgroup, target.account_id, target.region
+            )
+        result = run_query(
+            athena, sql, workgroup=workgroup, database=database, output_location=output_location
+        )
     if output == "csv":
         _print_csv(result)
     elif output == "json":
@@ -99,8 +124,14 @@ def _print_csv(result: QueryResult) -> None:
 
 
 def _print_json(result: QueryResult) -> None:
-    # Values stay strings, as Athena returns them; NULL is null.
-    records = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+    # Numbers and booleans as JSON types them (by the column's Athena type); NULL is null.
+    records = [
+        {
+            column: typed_value(value, kind)
+            for column, kind, value in zip(result.columns, result.types, row, strict=True)
+        }
+        for row in result.rows
+    ]
     sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
 
 

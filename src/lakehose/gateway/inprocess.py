@@ -10,10 +10,12 @@ from __future__ import annotations
 import functools
 import io
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import boto3
+import botocore.session
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
 from botocore.config import Config
 from urllib3.response import HTTPResponse as Urllib3Response
@@ -66,6 +68,34 @@ def in_process_client(host: GatewayHost, service: str, **kwargs: Any) -> BaseCli
         # model data (about a second); clients of one session share those loaded files.
         client = _session().client(service, **kwargs)  # type: ignore[call-overload]
 
+    client.meta.events.register("before-send", _sender(host))
+    return client  # type: ignore[no-any-return]
+
+
+def in_process_session(host: GatewayHost) -> boto3.session.Session:
+    """A boto3 session whose every client talks to the host's gateway, for libraries that make
+    their own clients from a session (awswrangler's ``boto3_session``, PyAthena's ``session``).
+
+    Clients copy the session's event handlers when they are made, so each gets the
+    ``before-send`` handler; their endpoint is whatever the library configures (no socket is
+    opened either way)."""
+    settings = host.settings
+    credentials = settings.credentials
+    core = botocore.session.Session()
+    # Path-style S3 URLs whatever endpoint the library gives (none means AWS's own host names,
+    # whose virtual-host form the gateway would not read as a bucket).
+    core.set_default_client_config(Config(s3={"addressing_style": "path"}))
+    session = boto3.session.Session(
+        region_name=settings.region,
+        aws_access_key_id=credentials.access_key_id if credentials else "test",
+        aws_secret_access_key=credentials.secret_access_key if credentials else "test",
+        botocore_session=core,
+    )
+    session.events.register("before-send", _sender(host))
+    return session
+
+
+def _sender(host: GatewayHost) -> Callable[..., Any]:
     def send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
         response = host.gateway.handle(_to_http_request(request))
         raw = Urllib3Response(
@@ -82,8 +112,7 @@ def in_process_client(host: GatewayHost, service: str, **kwargs: Any) -> BaseCli
             headers[header] = value
         return AWSResponse(request.url, response.status, headers, raw)
 
-    client.meta.events.register("before-send", send)
-    return client  # type: ignore[no-any-return]
+    return send
 
 
 def _to_http_request(request: AWSPreparedRequest) -> HttpRequest:

@@ -163,7 +163,8 @@ class S3Store:
                 path = s3.object_path(bucket, summary.key)
             except ServiceError:
                 continue  # deleted since the listing: not there any more
-            found.append(ObjectInfo(summary.key, summary.size, path))
+            modified = summary.last_modified.timestamp()
+            found.append(ObjectInfo(summary.key, summary.size, path, modified))
         return found
 
     def put_object_bytes(

@@ -118,6 +118,10 @@ class InvalidRequestException(ServiceError):
     def results_missing(cls) -> InvalidRequestException:
         return cls("Could not find results", RESULT_NOT_FOUND)
 
+    @classmethod
+    def prepared_statement_exists(cls, name: str) -> InvalidRequestException:
+        return cls(f"Prepared statement {name} already exists")  # not measured
+
     # -- paging -------------------------------------------------------------------------------
 
     @classmethod
@@ -155,6 +159,11 @@ class ResourceNotFoundException(ServiceError):
     @classmethod
     def resource(cls, arn: str) -> ResourceNotFoundException:
         return cls(f"Resource {arn} was not found.", fields={"ResourceName": arn})  # floci
+
+    @classmethod
+    def prepared_statement(cls, name: str) -> ResourceNotFoundException:
+        # As for executions and named queries (not measured).
+        return cls(f"PreparedStatement {name} was not found", fields={"ResourceName": name})
 
 
 class InternalServerException(ServiceError):

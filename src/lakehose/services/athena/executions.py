@@ -11,6 +11,8 @@ as the execution's ``request`` document, the execution is QUEUED, and the worker
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from typing import Any
 
 from lakehose.services.athena import store
@@ -28,6 +30,7 @@ from lakehose.services.athena.statuses import QueryExecutionState
 from lakehose.services.athena.store import ExecutionRow, WorkGroupRow
 
 USER_CANCELLED = "Query cancelled by user"  # measured (athena-local README)
+_EXECUTE = re.compile(r"\s*EXECUTE\s+([A-Za-z_][A-Za-z0-9_@:]*)", re.IGNORECASE)
 
 
 def effective_result_configuration(
@@ -38,6 +41,17 @@ def effective_result_configuration(
     if workgroup.configuration.get("EnforceWorkGroupConfiguration"):
         return configured
     return {**configured, **(given or {})}
+
+
+def _executed(connection: sqlite3.Connection, workgroup: str, query: str) -> str:
+    """What a query runs: for ``EXECUTE name``, the workgroup's prepared statement (whose kind
+    decides the statement type and result file), else the query itself."""
+    named = _EXECUTE.match(query)
+    if named is not None:
+        found = store.find_prepared(connection, workgroup, named.group(1))
+        if found is not None:
+            return found.query_statement
+    return query
 
 
 def _millis(seconds: float) -> int:
@@ -60,10 +74,10 @@ class ExecutionOperations(AthenaBase):
         if engine_configuration:
             raise InvalidRequestException.unsupported("EngineConfiguration (Spark capacity)")
         new_id = self.ids.uuid4()
-        statement = classify(query_string)
         context = query_execution_context or {}
         with self.db.transaction() as connection:
             workgroup = self._require_enabled(connection, work_group)
+            statement = classify(_executed(connection, workgroup.name, query_string))
             compared = {
                 "QueryString": query_string,
                 "Database": context.get("Database"),
@@ -208,6 +222,7 @@ class ExecutionOperations(AthenaBase):
         return {
             "EngineExecutionTimeInMillis": _millis(engine_end - started),
             "DataScannedInBytes": row.scanned,
+            **({"DataManifestLocation": row.manifest} if row.manifest else {}),
             "TotalExecutionTimeInMillis": _millis(end - row.submitted),
             "QueryQueueTimeInMillis": _millis(started - row.submitted),
             "ServicePreProcessingTimeInMillis": 0,

@@ -43,6 +43,7 @@ class ObjectInfo:
     key: str
     size: int
     path: Path
+    last_modified: float | None = None  # seconds since the epoch; None: the file's own time
 
 
 class CatalogPort(Protocol):

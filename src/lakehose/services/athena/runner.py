@@ -27,21 +27,22 @@ from typing import TYPE_CHECKING, Any, Protocol
 from lakehose.services.athena import store
 from lakehose.services.athena.base import split_s3_location
 from lakehose.services.athena.errors import InvalidRequestException
-from lakehose.services.athena.executions import ExecutionOperations
 from lakehose.services.athena.ports import BucketMissing, ObjectStorePort
+from lakehose.services.athena.prepared_statements import PreparedStatementOperations
 from lakehose.services.athena.results import (
-    ResultOperations,
     column_info,
     render_csv,
     render_metadata,
     render_text,
 )
+from lakehose.services.athena.runtime_statistics import RuntimeStatisticsOperations
 from lakehose.services.athena.statements import ResultFile
 from lakehose.services.athena.statuses import QueryExecutionState
 from lakehose.services.athena.store import ExecutionRow
 
 if TYPE_CHECKING:
     from lakehose.services.athena.sql import QueryFailed, QueryOutcome
+    from lakehose.services.athena.sql.prepared import PreparedStatements
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class QueryEngine(Protocol):
         bytes_scanned_cutoff: int | None = ...,
         cancel: threading.Event | None = ...,
         query_execution_id: str | None = ...,
+        prepared_statements: PreparedStatements | None = ...,
     ) -> QueryOutcome: ...
 
     def close(self) -> None: ...
@@ -81,7 +83,7 @@ def _system_error(error_type: int, message: str, retryable: bool) -> dict[str, A
     }
 
 
-class QueryRunner(ExecutionOperations, ResultOperations):
+class QueryRunner(RuntimeStatisticsOperations, PreparedStatementOperations):
     _sql: QueryEngine | None = None
     _objects: ObjectStorePort | None = None
     _pool: ThreadPoolExecutor | None = None
@@ -222,6 +224,7 @@ class QueryRunner(ExecutionOperations, ResultOperations):
                 bytes_scanned_cutoff=request.get("BytesScannedCutoffPerQuery"),
                 cancel=cancel,
                 query_execution_id=execution_id,
+                prepared_statements=self._prepared_in(found.workgroup),
             )
         except QueryCancelled as cancelled:
             if not cancel.is_set():  # not a stop, so the scan cutoff: CANCELLED, still billed
@@ -247,7 +250,7 @@ class QueryRunner(ExecutionOperations, ResultOperations):
         engine_done = self._now()
         columns = [column_info(column) for column in outcome.columns]
         try:
-            self._publish(found, outcome, columns)
+            manifest = self._publish(found, outcome, columns)
         except (BucketMissing, KeyError) as error:
             message = f"Failed to write query results to {request['OutputLocation']}: {error}"
             self._finish_failed(execution_id, _system_error(401, message, False))
@@ -259,6 +262,7 @@ class QueryRunner(ExecutionOperations, ResultOperations):
             scanned=outcome.data_scanned_bytes,
             update_count=outcome.update_count,
             columns=columns,
+            manifest=manifest,
         )
 
     @staticmethod
@@ -293,13 +297,22 @@ class QueryRunner(ExecutionOperations, ResultOperations):
 
     def _publish(
         self, found: ExecutionRow, outcome: QueryOutcome, columns: list[dict[str, Any]]
-    ) -> None:
-        """Step 4: the output location's files, then the engine's copy of the rows."""
+    ) -> str | None:
+        """Step 4: the output location's files, then the engine's copy of the rows; the data
+        manifest's location when the statement writes data (CTAS, INSERT INTO, UNLOAD)."""
         kind = ResultFile(found.request["ResultFile"])
+        bucket, key = split_s3_location(found.request["ResultConfiguration"]["OutputLocation"])
+        manifest = None
+        if kind.writes_manifest:
+            # Athena's ``<query id>-manifest.csv``: one s3:// URI a line of each file written.
+            lines = "".join(f"{uri}\n" for uri in outcome.written_files)
+            self.objects.put_object_bytes(
+                bucket, f"{key}-manifest.csv", lines.encode(), "application/octet-stream"
+            )
+            manifest = f"s3://{bucket}/{key}-manifest.csv"
         rows: list[Sequence[str | None]] = list(outcome.rows)
         if kind.has_header:
             rows.insert(0, [column.name for column in outcome.columns])
-        bucket, key = split_s3_location(found.request["ResultConfiguration"]["OutputLocation"])
         if kind is ResultFile.ROWS_CSV:
             self.objects.put_object_bytes(bucket, key, render_csv(rows), "application/octet-stream")
         elif kind is ResultFile.TEXT:
@@ -310,3 +323,4 @@ class QueryRunner(ExecutionOperations, ResultOperations):
                 bucket, f"{key}.metadata", metadata, "application/octet-stream"
             )
         self.result_sets.write(found.id, rows)
+        return manifest

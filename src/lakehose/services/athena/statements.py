@@ -51,6 +51,11 @@ class ResultFile(Enum):
         return self is ResultFile.ROWS_CSV
 
     @property
+    def writes_manifest(self) -> bool:
+        """Whether the statement writes data files, listed in ``<result>-manifest.csv``."""
+        return self in (ResultFile.CTAS, ResultFile.INSERT)
+
+    @property
     def writes_result(self) -> bool:
         """Whether the result object itself is written (else only its ``.metadata``)."""
         return self in (ResultFile.ROWS_CSV, ResultFile.TEXT)
@@ -93,7 +98,10 @@ def classify(query: str) -> Statement:
         return Statement("DML", first, ResultFile.COUNT_CSV)
     if first == "INSERT":
         return Statement("DML", "INSERT", ResultFile.INSERT)
-    if first in ("EXPLAIN", "UNLOAD", "VACUUM"):
+    if first == "UNLOAD":
+        # Writes data files like INSERT INTO, so its result is named like one, with a manifest.
+        return Statement("DML", None, ResultFile.INSERT)  # its SubstatementType: not measured
+    if first in ("EXPLAIN", "VACUUM"):
         substatement = {"EXPLAIN": "EXPLAIN", "VACUUM": "VACUUM_TABLE"}.get(first)
         return Statement("DML", substatement, ResultFile.TEXT)
     if first == "CREATE":

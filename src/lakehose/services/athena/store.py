@@ -70,7 +70,21 @@ CREATE TABLE request_tokens (
 );
 """
 
-MIGRATIONS = (Migration(1, _SCHEMA),)
+# 2: where a CTAS / INSERT INTO / UNLOAD wrote its data manifest (``DataManifestLocation``),
+# and the prepared statements of each workgroup.
+_MANIFESTS_AND_PREPARED = """
+ALTER TABLE executions ADD COLUMN manifest TEXT;
+CREATE TABLE prepared_statements (
+    workgroup TEXT NOT NULL,
+    name TEXT NOT NULL,
+    query_statement TEXT NOT NULL,
+    description TEXT,
+    last_modified REAL NOT NULL,
+    PRIMARY KEY (workgroup, name)
+);
+"""
+
+MIGRATIONS = (Migration(1, _SCHEMA), Migration(2, _MANIFESTS_AND_PREPARED))
 
 
 def dumps(value: Any) -> str:
@@ -133,7 +147,8 @@ def put_workgroup(connection: sqlite3.Connection, workgroup: WorkGroupRow) -> No
 
 
 def delete_workgroup(connection: sqlite3.Connection, name: str) -> list[str]:
-    """The workgroup with its named queries and query history (and their request tokens);
+    """The workgroup with its named queries, prepared statements and query history (and their
+    request tokens);
     returns the ids of the executions deleted."""
     rows = connection.execute("SELECT id FROM executions WHERE workgroup = ?", (name,))
     executions = [str(row[0]) for row in rows]
@@ -144,6 +159,7 @@ def delete_workgroup(connection: sqlite3.Connection, name: str) -> list[str]:
             (name,),
         )
         connection.execute(f"DELETE FROM {table} WHERE workgroup = ?", (name,))
+    connection.execute("DELETE FROM prepared_statements WHERE workgroup = ?", (name,))
     connection.execute("DELETE FROM workgroups WHERE name = ?", (name,))
     return executions
 
@@ -241,6 +257,7 @@ class ExecutionRow:
     scanned: int
     update_count: int | None
     columns: list[dict[str, Any]] | None
+    manifest: str | None = None  # DataManifestLocation, for statements that write data
 
 
 def _execution(row: sqlite3.Row) -> ExecutionRow:
@@ -322,3 +339,47 @@ def claim_token(
         "INSERT INTO request_tokens VALUES (?, ?, ?, ?)", (kind, token, resource_id, fingerprint)
     )
     return None
+
+
+# -- prepared statements ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreparedRow:
+    workgroup: str
+    name: str
+    query_statement: str
+    description: str | None
+    last_modified: float
+
+
+def find_prepared(connection: sqlite3.Connection, workgroup: str, name: str) -> PreparedRow | None:
+    row = connection.execute(
+        "SELECT * FROM prepared_statements WHERE workgroup = ? AND name = ?", (workgroup, name)
+    ).fetchone()
+    return PreparedRow(**dict(row)) if row else None
+
+
+def prepared_after(
+    connection: sqlite3.Connection, workgroup: str, after: str, limit: int
+) -> list[PreparedRow]:
+    rows = connection.execute(
+        "SELECT * FROM prepared_statements WHERE workgroup = ? AND name > ? ORDER BY name LIMIT ?",
+        (workgroup, after, limit),
+    )
+    return [PreparedRow(**dict(row)) for row in rows]
+
+
+def put_prepared(connection: sqlite3.Connection, row: PreparedRow, now: float) -> None:
+    """Create or replace a statement; ``now`` is its LastModifiedTime."""
+    connection.execute(
+        "INSERT OR REPLACE INTO prepared_statements VALUES (?, ?, ?, ?, ?)",
+        (row.workgroup, row.name, row.query_statement, row.description, now),
+    )
+
+
+def delete_prepared(connection: sqlite3.Connection, workgroup: str, name: str) -> bool:
+    cursor = connection.execute(
+        "DELETE FROM prepared_statements WHERE workgroup = ? AND name = ?", (workgroup, name)
+    )
+    return cursor.rowcount == 1

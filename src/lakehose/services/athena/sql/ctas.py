@@ -11,14 +11,10 @@ existing Parquet or JSON table, adding the partitions it creates.
 
 from __future__ import annotations
 
-import gzip
-import io
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import pyarrow as pa
-import pyarrow.parquet as pq
 from duckdb.sqltypes import SQLNULL, DuckDBPyType
 from sqlglot import exp
 
@@ -30,17 +26,22 @@ from lakehose.services.athena.sql.ddl import STORED_AS
 from lakehose.services.athena.sql.duck_types import hive_type, trino_type
 from lakehose.services.athena.sql.errors import (
     HIVE_PATH_ALREADY_EXISTS,
+    HIVE_TOO_MANY_OPEN_PARTITIONS,
     INVALID_TABLE_PROPERTY,
     NOT_SUPPORTED,
     TYPE_MISMATCH,
     QueryFailed,
 )
-from lakehose.services.athena.sql.files import Location
+from lakehose.services.athena.sql.files import Location, is_empty, put_object
 from lakehose.services.athena.sql.outcome import QueryOutcome
 from lakehose.services.athena.sql.partitions import HIVE_DEFAULT_PARTITION, hive_path
 from lakehose.services.athena.sql.render import render_value
+from lakehose.services.athena.sql.serde_text import TextOptions
+from lakehose.services.athena.sql.writers import FileFormat, encode
 
-_COMPRESSIONS = {"SNAPPY": "snappy", "GZIP": "gzip", "ZSTD": "zstd", "NONE": "none"}
+# Trino's hive.max-partitions-per-writers, which Athena keeps at 100 for CTAS, INSERT INTO and
+# UNLOAD ("the maximum number of partitions ... is 100").
+MAX_PARTITIONS_WRITTEN = 100
 
 
 @dataclass(frozen=True)
@@ -48,19 +49,20 @@ class Target:
     """Where and how rows are written."""
 
     location: Location
-    format: str  # PARQUET | JSON
+    file_format: FileFormat
     columns: list[tuple[str, HiveType]]  # data columns
     keys: list[tuple[str, HiveType]]  # partition columns (the rows' last columns)
-    compression: str
 
 
-def _property(value: exp.Expression) -> Any:
+def _property(value: exp.Expr) -> Any:
     if isinstance(value, exp.Array):
         return [v.name for v in value.expressions]
     return value.name
 
 
-def _properties(create: exp.Create) -> dict[str, Any]:
+def properties(create: exp.Create) -> dict[str, Any]:
+    """A CTAS's ``WITH (...)`` properties by lower-case name (``format``, ``partitioned_by``,
+    ``external_location``, ``no_data`` and the others as written)."""
     found: dict[str, Any] = {}
     properties = create.args.get("properties")
     for prop in properties.expressions if properties else []:
@@ -80,7 +82,7 @@ def _properties(create: exp.Create) -> dict[str, Any]:
 def create_table_as(context: Context, create: exp.Create) -> QueryOutcome:
     database, name = context.table_name([p.name for p in create.this.parts])
     context.require_database(database)
-    options = _properties(create)
+    options = properties(create)
     if str(options.get("table_type", "HIVE")).upper() != "HIVE":
         raise QueryFailed(NOT_SUPPORTED, f"table_type {options['table_type']} is not supported")
     if options.get("bucketed_by"):
@@ -95,7 +97,7 @@ def create_table_as(context: Context, create: exp.Create) -> QueryOutcome:
     selected = context.select(create.expression, context.query, bool(options.get("no_data")))
     target = _target(selected, options, location)
     keys = [n for n, _ in target.keys]
-    written = [] if options.get("no_data") else _write(context, target, selected)
+    written = [] if options.get("no_data") else write(context, target, selected)
     table = _table_input(name, target)
     try:
         context.catalog.create_table(database, table)
@@ -118,7 +120,7 @@ def _location(context: Context, options: dict[str, Any], database: str, name: st
     given = options.get("external_location")
     if given:
         location = Location.parse(str(given))
-        if context.store.list_objects(location.bucket, location.prefix):
+        if not is_empty(context.store, location):
             raise QueryFailed(
                 HIVE_PATH_ALREADY_EXISTS,
                 f"Target directory for table '{database}.{name}' already exists: {given}",
@@ -134,8 +136,23 @@ def _location(context: Context, options: dict[str, Any], database: str, name: st
 
 def _target(selected: Selected, options: dict[str, Any], location: Location) -> Target:
     stored = str(options.get("format", "PARQUET")).upper()
-    if stored not in ("PARQUET", "JSON"):
+    if stored not in ("PARQUET", "JSON", "TEXTFILE"):
+        # ORC and AVRO tables could be written but not read back by lakehose.
         raise QueryFailed(NOT_SUPPORTED, f"format {stored} is not supported for writing")
+    compression = options.get("write_compression")
+    return target_of(selected, location, _file_format(stored, compression, options), options)
+
+
+def _file_format(stored: str, compression: Any, options: dict[str, Any]) -> FileFormat:
+    delimiter = options.get("field_delimiter")
+    text = {"delimiter": str(delimiter)} if delimiter and stored == "TEXTFILE" else {}
+    return FileFormat.of(stored, str(compression) if compression else None, **text)
+
+
+def target_of(
+    selected: Selected, location: Location, file_format: FileFormat, options: dict[str, Any]
+) -> Target:
+    """Where and how a SELECT's rows are written, its last columns the ``partitioned_by``."""
     columns = [
         (n.lower(), parse_hive_type(hive_type(t)))
         for n, t in zip(selected.names, selected.types, strict=True)
@@ -148,16 +165,18 @@ def _target(selected: Selected, options: dict[str, Any], location: Location) -> 
             f"table properties: {wanted}",
         )
     split = len(columns) - len(wanted)
-    default = "SNAPPY" if stored == "PARQUET" else "GZIP"
-    compression = str(options.get("write_compression", default)).upper()
-    return Target(location, stored, columns[:split], columns[split:], compression)
+    return Target(location, file_format, columns[:split], columns[split:])
 
 
 def _table_input(name: str, target: Target) -> dict[str, Any]:
-    input_format, output_format, serde = STORED_AS[target.format]
+    stored = target.file_format
+    input_format, output_format, serde = STORED_AS[stored.name]
     parameters = {"has_encrypted_data": "false", "EXTERNAL": "TRUE"}
-    if target.format == "PARQUET":
-        parameters["parquet.compression"] = target.compression
+    if stored.name == "PARQUET":
+        parameters["parquet.compression"] = stored.compression
+    serde_parameters = {"serialization.format": "1"}
+    if stored.name == "TEXTFILE":
+        serde_parameters["field.delim"] = stored.delimiter
     return {
         "Name": name,
         "TableType": "EXTERNAL_TABLE",
@@ -172,7 +191,7 @@ def _table_input(name: str, target: Target) -> dict[str, Any]:
             "NumberOfBuckets": -1,
             "SerdeInfo": {
                 "SerializationLibrary": serde,
-                "Parameters": {"serialization.format": "1"},
+                "Parameters": serde_parameters,
             },
             "StoredAsSubDirectories": False,
         },
@@ -200,7 +219,7 @@ def _folder_text(value: Any, kind: Any) -> str:
     return HIVE_DEFAULT_PARTITION if text is None else text
 
 
-def _write(context: Context, target: Target, selected: Selected) -> list[str]:
+def write(context: Context, target: Target, selected: Selected) -> list[str]:
     """Write the rows, one file per partition; returns the files' ``s3://`` URIs (the lines
     of Athena's ``<query id>-manifest.csv``)."""
     data_schema = pa.schema([pa.field(n, t.arrow()) for n, t in target.columns])
@@ -209,7 +228,15 @@ def _write(context: Context, target: Target, selected: Selected) -> list[str]:
     written: list[str] = []
     if table.num_rows == 0:
         return written  # Athena writes no file for no rows
-    for index, (values, indexes) in enumerate(_partitions(selected, count).items()):
+    groups = _partitions(selected, count)
+    if len(groups) > MAX_PARTITIONS_WRITTEN:
+        raise QueryFailed(
+            HIVE_TOO_MANY_OPEN_PARTITIONS,
+            f"Exceeded limit of {MAX_PARTITIONS_WRITTEN} open writers for partitions/buckets",
+        )
+    kinds = selected.types[: len(target.columns)]
+    extension = target.file_format.extension
+    for index, (values, indexes) in enumerate(groups.items()):
         rows = table.take(pa.array(indexes, pa.int64())) if count else table
         data = _conform(rows.select(list(range(len(target.columns)))), data_schema)
         folder = target.location
@@ -217,8 +244,8 @@ def _write(context: Context, target: Target, selected: Selected) -> list[str]:
             folder = folder.child(
                 "/".join(f"{n}={v}" for (n, _), v in zip(target.keys, values, strict=True))
             )
-        key, body = _encode(data, target, f"{folder.prefix}{context.query_id}_{index:05d}")
-        context.store.put_object_bytes(folder.bucket, key, body)
+        key = f"{folder.prefix}{context.query_id}_{index:05d}{extension}"
+        put_object(context.store, folder.bucket, key, encode(data, kinds, target.file_format))
         written.append(f"s3://{folder.bucket}/{key}")
     return written
 
@@ -233,15 +260,6 @@ def _conform(rows: pa.Table, schema: pa.Schema) -> pa.Table:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
             raise QueryFailed(TYPE_MISMATCH, f"Cannot write column {field.name}: {error}") from None
     return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def _encode(data: pa.Table, target: Target, key: str) -> tuple[str, bytes]:
-    if target.format == "JSON":
-        lines = b"".join(orjson.dumps(row, default=str) + b"\n" for row in data.to_pylist())
-        return key + ".gz", gzip.compress(lines)
-    buffer = io.BytesIO()
-    pq.write_table(data, buffer, compression=_COMPRESSIONS.get(target.compression, "snappy"))
-    return key, buffer.getvalue()
 
 
 def _register_partitions(
@@ -267,8 +285,7 @@ def insert_into(context: Context, insert: exp.Insert) -> QueryOutcome:
     named = target_node.expressions if isinstance(target_node, exp.Schema) else []
     table_node = target_node.this if isinstance(target_node, exp.Schema) else target_node
     table = context.resolver.table([p.name for p in table_node.parts])
-    if table.format not in ("parquet", "json"):
-        raise QueryFailed(NOT_SUPPORTED, f"Inserting into {table.format} tables is not supported")
+    file_format = _table_format(table)  # before the SELECT runs: refuse early
     selected = context.select(insert.expression, context.query, False)
     columns = [(c.name, c.type) for c in table.all_columns()]
     chosen = [n.name.lower() for n in named] or [n for n, _ in columns]
@@ -297,12 +314,9 @@ def insert_into(context: Context, insert: exp.Insert) -> QueryOutcome:
         scanned=selected.scanned,
         files=selected.files,
     )
-    stored = "PARQUET" if table.format == "parquet" else "JSON"
     data_columns = [(c.name, c.type) for c in table.columns]
-    target = Target(
-        table.location, stored, data_columns, keys, "SNAPPY" if stored == "PARQUET" else "GZIP"
-    )
-    written = _write(context, target, aligned)
+    target = Target(table.location, file_format, data_columns, keys)
+    written = write(context, target, aligned)
     if keys and written:
         _register_partitions(context, table, list(_partitions(aligned, len(keys))))
     outcome = done("DML")
@@ -311,3 +325,29 @@ def insert_into(context: Context, insert: exp.Insert) -> QueryOutcome:
     outcome.data_scanned_bytes = selected.scanned
     outcome.files_opened = selected.files
     return outcome
+
+
+def _table_format(table: CatalogTable) -> FileFormat:
+    """How INSERT INTO writes a table's files: its SerDe's format; text compressed with GZIP,
+    Parquet with the table's ``parquet.compression`` (else GZIP, Athena's default)."""
+    if table.format == "parquet":
+        return FileFormat.of("PARQUET", table.parameters.get("parquet.compression"))
+    if table.format == "json":
+        return FileFormat.of("JSON", None)
+    if table.format in ("text", "csv"):
+        options = TextOptions.from_table(table.format, table.serde_parameters, table.parameters)
+        if options.skip_lines:
+            raise QueryFailed(
+                NOT_SUPPORTED,
+                "Inserting into a table with skip.header.line.count is not supported",
+            )
+        if options.csv:
+            return FileFormat.csv(options.delimiter, options.quote, options.escape)
+        return FileFormat.of(
+            "TEXTFILE",
+            None,
+            delimiter=options.delimiter,
+            escape=options.escape,
+            null_text=options.null_format or "\\N",
+        )
+    raise QueryFailed(NOT_SUPPORTED, f"Inserting into {table.format} tables is not supported")

@@ -18,6 +18,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -26,9 +27,9 @@ from sqlglot import exp
 
 from lakehose.clock import Clock, SystemClock, utc_datetime
 from lakehose.services.athena.ports import CatalogPort, ObjectStorePort
-from lakehose.services.athena.sql import ctas, ddl, show
+from lakehose.services.athena.sql import ctas, ddl, explain, prepared, show, unload
 from lakehose.services.athena.sql.catalog import CATALOG, Resolver
-from lakehose.services.athena.sql.context import Context, Selected
+from lakehose.services.athena.sql.context import Context, Selected, done
 from lakehose.services.athena.sql.duck_errors import map_error
 from lakehose.services.athena.sql.duck_types import result_column
 from lakehose.services.athena.sql.errors import (
@@ -43,6 +44,7 @@ from lakehose.services.athena.sql.errors import (
 from lakehose.services.athena.sql.outcome import QueryOutcome
 from lakehose.services.athena.sql.partitions import Evaluator
 from lakehose.services.athena.sql.planner import Planner
+from lakehose.services.athena.sql.prepared import PreparedStatements
 from lakehose.services.athena.sql.relations import Meter, register
 from lakehose.services.athena.sql.render import render_column
 from lakehose.services.athena.sql.sandbox import Limits, Watchdog, check_query, connect
@@ -100,18 +102,24 @@ class SqlEngine:
         bytes_scanned_cutoff: int | None = None,
         cancel: threading.Event | None = None,
         query_execution_id: str | None = None,
+        prepared_statements: PreparedStatements | None = None,
     ) -> QueryOutcome:
-        """Run one statement; every failure is a ``QueryFailed`` carrying Athena's error."""
+        """Run one statement; every failure is a ``QueryFailed`` carrying Athena's error.
+
+        ``prepared_statements`` are the workgroup's, for PREPARE, EXECUTE and DEALLOCATE."""
         try:
             if (catalog or CATALOG).lower() != CATALOG:
                 raise QueryFailed(CATALOG_NOT_FOUND, f"Catalog '{catalog}' does not exist")
-            text = bind_parameters(query, parameters) if parameters else query
+            executes = Words.of(query).peek() == "EXECUTE"
+            # EXECUTE hands its parameters to the prepared statement instead.
+            text = bind_parameters(query, parameters) if parameters and not executes else query
             context = Context(
                 query=text,
                 catalog=self.catalog,
                 store=self.store,
-                # Athena's session database is "default" when the context names none.
-                resolver=Resolver(self.catalog, database or DEFAULT_DATABASE),
+                # Athena's session database is "default" when the context names none; a
+                # client may quote it as Hive DDL quotes names (awswrangler sends `db`).
+                resolver=Resolver(self.catalog, _unquoted(database) or DEFAULT_DATABASE),
                 now=utc_datetime(self.clock).replace(tzinfo=None),
                 output_location=output_location,
                 query_id=query_execution_id or str(uuid.uuid4()),
@@ -119,7 +127,10 @@ class SqlEngine:
                     context, tree, sql, empty, bytes_scanned_cutoff, cancel
                 ),
             )
-            outcome = self._dispatch(context)
+            session = _Session(
+                prepared_statements, parameters if executes else (), bytes_scanned_cutoff, cancel
+            )
+            outcome = self._dispatch(context, session)
         except QueryFailed:
             raise
         except Exception as error:
@@ -131,13 +142,28 @@ class SqlEngine:
 
     # -- statements --------------------------------------------------------------------------
 
-    def _dispatch(self, context: Context) -> QueryOutcome:
+    def _dispatch(self, context: Context, session: _Session) -> QueryOutcome:
         text = context.query.strip().rstrip(";").strip()
         context.query = text
         words = Words.of(text)
         first = words.peek()
         if first in _QUERY_WORDS:
             return self._query(context)
+        if words.accept("UNLOAD"):
+            return unload.unload(context, words)
+        if words.accept("EXPLAIN"):
+            return self._explain(context, explain.read(text, words), session)
+        if words.accept("PREPARE"):
+            prepared.prepare(text, words, session.prepared)
+            return done("UTILITY")
+        if words.accept("DEALLOCATE"):
+            prepared.deallocate(words, session.prepared)
+            return done("UTILITY")
+        if words.accept("EXECUTE"):
+            context.query = prepared.execute(text, words, session.prepared, session.parameters)
+            if Words.of(context.query).peek() == "EXECUTE":
+                raise QueryFailed(NOT_SUPPORTED, "A prepared statement cannot EXECUTE another")
+            return self._dispatch(context, replace(session, parameters=()))
         if words.accept("SHOW"):
             return show.show(context, words)
         if words.accept("DESCRIBE") or words.accept("DESC"):
@@ -157,10 +183,11 @@ class SqlEngine:
             if not isinstance(insert, exp.Insert):
                 raise words.fail("INTO")
             return ctas.insert_into(context, insert)
-        if first in ("EXPLAIN", "UPDATE", "DELETE", "MERGE", "UNLOAD", "VACUUM", "OPTIMIZE"):
+        if first in ("UPDATE", "DELETE", "MERGE", "VACUUM", "OPTIMIZE"):
             raise QueryFailed(NOT_SUPPORTED, f"{first} is not supported by lakehose")
         raise words.fail(
-            "'ALTER', 'CREATE', 'DESCRIBE', 'DROP', 'INSERT', 'MSCK', 'SELECT', 'SHOW'"
+            "'ALTER', 'CREATE', 'DEALLOCATE', 'DESCRIBE', 'DROP', 'EXECUTE', 'EXPLAIN', "
+            "'INSERT', 'MSCK', 'PREPARE', 'SELECT', 'SHOW', 'UNLOAD'"
         )
 
     def _create(self, context: Context) -> QueryOutcome:
@@ -199,6 +226,29 @@ class SqlEngine:
             files_opened=selected.files,
         )
 
+    def _explain(
+        self, context: Context, explained: explain.Explain, session: _Session
+    ) -> QueryOutcome:
+        tree = explain.query_tree(parse(explained.statement))
+        if explained.kind == "IO":
+            return explain.io_plan(context, tree)
+        prefix = "EXPLAIN ANALYZE " if explained.analyze else "EXPLAIN "
+        # Plain EXPLAIN plans without reading a file; ANALYZE runs the query.
+        selected = self._select(
+            context,
+            tree,
+            explained.statement,
+            not explained.analyze,
+            session.cutoff,
+            session.cancel,
+            prefix,
+        )
+        if explained.kind == "VALIDATE":
+            return explain.validated()
+        # DuckDB's EXPLAIN rows are (kind of plan, plan text).
+        text = "\n".join(str(v) for v in selected.table.column(selected.table.num_columns - 1))
+        return explain.plan(text, selected.scanned, selected.files)
+
     # -- running a query ---------------------------------------------------------------------
 
     def _select(
@@ -209,8 +259,10 @@ class SqlEngine:
         empty: bool,
         cutoff: int | None,
         cancel: threading.Event | None,
+        explain_prefix: str = "",
     ) -> Selected:
-        """Plan, read and run a query tree; ``empty`` plans it without reading any file."""
+        """Plan, read and run a query tree; ``empty`` plans it without reading any file;
+        ``explain_prefix`` (``EXPLAIN [ANALYZE] ``) asks DuckDB for the plan instead."""
         check_query(query, tree)
         if tree.find(exp.Placeholder):
             raise QueryFailed(
@@ -231,7 +283,7 @@ class SqlEngine:
         finally:
             for connection in evaluators:
                 connection.close()
-        sql = to_duckdb(translate(tree, context.now))
+        sql = explain_prefix + to_duckdb(translate(tree, context.now))
         paths = [
             f.info.path for scan in scans if scan.table.format == "parquet" for f, _ in scan.files
         ]
@@ -257,7 +309,9 @@ class SqlEngine:
             raise failure from None
         finally:
             connection.close()
-        return Selected(final_names(names, tree), types, table, meter.scanned, meter.files)
+        if not explain_prefix:
+            names = final_names(names, tree)
+        return Selected(names, types, table, meter.scanned, meter.files)
 
     def _evaluator(self, opened: list[duckdb.DuckDBPyConnection]) -> Evaluator:
         connection = connect(self.scratch_dir, [], self.limits.single_threaded())
@@ -271,3 +325,20 @@ class SqlEngine:
                 connection.unregister("__lh_partitions")
 
         return evaluate
+
+
+@dataclass(frozen=True)
+class _Session:
+    """What one ``execute`` call carries besides its context."""
+
+    prepared: PreparedStatements | None
+    parameters: Sequence[str]  # EXECUTE's, when given as ExecutionParameters
+    cutoff: int | None
+    cancel: threading.Event | None
+
+
+def _unquoted(database: str | None) -> str | None:
+    """A session database given as Hive quotes names (`` `db` ``), unquoted."""
+    if database and len(database) > 1 and database[0] == database[-1] == "`":
+        return database[1:-1]
+    return database

@@ -82,14 +82,33 @@ def is_visible(relative_key: str) -> bool:
     return not any(part.startswith(("_", ".")) for part in relative_key.split("/"))
 
 
+def _no_bucket(bucket: str) -> QueryFailed:
+    return QueryFailed(BUCKET_NOT_FOUND, f"The specified bucket does not exist: {bucket}")
+
+
+def _objects(store: ObjectStorePort, location: Location) -> list[ObjectInfo]:
+    try:
+        return store.list_objects(location.bucket, location.prefix)
+    except (BucketMissing, KeyError):
+        raise _no_bucket(location.bucket) from None
+
+
+def is_empty(store: ObjectStorePort, location: Location) -> bool:
+    """Whether no object at all (hidden ones included) is under the location."""
+    return not _objects(store, location)
+
+
+def put_object(store: ObjectStorePort, bucket: str, key: str, data: bytes) -> None:
+    """Write a data file; a missing bucket is Athena's error, not an internal one."""
+    try:
+        store.put_object_bytes(bucket, key, data)
+    except (BucketMissing, KeyError):
+        raise _no_bucket(bucket) from None
+
+
 def list_files(store: ObjectStorePort, location: Location) -> list[DataFile]:
     """The visible objects under a location, in key order."""
-    try:
-        objects = store.list_objects(location.bucket, location.prefix)
-    except (BucketMissing, KeyError):
-        raise QueryFailed(
-            BUCKET_NOT_FOUND, f"The specified bucket does not exist: {location.bucket}"
-        ) from None
+    objects = _objects(store, location)
     return [
         DataFile(location.bucket, info)
         for info in objects

@@ -96,3 +96,26 @@ def prune(
     sql = f"SELECT {INDEX} FROM (SELECT {typed} FROM __lh_partitions) WHERE {where}"
     keep = evaluate(values_table(table, [p.values for p in partitions]), sql)
     return [partitions[i] for i in sorted(keep)]
+
+
+PARTITIONS_SUFFIX = "$partitions"
+
+
+def partition_rows_sql(keys: Sequence[Column], rows: list[tuple[str, ...]]) -> str:
+    """A query (Trino SQL) answering ``rows`` of partition values, one column per key, typed
+    as the keys declare: what ``"table$partitions"`` reads."""
+    items = ", ".join(
+        f'CAST(v{i} AS {key.type.trino()}) AS "{key.name}"' for i, key in enumerate(keys)
+    )
+    if not rows:
+        nulls = ", ".join(f'CAST(NULL AS {key.type.trino()}) AS "{key.name}"' for key in keys)
+        return f"SELECT {nulls} WHERE false"
+    values = ", ".join("(" + ", ".join(_text_literal(v) for v in row) + ")" for row in rows)
+    names = ", ".join(f"v{i}" for i in range(len(keys)))
+    return f"SELECT {items} FROM (VALUES {values}) AS p ({names})"
+
+
+def _text_literal(value: str) -> str:
+    if value == HIVE_DEFAULT_PARTITION:
+        return "CAST(NULL AS varchar)"
+    return "'" + value.replace("'", "''") + "'"

@@ -17,11 +17,24 @@ from datetime import datetime
 from sqlglot import exp
 
 from lakehose.services.athena.ports import ObjectStorePort
+from lakehose.services.athena.sql import pseudo_columns
 from lakehose.services.athena.sql.catalog import CatalogTable, Column, Resolver, table_parts
-from lakehose.services.athena.sql.errors import INVALID_VIEW, QueryFailed, position_in
+from lakehose.services.athena.sql.errors import (
+    INVALID_VIEW,
+    TABLE_NOT_FOUND,
+    QueryFailed,
+    position_in,
+)
 from lakehose.services.athena.sql.files import DataFile, list_files, list_files_of
 from lakehose.services.athena.sql.functions import rewrite_functions
-from lakehose.services.athena.sql.partitions import Evaluator, Partition, glue_partitions, prune
+from lakehose.services.athena.sql.partitions import (
+    PARTITIONS_SUFFIX,
+    Evaluator,
+    Partition,
+    glue_partitions,
+    partition_rows_sql,
+    prune,
+)
 from lakehose.services.athena.sql.projection import Projection
 from lakehose.services.athena.sql.translate import fix_types, node_offset, parse, to_duckdb
 
@@ -37,6 +50,7 @@ class Scan:
     relation: str
     columns: list[Column]  # the data columns the query uses
     files: list[tuple[DataFile, tuple[str, ...]]] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)  # "$path" and the like, when used
 
 
 @dataclass
@@ -52,18 +66,25 @@ class Planner:
 
     def plan(self, tree: exp.Expr) -> list[Scan]:
         """Rewrite ``tree`` in place to read relations; return what to put in them."""
+        self._partition_tables(tree)
         self._inline_views(tree)
+        self._unqualify_columns(tree)
         names, star = _referenced(tree)
+        hidden = pseudo_columns.used(names)
         scans: list[Scan] = []
+        aliases: dict[str, list[str]] = {}
         for node in list(_named_tables(tree)):
             table = self._table(node)
             relation = f"__lh_rel_{len(scans)}"
             columns = [c for c in table.columns if star or c.name in names]
-            scan = Scan(table, relation, columns)
+            scan = Scan(table, relation, columns, hidden=hidden)
             if self.list_files:
                 self._list(scan, node)
+            aliases[_alias(node).name.lower()] = hidden
             _replace(node, relation)
             scans.append(scan)
+        if hidden:
+            pseudo_columns.hide_from_stars(tree, aliases)
         return scans
 
     # -- tables and views --------------------------------------------------------------------
@@ -96,6 +117,46 @@ class Planner:
                         inner.set("db", exp.to_identifier(schema or view.database))
                 node.replace(exp.Subquery(this=body, alias=_alias(node)))
         raise QueryFailed(INVALID_VIEW, "View is recursive or nested too deeply")
+
+    def _partition_tables(self, tree: exp.Expr) -> None:
+        """``"table$partitions"``: the table's Glue partitions as rows, one column a key."""
+        for node in list(_named_tables(tree)):
+            if not node.name.lower().endswith(PARTITIONS_SUFFIX):
+                continue
+            parts = table_parts(node)
+            parts[-1] = parts[-1][: -len(PARTITIONS_SUFFIX)]
+            position = self._position(node)
+            table = self.resolver.lookup(*self.resolver.split(parts, position), position)
+            if not table.partition_keys:
+                raise QueryFailed(
+                    TABLE_NOT_FOUND,
+                    f"Table '{table.qualified}{PARTITIONS_SUFFIX}' does not exist",
+                    position=position,
+                )
+            rows = [p.values for p in glue_partitions(self.resolver.catalog, table)]
+            body = parse(partition_rows_sql(table.partition_keys, rows))[0]
+            node.replace(exp.Subquery(this=body, alias=_alias(node)))
+
+    def _unqualify_columns(self, tree: exp.Expr) -> None:
+        """``schema.table.column`` (and ``catalog.schema.table.column``) naming a table the
+        query reads without an alias becomes ``table.column``, which is what the relation
+        that replaces the table answers to (SQLAlchemy Core writes such references)."""
+        unaliased = {
+            self.resolver.split(table_parts(node), None)
+            for node in _named_tables(tree)
+            if not node.alias
+        }
+        for column in list(tree.find_all(exp.Column)):
+            if not column.args.get("db"):
+                continue
+            qualifier = [part.name for part in column.parts[:-1]]
+            try:
+                named = self.resolver.split(qualifier, None)
+            except QueryFailed:
+                continue  # a struct field path (``dynamodb.newimage.id.s``), not a table
+            if named in unaliased:
+                column.set("db", None)
+                column.set("catalog", None)
 
     # -- partitions and files ----------------------------------------------------------------
 

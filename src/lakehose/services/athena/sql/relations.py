@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lakehose.services.athena.ports import ObjectStorePort
+from lakehose.services.athena.sql import pseudo_columns
 from lakehose.services.athena.sql.catalog import Column
 from lakehose.services.athena.sql.duck_columns import duckdb_type, quote
 from lakehose.services.athena.sql.errors import (
@@ -102,7 +103,7 @@ def _marked(scan: Scan) -> bool:
 def _schema(scan: Scan) -> pa.Schema:
     fields = [pa.field(c.name, c.type.arrow()) for c in (*scan.columns, *scan.table.partition_keys)]
     marker = [pa.field(ROW_MARKER, pa.null())] if _marked(scan) else []
-    return pa.schema([*fields, *marker])
+    return pa.schema([*fields, *pseudo_columns.fields(scan.hidden), *marker])
 
 
 def _read_text(scan: Scan, store: ObjectStorePort, meter: Meter) -> pa.Table:
@@ -117,6 +118,7 @@ def _read_text(scan: Scan, store: ObjectStorePort, meter: Meter) -> pa.Table:
     text_options = TextOptions.from_table(table.format, table.serde_parameters, table.parameters)
     pieces: list[list[pa.Array]] = [[pa.array([], c.type.arrow()) for _, c in ordinals]]
     counts: list[tuple[tuple[str, ...], int]] = []
+    hidden: list[list[pa.Array]] = [pseudo_columns.empty(scan.hidden)]
     for data_file, values in scan.files:
         meter.open(data_file)
         text = decompress(data_file.info.key, read_bytes(store, data_file))
@@ -128,6 +130,7 @@ def _read_text(scan: Scan, store: ObjectStorePort, meter: Meter) -> pa.Table:
             arrays, rows = decode_text(text, [(i, c.type) for i, c in ordinals], text_options)
             pieces.append(arrays)
         counts.append((values, rows))
+        hidden.append(pseudo_columns.arrays(scan.hidden, data_file, rows))
         meter.check_cancel()
     if table.format == "json":
         pieces.append(json.finish())
@@ -139,9 +142,10 @@ def _read_text(scan: Scan, store: ObjectStorePort, meter: Meter) -> pa.Table:
         )
         for k, key in enumerate(table.partition_keys)
     ]
+    extra = [pa.concat_arrays([piece[i] for piece in hidden]) for i in range(len(scan.hidden))]
     total = sum(rows for _, rows in counts)
     marker = [pa.nulls(total)] if _marked(scan) else []
-    return pa.Table.from_arrays([*data, *keys, *marker], schema=_schema(scan))
+    return pa.Table.from_arrays([*data, *keys, *extra, *marker], schema=_schema(scan))
 
 
 def _read_json(reader: JsonReader, lines: list[bytes]) -> None:
@@ -161,9 +165,13 @@ def _literal(text: str) -> str:
 
 def _parquet_view(scan: Scan) -> str:
     groups: dict[tuple[str, ...], list[DataFile]] = defaultdict(list)
+    selects: list[str] = []
     for data_file, values in scan.files:
-        groups[values].append(data_file)
-    selects = [_parquet_select(scan, values, files) for values, files in groups.items()]
+        if scan.hidden:  # one SELECT a file, to give each its own hidden values
+            selects.append(_parquet_select(scan, values, [data_file]))
+        else:
+            groups[values].append(data_file)
+    selects += [_parquet_select(scan, values, files) for values, files in groups.items()]
     if not selects:
         selects = [_parquet_select(scan, (), [])]
     return f"CREATE VIEW {quote(scan.relation)} AS " + " UNION ALL ".join(selects)
@@ -182,6 +190,7 @@ def _parquet_select(scan: Scan, values: tuple[str, ...], files: list[DataFile]) 
     for key, value in zip(keys, values or [None] * len(keys), strict=False):
         text = "NULL" if value in (None, HIVE_DEFAULT_PARTITION) else _literal(str(value))
         items.append(cast(key, text))
+    items += pseudo_columns.sql_items(scan.hidden, files[0] if len(files) == 1 else None)
     if _marked(scan):
         items.append(f"NULL AS {ROW_MARKER}")
     if not files:

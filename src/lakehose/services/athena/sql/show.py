@@ -127,7 +127,13 @@ def describe(context: Context, words: Words) -> QueryOutcome:
         rows += ["", "# Detailed Table Information"]
         rows += [f"Location:\t{table.descriptor.get('Location', '')}"]
         rows += [f"Table Type:\t{table.raw.get('TableType', '')}"]
-    return _lines("col_name", rows)
+    described = _lines("col_name", rows)
+    # Athena's ColumnInfo names the three tab-separated fields, while each row is one line of
+    # text (awswrangler's describe_table reads the .txt result by these names).
+    described.columns += [
+        ResultColumn(name, "varchar", 2147483647, 0) for name in ("data_type", "comment")
+    ]
+    return described
 
 
 def _described(name: str, kind: str, comment: str | None) -> str:
