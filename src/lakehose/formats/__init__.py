@@ -8,5 +8,9 @@ Engines never import each other, so a format two of them share lives here:
                  which Firehose's record format conversion and Athena's reader both follow
 ``java_dates``   the lexical rules of Java date-time patterns (``DateTimeFormatter`` and
                  Joda-Time ``DateTimeFormat``): letter runs, quoted literals, optional sections
+``attribute_values``  DynamoDB's AttributeValue JSON (binary values as base64), which DynamoDB
+                 and DynamoDB Streams both read back
+``attribute_values``  DynamoDB's AttributeValue JSON (binary values as base64), which DynamoDB
+                 and DynamoDB Streams both read back
 ``tags``         the ``tags`` table that Kinesis and Firehose keep per resource
 """

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from lakehose.services.dynamodb import records, store
+from lakehose.services.dynamodb import records, store, stream_records
 from lakehose.services.dynamodb.attributes import item_size, values_equal
 from lakehose.services.dynamodb.capacity import Consumed, write_units
 from lakehose.services.dynamodb.codec import Item
@@ -69,12 +69,20 @@ def apply_change(
     for index in meta.indexes:
         _maintain_index(connection, table, index, old, new, table_key, consumed)
     destination = meta.capturing_destination()
+    streamed = meta.stream is not None
+    if destination is None and not streamed:
+        return consumed
+    # One event id for both outputs: the same change read from either is recognizably the same.
+    event_id = context.new_event_id()
+    keys = meta.schema.key_of(current)
+    item_key = records.partition_key(table_key)
+    now_ms = int(context.now_s * 1000)
     if destination is not None:
         data = records.render(
             region=context.region,
-            event_id=context.new_event_id(),
+            event_id=event_id,
             table_name=meta.name,
-            keys=meta.schema.key_of(current),
+            keys=keys,
             old=old,
             new=new,
             created=records.creation_time(context.now_s, destination.precision),
@@ -82,13 +90,21 @@ def apply_change(
             identity=identity,
             image_sizes=old_size + new_size,
         )
-        store.add_to_outbox(
-            connection,
-            destination.stream_arn,
-            records.partition_key(table_key),
-            data,
-            int(context.now_s * 1000),
+        store.add_to_outbox(connection, destination.stream_arn, item_key, data, now_ms)
+        context.records += 1
+    arn = stream_records.stream_arn(meta)
+    if meta.stream is not None and arn is not None:
+        data = stream_records.render(
+            region=context.region,
+            event_id=event_id,
+            keys=keys,
+            old=old,
+            new=new,
+            now_s=context.now_s,
+            view_type=meta.stream["StreamViewType"],
+            identity=identity,
         )
+        store.add_to_outbox(connection, arn, item_key, data, now_ms)
         context.records += 1
     return consumed
 

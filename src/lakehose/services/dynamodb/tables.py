@@ -244,6 +244,8 @@ class TableMeta:
             ]
         if self.stream and self.stream.get("StreamEnabled"):
             shape["StreamSpecification"] = dict(self.stream)
+        if self.stream_label is not None:
+            # The latest stream stays named after it is disabled: it is readable for 24 hours.
             shape["LatestStreamLabel"] = self.stream_label
             shape["LatestStreamArn"] = f"{self.arn}/stream/{self.stream_label}"
         if self.sse and self.sse.get("Enabled"):

@@ -19,8 +19,8 @@ import hashlib
 import hmac
 import struct
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from lakehose.formats.java_dates import java_date
 from lakehose.services.kinesis.errors import ExpiredIteratorException, InvalidArgumentException
 
 ITERATOR_LIFETIME_MS = 300_000
@@ -76,16 +76,3 @@ class IteratorCodec:
 
     def _tag(self, payload: bytes) -> bytes:
         return hashlib.blake2b(payload, key=self._key, digest_size=_TAG_BYTES).digest()
-
-
-def java_date(epoch_ms: int) -> str:
-    """``Thu Jan 22 01:22:02 UTC 2015``: Java's ``Date.toString`` in UTC, as AWS's messages use."""
-    # Names spelled out: strftime's %a and %b follow the process locale, AWS's text does not.
-    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
-    day = _DAYS[moment.weekday()]
-    month = _MONTHS[moment.month - 1]
-    return f"{day} {month} {moment:%d %H:%M:%S} UTC {moment.year}"
-
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
