@@ -31,7 +31,6 @@ from lakehose.storage import Migration
 DEFAULT_LIMIT = 100
 MAX_RECORDS = 1000
 MAX_BYTES = 1 << 20  # GetRecords returns at most 1 MB
-SWEEP_MS = 60_000  # how often run_due looks for shards to roll over and records to expire
 _KEY_BYTES = 32
 _ITERATOR_TYPES = ("TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER")
 
@@ -47,7 +46,9 @@ class DynamoDBStreamsEngine(SqliteEngine):
     )
 
     _codec: IteratorCodec | None = None
-    _swept_ms: int | None = None
+    # When run_due next has something to do (a shard to roll over, something to expire);
+    # ``None`` until computed. Writes only ever bring it forward.
+    _due_ms: int | None = None
 
     def start(self) -> None:
         super().start()
@@ -60,18 +61,21 @@ class DynamoDBStreamsEngine(SqliteEngine):
 
     def run_due(self) -> None:
         now = self._now_ms()
-        if self._swept_ms is not None and now - self._swept_ms < SWEEP_MS:
+        if self._due_ms is not None and now < self._due_ms:
             return
-        self._swept_ms = now
         with self.db.transaction() as connection:
             for stream in store.streams(connection, None):
                 if stream.disabled_ms is None:
                     shards.roll_over(connection, self.ids, stream.arn, now)
             shards.expire(connection, now)
+            self._due_ms = shards.next_due(connection)
 
-    def flush(self) -> None:
-        self._swept_ms = None
-        self.run_due()
+    def _changed(self, now_ms: int) -> None:
+        """Something was added at ``now_ms``: the earliest it can be due is a shard's lifetime
+        later (records and closed shards expire later still)."""
+        due = now_ms + shards.SHARD_LIFETIME_MS
+        if self._due_ms is not None:
+            self._due_ms = min(self._due_ms, due)
 
     # -- what DynamoDB's change outbox calls (through wiring/dynamodb.py) ---------------------
 
@@ -96,6 +100,7 @@ class DynamoDBStreamsEngine(SqliteEngine):
                 ),
             )
             shards.new_shard(connection, self.ids, stream_arn, None, self._now_ms())
+        self._changed(self._now_ms())
 
     def close_stream(self, *, stream_arn: str) -> None:
         """The table's stream was disabled (or the table deleted): close its shard, keep it
@@ -106,6 +111,7 @@ class DynamoDBStreamsEngine(SqliteEngine):
             if shard is not None:
                 shards.close(connection, shard, now)
             store.disable_stream(connection, stream_arn, now)
+        self._changed(now)
 
     def append_records(self, *, stream_arn: str, records: Sequence[tuple[str, bytes]]) -> None:
         """Append ``(partition key, record bytes)`` pairs in order, in one transaction.
@@ -124,6 +130,7 @@ class DynamoDBStreamsEngine(SqliteEngine):
             first = store.consume_sequence(connection, len(records))
             for offset, (partition_key, data) in enumerate(records):
                 store.append(connection, shard.id, first + offset, partition_key, now, data)
+        self._changed(now)
 
     def read_since(self, *, stream_arn: str, since_ms: int) -> list[tuple[str, bytes]]:
         """``(partition key, record bytes)`` of each record arriving at or after ``since_ms``."""

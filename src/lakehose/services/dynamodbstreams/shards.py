@@ -85,3 +85,20 @@ def expire(connection: sqlite3.Connection, now_ms: int) -> None:
         for shard in store.shards(connection, stream.arn):
             if shard.closed_ms is not None and shard.closed_ms < horizon:
                 store.delete_shard(connection, shard.id)
+
+
+def next_due(connection: sqlite3.Connection) -> int | None:
+    """When ``roll_over`` or ``expire`` next has something to do; ``None`` when nothing ever."""
+    moments = [
+        store.oldest_open_shard_ms(connection),
+        store.oldest_record_ms(connection),
+        store.oldest_closed_shard_ms(connection),
+        store.oldest_disabled_ms(connection),
+    ]
+    lifetimes = (SHARD_LIFETIME_MS, RETENTION_MS, RETENTION_MS, RETENTION_MS)
+    due = [
+        moment + lifetime
+        for moment, lifetime in zip(moments, lifetimes, strict=True)
+        if moment is not None
+    ]
+    return min(due) if due else None

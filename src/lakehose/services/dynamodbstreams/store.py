@@ -294,3 +294,32 @@ def trim(connection: sqlite3.Connection, before_ms: int) -> None:
         (before_ms, before_ms),
     )
     connection.execute("DELETE FROM records WHERE arrival_ms < ?", (before_ms,))
+
+
+# -- what comes due --------------------------------------------------------------------------
+
+
+def _single(connection: sqlite3.Connection, sql: str) -> int | None:
+    value = connection.execute(sql).fetchone()[0]
+    return None if value is None else int(value)
+
+
+def oldest_open_shard_ms(connection: sqlite3.Connection) -> int | None:
+    """When the oldest open shard of an enabled stream opened."""
+    return _single(
+        connection,
+        "SELECT MIN(s.created_ms) FROM shards s JOIN streams t ON t.arn = s.stream_arn "
+        "WHERE s.end_seq IS NULL AND t.disabled_ms IS NULL",
+    )
+
+
+def oldest_record_ms(connection: sqlite3.Connection) -> int | None:
+    return _single(connection, "SELECT MIN(arrival_ms) FROM records")
+
+
+def oldest_closed_shard_ms(connection: sqlite3.Connection) -> int | None:
+    return _single(connection, "SELECT MIN(closed_ms) FROM shards")
+
+
+def oldest_disabled_ms(connection: sqlite3.Connection) -> int | None:
+    return _single(connection, "SELECT MIN(disabled_ms) FROM streams")
