@@ -66,7 +66,7 @@ def test_acknowledged_writes_survive_kill_9_with_one_record_each(tmp_path: Path)
     for round_ in range(ROUNDS):
         if round_:
             server = ServerProcess(home)
-        acknowledged += _write_until_killed(server, f"r{round_}")
+        acknowledged += write_until_killed(server, f"r{round_}")
     final = ServerProcess(home)
     try:
         final.flush()
@@ -89,7 +89,7 @@ def test_acknowledged_writes_survive_kill_9_with_one_record_each(tmp_path: Path)
     assert set(per_item.values()) == {1}, "a change reached the stream twice"
 
 
-def _write_until_killed(server: ServerProcess, round_: str) -> list[str]:
+def write_until_killed(server: ServerProcess, round_: str) -> list[str]:
     """Run a writer against ``server``, SIGKILL the server mid-stream, return the acks."""
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, server.endpoint, round_],
