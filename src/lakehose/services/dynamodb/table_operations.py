@@ -130,7 +130,7 @@ class TableOperations(DynamoDBBase):
             stream_records.announce_closed(connection, table.meta, self._now_ms())
         if table.meta.stream is not None:
             self._deliver_now()
-        return {"TableDescription": table.meta.describe(counts, status=TableStatus.DELETING)}
+        return {"TableDescription": table.meta.describe_deleted(counts)}
 
 
 def stream_label(now: float) -> str:

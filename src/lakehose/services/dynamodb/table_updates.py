@@ -75,6 +75,7 @@ class TableUpdates(DynamoDBBase):
                 meta.sse = dict(sse_specification)
             if table_class is not None:
                 meta.table_class = table_class
+                meta.table_class_updated = now
             if deletion_protection_enabled is not None:
                 meta.deletion_protection = deletion_protection_enabled
             if on_demand_throughput is not None:
