@@ -261,3 +261,21 @@ def test_misuse_gets_aws_errors(ddb: Any, streams: Any, make_table: TableFactory
         "1 validation error detected: Value '1001' at 'limit' failed to satisfy constraint: "
         "Member must have value less than or equal to 1000",
     )
+
+
+def test_an_empty_open_shard_can_be_read_from_its_starting_number(
+    ddb: Any, streams: Any, make_table: TableFactory
+) -> None:
+    table = make_table(StreamSpecification=stream_spec("KEYS_ONLY"))
+    arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    start = shard["SequenceNumberRange"]["StartingSequenceNumber"]
+    at = streams.get_shard_iterator(
+        StreamArn=arn,
+        ShardId=shard["ShardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=start,
+    )["ShardIterator"]
+    ddb.put_item(TableName=table, Item={"id": {"S": "first"}})
+    (record,) = streams.get_records(ShardIterator=at)["Records"]
+    assert record["dynamodb"]["SequenceNumber"] == start

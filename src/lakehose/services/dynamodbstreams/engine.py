@@ -310,7 +310,9 @@ class DynamoDBStreamsEngine(SqliteEngine):
         if sequence_number is None:
             raise ValidationException(f"SequenceNumber must be specified for {kind}")
         seq = shards.sequence_value(sequence_number)
-        last = shard.end_seq if shard.end_seq is not None else store.next_sequence(connection) - 1
+        # A closed shard's range ends at its last record; an open one's reaches the next record
+        # (so its StartingSequenceNumber is a valid position even before its first record).
+        last = shard.end_seq if shard.end_seq is not None else store.next_sequence(connection)
         if seq is None or seq < shard.start_seq or seq > last:
             raise ValidationException(
                 f"Invalid SequenceNumber {sequence_number} for shard {shard.shard_id}"
