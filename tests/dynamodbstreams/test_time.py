@@ -150,3 +150,26 @@ def test_ttl_deletions_are_recorded_as_the_service(
     assert "userIdentity" not in insert
     assert remove["eventName"] == "REMOVE"
     assert remove["userIdentity"] == {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}
+
+
+def test_at_timestamp_starts_at_the_first_record_since(
+    lake: Lakehose, lake_ddb: Any, lake_streams: Any
+) -> None:
+    arn = _table(lake_ddb)
+    _put(lake_ddb, "early")
+    lake.advance(60)
+    _put(lake_ddb, "late")
+    shard = _shards(lake_streams, arn)[0]["ShardId"]
+
+    def keys_since(seconds: float) -> list[str]:
+        iterator = lake_streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard, ShardIteratorType="AT_TIMESTAMP", Timestamp=seconds
+        )["ShardIterator"]
+        return _keys(lake_streams.get_records(ShardIterator=iterator)["Records"])
+
+    assert keys_since(NOW) == ["early", "late"]
+    assert keys_since(NOW + 30) == ["late"]
+    assert keys_since(NOW + 60) == ["late"]
+    with pytest.raises(ClientError) as error:
+        keys_since(NOW + 3600)
+    assert error_of(error)[0] == "ValidationException"
