@@ -24,7 +24,11 @@ from lakehose.services.dynamodbstreams.errors import (
     TrimmedDataAccessException,
     ValidationException,
 )
-from lakehose.services.dynamodbstreams.iterators import IteratorCodec, IteratorPosition
+from lakehose.services.dynamodbstreams.iterators import (
+    IteratorCodec,
+    IteratorPosition,
+    iterator_codec,
+)
 from lakehose.services.engine import SqliteEngine
 from lakehose.storage import Migration
 
@@ -57,7 +61,7 @@ class DynamoDBStreamsEngine(SqliteEngine):
             if key is None:
                 key = bytes.fromhex(self.ids.hex(2 * _KEY_BYTES))
                 store.put_setting(connection, "iterator_key", key)
-        self._codec = IteratorCodec(key)
+        self._codec = iterator_codec(key)
 
     def run_due(self) -> None:
         now = self._now_ms()
@@ -236,7 +240,7 @@ class DynamoDBStreamsEngine(SqliteEngine):
         now = self._now_ms()
         where = self._iterators.decode(shard_iterator, now)
         with self.db.read() as connection:
-            stream = self._stream(connection, where.stream_arn)
+            stream = self._stream(connection, where.stream)
             shard = store.shard_by_id(connection, where.shard)
             if shard is None or shard.stream_arn != stream.arn:
                 raise ResourceNotFoundException.stream(stream.arn)
