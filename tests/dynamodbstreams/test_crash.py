@@ -9,44 +9,18 @@ from pathlib import Path
 
 import orjson
 import pytest
-from botocore.config import Config
 
 from tests.conftest import ServerProcess
-from tests.dynamodb.conftest import key_schema, stream_records
-from tests.dynamodb.test_crash import write_until_killed
+from tests.dynamodb.conftest import stream_records
+from tests.dynamodb.test_crash import CONFIG, write_through_kills
 from tests.dynamodbstreams.conftest import read_stream, stream_spec
-
-ROUNDS = 3
-CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5)
 
 
 @pytest.mark.slow
 @pytest.mark.server
 def test_stream_records_survive_kill_9_exactly_once(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    server = ServerProcess(home)
-    try:
-        ddb = server.client("dynamodb", config=CONFIG)
-        kinesis = server.client("kinesis", config=CONFIG)
-        ddb.create_table(
-            TableName="crash",
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification=stream_spec("NEW_IMAGE"),
-            **key_schema(("id", "S")),
-        )
-        kinesis.create_stream(StreamName="crash-changes", ShardCount=1)
-        arn = kinesis.describe_stream_summary(StreamName="crash-changes")[
-            "StreamDescriptionSummary"
-        ]["StreamARN"]
-        ddb.enable_kinesis_streaming_destination(TableName="crash", StreamArn=arn)
-    except BaseException:
-        server.kill()
-        raise
-    acknowledged: list[str] = []
-    for round_ in range(ROUNDS):
-        if round_:
-            server = ServerProcess(home)
-        acknowledged += write_until_killed(server, f"r{round_}")
+    acknowledged = write_through_kills(home, shards=1, StreamSpecification=stream_spec("NEW_IMAGE"))
     final = ServerProcess(home)
     try:
         final.flush()

@@ -31,6 +31,14 @@ def _shards(streams: Any, arn: str) -> list[dict[str, Any]]:
     return list(streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"])
 
 
+def _iterator(streams: Any, arn: str, shard: str, kind: str = "TRIM_HORIZON") -> str:
+    return str(
+        streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType=kind)[
+            "ShardIterator"
+        ]
+    )
+
+
 def _put(ddb: Any, key: str) -> None:
     ddb.put_item(TableName="timed", Item={"id": {"S": key}})
 
@@ -45,9 +53,7 @@ def test_an_iterator_expires_after_fifteen_minutes(
     arn = _table(lake_ddb)
     _put(lake_ddb, "a")
     shard = _shards(lake_streams, arn)[0]["ShardId"]
-    iterator = lake_streams.get_shard_iterator(
-        StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
-    )["ShardIterator"]
+    iterator = _iterator(lake_streams, arn, shard)
     lake.advance(15 * 60)
     assert _keys(lake_streams.get_records(ShardIterator=iterator)["Records"]) == ["a"]
     lake.advance(1)
@@ -101,9 +107,7 @@ def test_records_are_trimmed_after_24_hours(
     (old,) = read_stream(lake_streams, arn)
     lake.advance(24 * HOUR - 300)
     _put(lake_ddb, "new")  # the shard rolled over meanwhile: this one lands in its child
-    iterator = lake_streams.get_shard_iterator(
-        StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
-    )["ShardIterator"]
+    iterator = _iterator(lake_streams, arn, shard)
     lake.advance(301)  # the iterator is five minutes old; the record it points at is trimmed
     with pytest.raises(ClientError) as error:
         lake_streams.get_records(ShardIterator=iterator)
