@@ -53,11 +53,7 @@ def test_acknowledged_writes_survive_kill_9_with_one_record_each(tmp_path: Path)
     try:
         final.flush()
         ddb = final.client("dynamodb", config=CONFIG)
-        stored = {
-            item["id"]["S"]
-            for page in ddb.get_paginator("scan").paginate(TableName="crash")
-            for item in page["Items"]
-        }
+        stored = stored_ids(ddb)
         records = stream_records(final.client("kinesis", config=CONFIG), "crash-changes")
     finally:
         final.stop()
@@ -69,6 +65,15 @@ def test_acknowledged_writes_survive_kill_9_with_one_record_each(tmp_path: Path)
     )
     assert set(per_item) == stored, "a committed change is missing from the stream"
     assert set(per_item.values()) == {1}, "a change reached the stream twice"
+
+
+def stored_ids(ddb: Any) -> set[str]:
+    """The ids of the items in the "crash" table."""
+    return {
+        item["id"]["S"]
+        for page in ddb.get_paginator("scan").paginate(TableName="crash")
+        for item in page["Items"]
+    }
 
 
 def write_through_kills(home: Path, *, shards: int, **table: Any) -> list[str]:

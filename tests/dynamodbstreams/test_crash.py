@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ServerProcess
 from tests.dynamodb.conftest import stream_records
-from tests.dynamodb.test_crash import CONFIG, write_through_kills
+from tests.dynamodb.test_crash import CONFIG, stored_ids, write_through_kills
 from tests.dynamodbstreams.conftest import read_stream, stream_spec
 
 
@@ -25,11 +25,7 @@ def test_stream_records_survive_kill_9_exactly_once(tmp_path: Path) -> None:
     try:
         final.flush()
         ddb = final.client("dynamodb", config=CONFIG)
-        stored = {
-            item["id"]["S"]
-            for page in ddb.get_paginator("scan").paginate(TableName="crash")
-            for item in page["Items"]
-        }
+        stored = stored_ids(ddb)
         table = ddb.describe_table(TableName="crash")["Table"]
         records = read_stream(
             final.client("dynamodbstreams", config=CONFIG), table["LatestStreamArn"]
