@@ -177,3 +177,16 @@ def test_at_timestamp_starts_at_the_first_record_since(
     with pytest.raises(ClientError) as error:
         keys_since(NOW + 3600)
     assert error_of(error)[0] == "ValidationException"
+
+
+def test_a_stream_reenabled_in_the_same_millisecond_is_a_new_stream(
+    lake_ddb: Any, lake_streams: Any
+) -> None:
+    first = _table(lake_ddb, "KEYS_ONLY")
+    lake_ddb.update_table(TableName="timed", StreamSpecification={"StreamEnabled": False})
+    lake_ddb.update_table(TableName="timed", StreamSpecification=stream_spec("KEYS_ONLY"))
+    second = lake_ddb.describe_table(TableName="timed")["Table"]["LatestStreamArn"]
+    assert second != first
+    _put(lake_ddb, "a")
+    assert _keys(read_stream(lake_streams, second)) == ["a"]
+    assert _keys(read_stream(lake_streams, first)) == []

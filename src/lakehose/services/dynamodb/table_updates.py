@@ -249,7 +249,12 @@ def _update_stream(
         if "StreamViewType" not in specification:
             raise invalid_parameters("If stream is being enabled then UpdateViewType is required")
         meta.stream = dict(specification)
-        meta.stream_label = stream_label(now)
+        # A stream re-enabled within the millisecond its predecessor got is still a new stream.
+        label, moment = stream_label(now), now
+        while label == meta.stream_label:
+            moment += 0.001
+            label = stream_label(moment)
+        meta.stream_label = label
         stream_records.announce_opened(connection, meta, int(now * 1000))
         return
     if meta.stream is None:
