@@ -36,6 +36,7 @@ DEFAULT_LIMIT = 100
 MAX_RECORDS = 1000
 MAX_BYTES = 1 << 20  # GetRecords returns at most 1 MB
 _KEY_BYTES = 32
+_NEVER = 1 << 62  # nothing will come due until something is added
 _ITERATOR_TYPES = ("TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER")
 
 
@@ -72,7 +73,8 @@ class DynamoDBStreamsEngine(SqliteEngine):
                 if stream.disabled_ms is None:
                     shards.roll_over(connection, self.ids, stream.arn, now)
             shards.expire(connection, now)
-            self._due_ms = shards.next_due(connection)
+            due = shards.next_due(connection)
+        self._due_ms = _NEVER if due is None else due
 
     def _changed(self, now_ms: int) -> None:
         """Something was added at ``now_ms``: the earliest it can be due is a shard's lifetime
@@ -81,7 +83,7 @@ class DynamoDBStreamsEngine(SqliteEngine):
         if self._due_ms is not None:
             self._due_ms = min(self._due_ms, due)
 
-    # -- what DynamoDB's change outbox calls (through wiring/dynamodb.py) ---------------------
+    # -- what DynamoDB's change outbox calls (through wiring/dynamodbstreams.py) --------------
 
     def open_stream(
         self,
