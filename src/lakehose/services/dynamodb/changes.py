@@ -2,9 +2,10 @@
 
 Every write operation (PutItem, UpdateItem, DeleteItem, batches, transactions, TTL expiry) ends in
 ``apply_change`` inside the SQLite transaction that also validated it, so that the item, its
-index entries and its Kinesis change record commit together or not at all. That is what makes the
-change stream exactly-once on the table side: a committed change always has its record in the
-outbox, a rejected or rolled-back one never does.
+index entries and its change records (the Kinesis destination's and the table's DynamoDB
+stream's, one eventID for both) commit together or not at all. That is what makes both change
+streams exactly-once on the table side: a committed change always has its records in the outbox,
+a rejected or rolled-back one never does.
 
 A write that leaves the item exactly as it was (same attributes, numerically equal numbers, equal
 sets) changes nothing: no row is rewritten and no change record is produced, as DynamoDB Streams
@@ -69,8 +70,7 @@ def apply_change(
     for index in meta.indexes:
         _maintain_index(connection, table, index, old, new, table_key, consumed)
     destination = meta.capturing_destination()
-    streamed = meta.stream is not None
-    if destination is None and not streamed:
+    if destination is None and meta.stream is None:
         return consumed
     # One event id for both outputs: the same change read from either is recognizably the same.
     event_id = context.new_event_id()
