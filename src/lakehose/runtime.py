@@ -83,9 +83,18 @@ def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
 
 def _build_dynamodb(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
     from lakehose.services.dynamodb.engine import DynamoDBEngine
-    from lakehose.wiring.dynamodb import KinesisChangeSink
+    from lakehose.wiring.dynamodb import ChangeRouter, KinesisChangeSink
+    from lakehose.wiring.dynamodbstreams import DynamoDBStreamSink
 
-    return DynamoDBEngine(environment, sink=KinesisChangeSink(runtime, _scope(environment)))
+    scope = _scope(environment)
+    sink = ChangeRouter(KinesisChangeSink(runtime, scope), DynamoDBStreamSink(runtime, scope))
+    return DynamoDBEngine(environment, sink=sink)
+
+
+def _build_dynamodbstreams(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
+    from lakehose.services.dynamodbstreams import DynamoDBStreamsEngine
+
+    return DynamoDBStreamsEngine(environment)
 
 
 def _build_glue(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
@@ -131,6 +140,7 @@ def _scope(environment: EngineEnvironment) -> Scope:
 # start() may resume work through them, so providers are started first (BUILD_ORDER).
 ENGINE_BUILDERS: dict[str, EngineBuilder] = {
     "dynamodb": _build_dynamodb,
+    "dynamodbstreams": _build_dynamodbstreams,
     "kinesis": _build_kinesis,
     "s3": _build_s3,
     "lambda": _build_lambda,
@@ -144,6 +154,7 @@ BUILD_ORDER: tuple[str, ...] = (
     "s3",
     "lambda",
     "kinesis",
+    "dynamodbstreams",
     "dynamodb",
     "glue",
     "firehose",

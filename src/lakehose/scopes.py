@@ -19,6 +19,7 @@ from lakehose.arns import InvalidArn, parse_arn
 # botocore service names, in pipeline order, and STS, which tools call before anything else.
 SERVICES: tuple[str, ...] = (
     "dynamodb",
+    "dynamodbstreams",
     "kinesis",
     "firehose",
     "s3",

@@ -17,6 +17,7 @@ from lakehose.gateway.catalog import default_catalog
 from lakehose.services.athena.engine import AthenaEngine
 from lakehose.services.awslambda.engine import LambdaEngine
 from lakehose.services.dynamodb.engine import DynamoDBEngine
+from lakehose.services.dynamodbstreams.engine import DynamoDBStreamsEngine
 from lakehose.services.engine import Engine
 from lakehose.services.firehose.engine import FirehoseEngine
 from lakehose.services.glue.engine import GlueEngine
@@ -28,6 +29,7 @@ ENGINES: list[type[Engine]] = [
     AthenaEngine,
     LambdaEngine,
     DynamoDBEngine,
+    DynamoDBStreamsEngine,
     FirehoseEngine,
     GlueEngine,
     KinesisEngine,

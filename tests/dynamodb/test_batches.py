@@ -80,3 +80,21 @@ def test_batch_get_limits_and_duplicates(ddb: Any, table: str) -> None:
     assert error_of(error)[0] == "ValidationException"
     answer = ddb.batch_get_item(RequestItems={table: {"Keys": [{"id": {"S": "missing"}}]}})
     assert answer["Responses"] == {table: []}
+
+
+def test_batch_get_leaves_keys_past_16_mb_unprocessed(ddb: Any, table: str) -> None:
+    # Items of 399,996 bytes (id "k00": 5, p: 1 + 399,990): 41 fit in 16 MiB, the 42nd not.
+    keys = [{"id": {"S": f"k{n:02d}"}} for n in range(44)]
+    for key in keys:
+        ddb.put_item(TableName=table, Item={**key, "p": {"S": "x" * 399_990}})
+    got = ddb.batch_get_item(
+        RequestItems={table: {"Keys": keys, "ProjectionExpression": "id"}},
+        ReturnConsumedCapacity="TOTAL",
+    )
+    assert got["Responses"][table] == keys[:41]
+    assert got["UnprocessedKeys"] == {table: {"Keys": keys[41:], "ProjectionExpression": "id"}}
+    # Eventually consistent reads of 400 KB items: 49 units each, for the items returned only.
+    assert got["ConsumedCapacity"] == [{"TableName": table, "CapacityUnits": 41 * 49.0}]
+    rest = ddb.batch_get_item(RequestItems=got["UnprocessedKeys"])
+    assert rest["Responses"][table] == keys[41:]
+    assert rest["UnprocessedKeys"] == {}

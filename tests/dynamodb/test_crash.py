@@ -8,6 +8,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -47,35 +48,12 @@ while True:
 @pytest.mark.server
 def test_acknowledged_writes_survive_kill_9_with_one_record_each(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    server = ServerProcess(home)
-    try:
-        ddb = server.client("dynamodb", config=CONFIG)
-        kinesis = server.client("kinesis", config=CONFIG)
-        ddb.create_table(
-            TableName="crash", BillingMode="PAY_PER_REQUEST", **key_schema(("id", "S"))
-        )
-        kinesis.create_stream(StreamName="crash-changes", ShardCount=2)
-        arn = kinesis.describe_stream_summary(StreamName="crash-changes")[
-            "StreamDescriptionSummary"
-        ]["StreamARN"]
-        ddb.enable_kinesis_streaming_destination(TableName="crash", StreamArn=arn)
-    except BaseException:
-        server.kill()
-        raise
-    acknowledged: list[str] = []
-    for round_ in range(ROUNDS):
-        if round_:
-            server = ServerProcess(home)
-        acknowledged += _write_until_killed(server, f"r{round_}")
+    acknowledged = write_through_kills(home, shards=2)
     final = ServerProcess(home)
     try:
         final.flush()
         ddb = final.client("dynamodb", config=CONFIG)
-        stored = {
-            item["id"]["S"]
-            for page in ddb.get_paginator("scan").paginate(TableName="crash")
-            for item in page["Items"]
-        }
+        stored = stored_ids(ddb)
         records = stream_records(final.client("kinesis", config=CONFIG), "crash-changes")
     finally:
         final.stop()
@@ -89,7 +67,42 @@ def test_acknowledged_writes_survive_kill_9_with_one_record_each(tmp_path: Path)
     assert set(per_item.values()) == {1}, "a change reached the stream twice"
 
 
-def _write_until_killed(server: ServerProcess, round_: str) -> list[str]:
+def stored_ids(ddb: Any) -> set[str]:
+    """The ids of the items in the "crash" table."""
+    return {
+        item["id"]["S"]
+        for page in ddb.get_paginator("scan").paginate(TableName="crash")
+        for item in page["Items"]
+    }
+
+
+def write_through_kills(home: Path, *, shards: int, **table: Any) -> list[str]:
+    """Make the "crash" table (``table``: more CreateTable arguments) with a Kinesis destination
+    of ``shards`` shards, then write to it through ``ROUNDS`` kills; returns the acks."""
+    server = ServerProcess(home)
+    try:
+        ddb = server.client("dynamodb", config=CONFIG)
+        kinesis = server.client("kinesis", config=CONFIG)
+        ddb.create_table(
+            TableName="crash", BillingMode="PAY_PER_REQUEST", **key_schema(("id", "S")), **table
+        )
+        kinesis.create_stream(StreamName="crash-changes", ShardCount=shards)
+        arn = kinesis.describe_stream_summary(StreamName="crash-changes")[
+            "StreamDescriptionSummary"
+        ]["StreamARN"]
+        ddb.enable_kinesis_streaming_destination(TableName="crash", StreamArn=arn)
+    except BaseException:
+        server.kill()
+        raise
+    acknowledged: list[str] = []
+    for round_ in range(ROUNDS):
+        if round_:
+            server = ServerProcess(home)
+        acknowledged += write_until_killed(server, f"r{round_}")
+    return acknowledged
+
+
+def write_until_killed(server: ServerProcess, round_: str) -> list[str]:
     """Run a writer against ``server``, SIGKILL the server mid-stream, return the acks."""
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, server.endpoint, round_],

@@ -238,9 +238,19 @@ def test_update_item_return_values(ddb: Any, table: str) -> None:
     assert update("NONE") == {}
 
 
-def test_update_creates_missing_item_and_legacy_updates(ddb: Any, table: str) -> None:
-    ddb.update_item(TableName=table, Key={"id": {"S": "bare"}})
-    assert ddb.get_item(TableName=table, Key={"id": {"S": "bare"}})["Item"] == {"id": {"S": "bare"}}
+def test_update_creates_missing_item_only_with_actions(ddb: Any, table: str) -> None:
+    # No actions, or AttributeUpdates that only DELETE: AWS creates no item.
+    answer = ddb.update_item(TableName=table, Key={"id": {"S": "bare"}}, ReturnValues="ALL_NEW")
+    assert "Attributes" not in answer
+    ddb.update_item(
+        TableName=table,
+        Key={"id": {"S": "bare"}},
+        AttributeUpdates={
+            "gone": {"Action": "DELETE"},
+            "s": {"Action": "DELETE", "Value": {"SS": ["x"]}},
+        },
+    )
+    assert "Item" not in ddb.get_item(TableName=table, Key={"id": {"S": "bare"}})
     ddb.update_item(
         TableName=table,
         Key={"id": {"S": "bare"}},

@@ -7,6 +7,11 @@ Engines never import each other, so a format two of them share lives here:
 ``openx_json``   the OpenX JSON SerDe's key-matching and coercion rules (Trino ``openxjson``),
                  which Firehose's record format conversion and Athena's reader both follow
 ``java_dates``   the lexical rules of Java date-time patterns (``DateTimeFormatter`` and
-                 Joda-Time ``DateTimeFormat``): letter runs, quoted literals, optional sections
+                 Joda-Time ``DateTimeFormat``): letter runs, quoted literals, optional sections; and
+                 Java's ``Date.toString`` as AWS's messages print times
+``attribute_values``  DynamoDB's AttributeValue JSON (binary values as base64), which DynamoDB
+                 and DynamoDB Streams both read back
+``shard_iterators``  the sealed, self-contained shard iterators Kinesis and DynamoDB Streams
+                 hand out
 ``tags``         the ``tags`` table that Kinesis and Firehose keep per resource
 """

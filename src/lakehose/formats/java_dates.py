@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
 
 __all__ = ["OPTIONAL_END", "OPTIONAL_START", "PatternError", "Token", "lex"]
@@ -108,3 +109,16 @@ def _closing_quote(pattern: str, pos: int) -> int | None:
             return pos
         pos += 1
     return None
+
+
+def java_date(epoch_ms: int) -> str:
+    """``Thu Jan 22 01:22:02 UTC 2015``: Java's ``Date.toString`` in UTC, as AWS's messages use."""
+    # Names spelled out: strftime's %a and %b follow the process locale, AWS's text does not.
+    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+    day = _DAYS[moment.weekday()]
+    month = _MONTHS[moment.month - 1]
+    return f"{day} {month} {moment:%d %H:%M:%S} UTC {moment.year}"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -89,7 +89,12 @@ class ServiceCatalog:
     @cached_property
     def by_signing_name(self) -> dict[str, str]:
         """SigV4 credential-scope service (``kinesis``, ``s3``) to service name."""
-        return {model.signing_name or name: name for name, model in self.models.items()}
+        # DynamoDB Streams signs as "dynamodb": a scope names the first service that signs so
+        # (DynamoDB); Streams' requests are told apart by their X-Amz-Target.
+        found: dict[str, str] = {}
+        for name, model in self.models.items():
+            found.setdefault(model.signing_name or name, name)
+        return found
 
     def operation(
         self, service: str, name: str, protocol: str | None = None

@@ -120,7 +120,7 @@ class Gateway:
         if (health := dynamodb_health(request, self.settings.region, request_id)) is not None:
             return health
         resolved = self._resolve_service(request)
-        if resolved.service == "dynamodb":
+        if resolved.service in ("dynamodb", "dynamodbstreams"):
             # DynamoDB's request ids are 52 characters of [0-9A-Z] (dynalite's AWS-recorded
             # tests); the other services send UUIDs.
             request_id = self.ids.alphanumeric(52)

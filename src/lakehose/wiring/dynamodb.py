@@ -1,4 +1,5 @@
-"""DynamoDB's ``ChangeStreamSink`` port fulfilled by the Kinesis engine.
+"""DynamoDB's ``ChangeStreamSink`` port fulfilled by the Kinesis engine (and, by ``ChangeRouter``,
+by the DynamoDB Streams engine for a table's own stream).
 
 Change records go in with PutRecords; after a crash, ``read_since`` lets the outbox recognize
 records that reached the stream before their outbox rows were deleted. The stream is looked up in
@@ -14,7 +15,7 @@ from typing import Any
 from lakehose.errors import LakehoseError, ServiceError
 from lakehose.registry import EngineLookup, EngineSource
 from lakehose.scopes import Scope, scope_of_arn
-from lakehose.services.dynamodb.ports import Change, Outcome
+from lakehose.services.dynamodb.ports import Change, ChangeStreamSink, Outcome
 from lakehose.services.kinesis import KinesisEngine
 
 # A record the stream can never take (too large) is refused with these codes.
@@ -83,3 +84,24 @@ class KinesisChangeSink:
                 if not batch["Records"] and batch["MillisBehindLatest"] == 0:
                     break
                 iterator = batch.get("NextShardIterator")
+
+
+class ChangeRouter:
+    """The outbox's one sink: Kinesis streams' ARNs to Kinesis, tables' streams to DynamoDB
+    Streams (``wiring/dynamodbstreams.py``), so both outputs share one change history."""
+
+    def __init__(self, kinesis: ChangeStreamSink, streams: ChangeStreamSink) -> None:
+        self._kinesis = kinesis
+        self._streams = streams
+
+    def _sink(self, stream_arn: str) -> ChangeStreamSink:
+        return self._streams if stream_arn.split(":", 3)[2:3] == ["dynamodb"] else self._kinesis
+
+    def stream_exists(self, stream_arn: str) -> bool:
+        return self._sink(stream_arn).stream_exists(stream_arn)
+
+    def put_changes(self, stream_arn: str, changes: Sequence[Change]) -> list[Outcome]:
+        return self._sink(stream_arn).put_changes(stream_arn, changes)
+
+    def read_since(self, stream_arn: str, since_ms: int) -> Iterator[Change]:
+        return self._sink(stream_arn).read_since(stream_arn, since_ms)

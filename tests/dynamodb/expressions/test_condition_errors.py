@@ -106,6 +106,8 @@ def error(expression: str, names: dict[str, str] | None = None) -> str:
         ("a < :bool", OPERAND_TYPE + "<, operand type: BOOL"),
         ("a >= :l", OPERAND_TYPE + ">=, operand type: L"),
         ("a BETWEEN :null AND :n", OPERAND_TYPE + "BETWEEN, operand type: NULL"),
+        ("a BETWEEN :l AND :l", OPERAND_TYPE + "BETWEEN, operand type: L"),
+        ("a BETWEEN :m AND :m", OPERAND_TYPE + "BETWEEN, operand type: M"),
         ("a BETWEEN :n AND :null", OPERAND_TYPE + "BETWEEN, operand type: NULL"),
         (
             "a BETWEEN :n AND :s",

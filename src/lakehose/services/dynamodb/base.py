@@ -95,5 +95,9 @@ class DynamoDBBase(SqliteEngine):
     def _committed(self, context: ChangeContext) -> None:
         """After a write's commit: carry its change records to the stream before answering."""
         if context.records:
-            self.outbox.notify()
-            self.outbox.deliver(wait=True)
+            self._deliver_now()
+
+    def _deliver_now(self) -> None:
+        """Carry what was just committed to the outbox to its streams before answering."""
+        self.outbox.notify()
+        self.outbox.deliver(wait=True)

@@ -116,6 +116,7 @@ class BatchOperations(DynamoDBBase):
         unprocessed: dict[str, dict[str, Any]] = {}
         consumed: list[Consumed] = []
         size = 0
+        full = False
         with self.db.read() as connection:
             tables = {name: self._item_table(connection, name) for name in request_items}
             for table_name, request in request_items.items():
@@ -130,12 +131,14 @@ class BatchOperations(DynamoDBBase):
                 responses[table_name] = []
                 cost = Consumed(table_name)
                 for key in request["Keys"]:
-                    if size > RESPONSE_BYTES:
+                    found = None if full else writes.current(connection, table, key)
+                    found_size = item_size(found) if found is not None else 0
+                    if full or size + found_size > RESPONSE_BYTES:
+                        # Past 16 MB: this key and every later one are left for the next call.
+                        full = True
                         pending = unprocessed.setdefault(table_name, {**request, "Keys": []})
                         pending["Keys"].append(key)
                         continue
-                    found = writes.current(connection, table, key)
-                    found_size = item_size(found) if found is not None else 0
                     cost.table += read_units(found_size, bool(request.get("ConsistentRead")))
                     if found is not None:
                         size += found_size

@@ -2,9 +2,10 @@
 
 Every write operation (PutItem, UpdateItem, DeleteItem, batches, transactions, TTL expiry) ends in
 ``apply_change`` inside the SQLite transaction that also validated it, so that the item, its
-index entries and its Kinesis change record commit together or not at all. That is what makes the
-change stream exactly-once on the table side: a committed change always has its record in the
-outbox, a rejected or rolled-back one never does.
+index entries and its change records (the Kinesis destination's and the table's DynamoDB
+stream's, one eventID for both) commit together or not at all. That is what makes both change
+streams exactly-once on the table side: a committed change always has its records in the outbox,
+a rejected or rolled-back one never does.
 
 A write that leaves the item exactly as it was (same attributes, numerically equal numbers, equal
 sets) changes nothing: no row is rewritten and no change record is produced, as DynamoDB Streams
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from lakehose.services.dynamodb import records, store
+from lakehose.services.dynamodb import records, store, stream_records
 from lakehose.services.dynamodb.attributes import item_size, values_equal
 from lakehose.services.dynamodb.capacity import Consumed, write_units
 from lakehose.services.dynamodb.codec import Item
@@ -69,12 +70,19 @@ def apply_change(
     for index in meta.indexes:
         _maintain_index(connection, table, index, old, new, table_key, consumed)
     destination = meta.capturing_destination()
+    if destination is None and meta.stream is None:
+        return consumed
+    # One event id for both outputs: the same change read from either is recognizably the same.
+    event_id = context.new_event_id()
+    keys = meta.schema.key_of(current)
+    item_key = records.partition_key(table_key)
+    now_ms = int(context.now_s * 1000)
     if destination is not None:
         data = records.render(
             region=context.region,
-            event_id=context.new_event_id(),
+            event_id=event_id,
             table_name=meta.name,
-            keys=meta.schema.key_of(current),
+            keys=keys,
             old=old,
             new=new,
             created=records.creation_time(context.now_s, destination.precision),
@@ -82,13 +90,21 @@ def apply_change(
             identity=identity,
             image_sizes=old_size + new_size,
         )
-        store.add_to_outbox(
-            connection,
-            destination.stream_arn,
-            records.partition_key(table_key),
-            data,
-            int(context.now_s * 1000),
+        store.add_to_outbox(connection, destination.stream_arn, item_key, data, now_ms)
+        context.records += 1
+    arn = stream_records.stream_arn(meta)
+    if meta.stream is not None and arn is not None:
+        data = stream_records.render(
+            region=context.region,
+            event_id=event_id,
+            keys=keys,
+            old=old,
+            new=new,
+            now_s=context.now_s,
+            view_type=meta.stream["StreamViewType"],
+            identity=identity,
         )
+        store.add_to_outbox(connection, arn, item_key, data, now_ms)
         context.records += 1
     return consumed
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from lakehose.formats.attribute_values import restore_binary
+
 Item = dict[str, Any]
 
 _PLAIN = b"J"  # stored JSON with no binary values
@@ -52,20 +54,5 @@ def load_item(data: bytes) -> Item:
     item: Item = orjson.loads(data[1:])
     if data[:1] == _BINARY:
         for value in item.values():
-            _restore_binary(value)
+            restore_binary(value)
     return item
-
-
-def _restore_binary(value: dict[str, Any]) -> None:
-    """Turn the base64 strings of ``B`` / ``BS`` back into bytes, in place, at any depth."""
-    kind, content = next(iter(value.items()))
-    if kind == "B":
-        value["B"] = base64.b64decode(content)
-    elif kind == "BS":
-        value["BS"] = [base64.b64decode(member) for member in content]
-    elif kind == "M":
-        for member in content.values():
-            _restore_binary(member)
-    elif kind == "L":
-        for member in content:
-            _restore_binary(member)

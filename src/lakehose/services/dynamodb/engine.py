@@ -13,6 +13,8 @@ Options (``Lakehose(options={"dynamodb.<name>": value})``):
 from __future__ import annotations
 
 from lakehose.services.dynamodb import store
+from lakehose.services.dynamodb.account import AccountOperations
+from lakehose.services.dynamodb.backups import BackupOperations
 from lakehose.services.dynamodb.batch import BatchOperations
 from lakehose.services.dynamodb.items import ItemOperations
 from lakehose.services.dynamodb.query import QueryOperations
@@ -39,6 +41,8 @@ class DynamoDBEngine(
     ScanOperations,
     TransactionOperations,
     StreamingOperations,
+    BackupOperations,
+    AccountOperations,
 ):
     """Amazon DynamoDB on a SQLite database in the engine's directory."""
 

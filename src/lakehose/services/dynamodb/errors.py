@@ -7,6 +7,7 @@ Exception tree (all ``lakehose.errors.ServiceError``)::
 
     ResourceNotFoundException          unknown table or index
     ResourceInUseException             table exists already, or is being created / deleted
+    TableNotFoundException             unknown table, in the backup operations' words
     ConditionalCheckFailedException    a condition on a single-item write was false (may carry Item)
     TransactionCanceledException       a transaction was cancelled; CancellationReasons in order
     TransactionConflictException       (declared; a local engine serializes transactions)
@@ -29,6 +30,7 @@ __all__ = [
     "LimitExceededException",
     "ResourceInUseException",
     "ResourceNotFoundException",
+    "TableNotFoundException",
     "TransactionCanceledException",
     "TransactionConflictException",
     "ValidationException",
@@ -52,6 +54,11 @@ class ResourceNotFoundException(ServiceError):
     @classmethod
     def table(cls, name: str) -> ResourceNotFoundException:
         return cls(f"Requested resource not found: Table: {name} not found")
+
+
+class TableNotFoundException(ServiceError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Table not found: {name}")
 
 
 class ResourceInUseException(ServiceError):

@@ -1,4 +1,5 @@
-"""Moving committed change records from the outbox to Kinesis, exactly once, in order per item.
+"""Moving committed change records from the outbox to their streams, exactly once, in order per
+item: a Kinesis destination, and the table's own DynamoDB stream (``stream_records``).
 
 Commit order (why every committed change reaches the stream exactly once, even across
 ``kill -9`` at any instant):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from lakehose.services.dynamodb import schema, store
+from lakehose.services.dynamodb import schema, store, stream_records
 from lakehose.services.dynamodb.base import DynamoDBBase
 from lakehose.services.dynamodb.errors import (
     ResourceInUseException,
@@ -91,6 +91,10 @@ class TableOperations(DynamoDBBase):
             if store.find_table(connection, name) is not None:
                 raise ResourceInUseException.table_exists(name)
             store.insert_table(connection, meta)
+            if meta.stream is not None:
+                stream_records.announce_opened(connection, meta, int(now * 1000))
+        if meta.stream is not None:
+            self._deliver_now()
         description = meta.describe(
             {}, status=TableStatus.CREATING, index_status=IndexStatus.CREATING
         )
@@ -123,7 +127,10 @@ class TableOperations(DynamoDBBase):
                 )
             counts = store.counts(connection, table.id)
             store.delete_table(connection, table.id)
-        return {"TableDescription": table.meta.describe(counts, status=TableStatus.DELETING)}
+            stream_records.announce_closed(connection, table.meta, self._now_ms())
+        if table.meta.stream is not None:
+            self._deliver_now()
+        return {"TableDescription": table.meta.describe_deleted(counts)}
 
 
 def stream_label(now: float) -> str:

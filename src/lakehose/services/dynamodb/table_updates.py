@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from lakehose.services.dynamodb import schema, store
+from lakehose.services.dynamodb import schema, store, stream_records
 from lakehose.services.dynamodb.attributes import item_size
 from lakehose.services.dynamodb.base import DynamoDBBase
 from lakehose.services.dynamodb.errors import (
@@ -70,17 +70,20 @@ class TableUpdates(DynamoDBBase):
                 connection, table, global_secondary_index_updates or [], attribute_definitions
             )
             if stream_specification is not None:
-                _update_stream(meta, stream_specification, now)
+                _update_stream(connection, meta, stream_specification, now)
             if sse_specification is not None:
                 meta.sse = dict(sse_specification)
             if table_class is not None:
                 meta.table_class = table_class
+                meta.table_class_updated = now
             if deletion_protection_enabled is not None:
                 meta.deletion_protection = deletion_protection_enabled
             if on_demand_throughput is not None:
                 meta.on_demand = dict(on_demand_throughput)
             store.save_table(connection, table)
             counts = store.counts(connection, table.id)
+        if stream_specification is not None:
+            self._deliver_now()
         updating = any(
             change is not None
             for change in (
@@ -234,7 +237,9 @@ def _update_index_throughput(meta: TableMeta, index: IndexMeta, body: Mapping[st
         index.on_demand = dict(body["OnDemandThroughput"])
 
 
-def _update_stream(meta: TableMeta, specification: Mapping[str, Any], now: float) -> None:
+def _update_stream(
+    connection: sqlite3.Connection, meta: TableMeta, specification: Mapping[str, Any], now: float
+) -> None:
     enabled = specification["StreamEnabled"]
     if enabled:
         if meta.stream is not None:
@@ -244,7 +249,13 @@ def _update_stream(meta: TableMeta, specification: Mapping[str, Any], now: float
         if "StreamViewType" not in specification:
             raise invalid_parameters("If stream is being enabled then UpdateViewType is required")
         meta.stream = dict(specification)
-        meta.stream_label = stream_label(now)
+        # A stream re-enabled within the millisecond its predecessor got is still a new stream.
+        label, moment = stream_label(now), now
+        while label == meta.stream_label:
+            moment += 0.001
+            label = stream_label(moment)
+        meta.stream_label = label
+        stream_records.announce_opened(connection, meta, int(now * 1000))
         return
     if meta.stream is None:
         raise ValidationException(f"Table has no stream to disable: TableName: {meta.name}")
@@ -252,6 +263,7 @@ def _update_stream(meta: TableMeta, specification: Mapping[str, Any], now: float
         raise invalid_parameters(
             "If stream is being disabled, then UpdateViewType must not be specified"
         )
+    stream_records.announce_closed(connection, meta, int(now * 1000))
     meta.stream = None
 
 

@@ -149,6 +149,9 @@ class TableMeta:
     ttl_attribute: str | None = None
     ttl_enabled: bool = False
     destinations: list[Destination] = field(default_factory=list)
+    pitr_since: float | None = None  # point-in-time recovery enabled at (None: disabled)
+    pitr_days: int | None = None
+    table_class_updated: float | None = None
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -244,6 +247,8 @@ class TableMeta:
             ]
         if self.stream and self.stream.get("StreamEnabled"):
             shape["StreamSpecification"] = dict(self.stream)
+        if self.stream_label is not None:
+            # The latest stream stays named after it is disabled: it is readable for 24 hours.
             shape["LatestStreamLabel"] = self.stream_label
             shape["LatestStreamArn"] = f"{self.arn}/stream/{self.stream_label}"
         if self.sse and self.sse.get("Enabled"):
@@ -256,6 +261,8 @@ class TableMeta:
             }
         if self.table_class is not None:
             shape["TableClassSummary"] = {"TableClass": self.table_class}
+            if self.table_class_updated is not None:
+                shape["TableClassSummary"]["LastUpdateDateTime"] = _moment(self.table_class_updated)
         shape["DeletionProtectionEnabled"] = self.deletion_protection
         if self.on_demand is not None and pay_per_request:
             shape["OnDemandThroughput"] = dict(self.on_demand)
@@ -265,6 +272,22 @@ class TableMeta:
             "Status": "ACTIVE",
         }
         return shape
+
+    def describe_deleted(self, counts: Mapping[str, tuple[int, int]]) -> Item:
+        """DeleteTable's ``TableDescription``: the table's name, status, throughput, size and
+        identity only, as AWS answers it (no key schema, definitions or indexes)."""
+        full = self.describe(counts, status=TableStatus.DELETING)
+        names = (
+            "TableName",
+            "TableStatus",
+            "ProvisionedThroughput",
+            "TableSizeBytes",
+            "ItemCount",
+            "TableArn",
+            "TableId",
+            "BillingModeSummary",
+        )
+        return {name: full[name] for name in names if name in full}
 
     def _describe_index(
         self,

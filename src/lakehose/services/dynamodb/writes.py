@@ -139,7 +139,21 @@ def update(
         check_updated_paths(meta, plan)
     old = current(connection, table, key)
     require(condition, old, return_on_failure)
+    if old is None and not creates(plan):
+        return Planned(None, None)
     return Planned(old, updated(meta, old, key, plan))
+
+
+def creates(plan: UpdatePlan | None) -> bool:
+    """Whether an update makes an item where there is none.
+
+    Without actions it does not (AWS creates no item for an UpdateItem naming only a key), nor
+    with AttributeUpdates that only DELETE: "nothing happens; there is no attribute to delete",
+    as the API reference says of a missing item.
+    """
+    if plan is None or not plan.actions:
+        return False
+    return not all(action.legacy and action.kind in ("REMOVE", "DELETE") for action in plan.actions)
 
 
 def updated(meta: TableMeta, old: Item | None, key: Item, plan: UpdatePlan | None) -> Item:

@@ -22,7 +22,7 @@ from typing import ClassVar
 
 from lakehose.services.kinesis import store
 from lakehose.services.kinesis.consumers import ConsumerOperations
-from lakehose.services.kinesis.iterators import IteratorCodec
+from lakehose.services.kinesis.iterators import iterator_codec
 from lakehose.services.kinesis.positions import PositionOperations
 from lakehose.services.kinesis.records import RecordOperations
 from lakehose.services.kinesis.shards import ShardOperations
@@ -49,7 +49,7 @@ class KinesisEngine(
             key = store.setting(
                 connection, "iterator_key", bytes.fromhex(self.ids.hex(2 * _KEY_BYTES))
             )
-        self._iterator_codec = IteratorCodec(key)
+        self._iterator_codec = iterator_codec(key)
 
     def run_due(self) -> None:
         now = self._now_ms()

@@ -290,14 +290,12 @@ class RecordOperations(KinesisBase):
     ) -> dict[str, Any]:
         now = self._now_ms()
         where = self.iterators.decode(shard_iterator, now)
-        if stream_arn is not None and self._stream_name(None, stream_arn) != where.stream_name:
+        if stream_arn is not None and self._stream_name(None, stream_arn) != where.stream:
             raise InvalidArgumentException(
                 f"StreamARN {stream_arn} does not match the stream of the shard iterator."
             )
         with self.db.read() as connection:
-            stream, shard = self._readable_shard(
-                connection, where.stream_name, where.shard_index, now
-            )
+            stream, shard = self._readable_shard(connection, where.stream, where.shard, now)
             key = (stream.id, shard.index)
             if not self.limits.admit_read(key, now):
                 raise ProvisionedThroughputExceededException(

@@ -182,7 +182,7 @@ def _check_between_bounds(diagnostics: Diagnostics, low: Operand, high: Operand)
             "operand",
             f"The BETWEEN operator requires same data type for lower and upper bounds; {bounds}",
         )
-    elif compare_values(low.value, high.value) > 0:
+    elif type_of(low.value) in _SCALARS and compare_values(low.value, high.value) > 0:
         diagnostics.add(
             "operand",
             "The BETWEEN operator requires upper bound to be greater than or equal to lower "

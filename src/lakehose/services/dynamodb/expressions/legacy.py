@@ -41,11 +41,10 @@ _INVALID = "One or more parameter values were invalid: "
 _ANY_COUNT = -1  # IN takes one or more values
 _ARITY = {"NULL": 0, "NOT_NULL": 0, "BETWEEN": 2, "IN": _ANY_COUNT}  # every other operator: 1
 _SCALAR = ("S", "N", "B")
-_FILTER_TYPES = {
-    "EQ": (*_SCALAR, "SS", "NS", "BS"),
-    "NE": (*_SCALAR, "SS", "NS", "BS"),
-    "BEGINS_WITH": ("S", "B"),
-}  # every other operator that takes values: S, N or B
+# EQ and NE are "supported for all data types, including lists and maps" (the API reference's
+# Condition); every other operator that takes values compares S, N or B.
+_EVERY_TYPE = (*_SCALAR, "SS", "NS", "BS", "L", "M", "BOOL", "NULL")
+_FILTER_TYPES = {"EQ": _EVERY_TYPE, "NE": _EVERY_TYPE, "BEGINS_WITH": ("S", "B")}
 _COMPARATORS = {"EQ": "=", "NE": "<>", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}
 # What a key condition may use; the others stay as they are for bind() to reject.
 _KEY_OPERATORS = {
@@ -153,7 +152,7 @@ def _expected_node(name: str, condition: Mapping[str, Any]) -> CondNode:
             raise fail("Exists and ComparisonOperator cannot be used together")
         if op not in ("NULL", "NOT_NULL") and not values:
             raise fail(f"Value or AttributeValueList must be used with ComparisonOperator: {op}")
-        _check_values(op, values, check_types=False)
+        _check_values(op, values, check_types=True)
         return _node(name, op, values)
     if "AttributeValueList" in condition:
         raise fail("AttributeValueList can only be used with a ComparisonOperator")

@@ -1,0 +1,5 @@
+"""Amazon DynamoDB Streams, reproduced: see ``engine.DynamoDBStreamsEngine``."""
+
+from lakehose.services.dynamodbstreams.engine import DynamoDBStreamsEngine
+
+__all__ = ["DynamoDBStreamsEngine"]
