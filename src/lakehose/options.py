@@ -96,7 +96,15 @@ OPTIONS: dict[str, Option] = {
             "kinesis.stream_update_delay_seconds",
             "float",
             0.0,
-            "How long a stream stays UPDATING after SplitShard, MergeShards or UpdateShardCount.",
+            "How long a stream stays UPDATING after SplitShard, MergeShards, UpdateShardCount,"
+            " UpdateStreamMode, Start/StopStreamEncryption or Enable/DisableEnhancedMonitoring.",
+        ),
+        Option(
+            "kinesis.stream_deletion_delay_seconds",
+            "float",
+            0.0,
+            "How long a deleted stream stays DELETING (still described, no longer read or"
+            " written) by the engine's clock before it is gone.",
         ),
         Option(
             "kinesis.shard_limit",

@@ -73,7 +73,11 @@ class JsonRpcProtocol(WireProtocol):
         self, result: Mapping[str, Any], operation: OperationModel, request_id: str
     ) -> HttpResponse:
         shape = operation.output_shape
-        document = json_shapes.encode_structure(result, shape) if shape is not None else {}
+        if shape is None:
+            # An operation without output answers with an empty body, not ``{}`` (kinesalite's
+            # and dynalite's AWS-recorded tests: CreateStream, MergeShards, TagResource ...).
+            return self._response(200, None, operation.service_model, request_id)
+        document = json_shapes.encode_structure(result, shape)
         return self._response(200, document, operation.service_model, request_id)
 
     def serialize_error(
@@ -98,9 +102,9 @@ class JsonRpcProtocol(WireProtocol):
 
     @staticmethod
     def _response(
-        status: int, document: Mapping[str, Any], service: ServiceModel, request_id: str
+        status: int, document: Mapping[str, Any] | None, service: ServiceModel, request_id: str
     ) -> HttpResponse:
-        body = orjson.dumps(document, default=_default)
+        body = b"" if document is None else orjson.dumps(document, default=_default)
         version = service.metadata.get("jsonVersion", "1.0")
         headers = {
             "Content-Type": f"application/x-amz-json-{version}",

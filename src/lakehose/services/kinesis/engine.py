@@ -1,15 +1,17 @@
 """The Kinesis Data Streams engine: durable sharded streams with AWS's routing and limits.
 
-The operations are grouped by noun in mixins (``streams``, ``shards``, ``records``,
-``consumers``); this class adds the life cycle: opening the database, trimming what retention
-removed, closing.
+The operations are grouped by noun in mixins (``streams``, ``tagging``, ``shards``, ``records``,
+``consumers``, ``subscriptions``, ``configuration``, ``account``); this class adds the life
+cycle: opening the database, completing deletions, trimming what retention removed, closing.
 
 Options (``Lakehose(options={"kinesis.<name>": value})``):
 
 ``stream_creation_delay_seconds`` (0)
     How long a new stream stays CREATING (and a new consumer CREATING) by the engine's clock.
 ``stream_update_delay_seconds`` (0)
-    How long a stream stays UPDATING after SplitShard, MergeShards or UpdateShardCount.
+    How long a stream stays UPDATING after a reshard or a change of its settings.
+``stream_deletion_delay_seconds`` (0)
+    How long a deleted stream stays DELETING before it is gone.
 ``enforce_throughput_limits`` (False)
     Per-shard write and read limits raising ``ProvisionedThroughputExceededException``.
 ``shard_limit`` (500)
@@ -21,6 +23,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from lakehose.services.kinesis import store
+from lakehose.services.kinesis.account import AccountOperations
+from lakehose.services.kinesis.configuration import ConfigurationOperations
 from lakehose.services.kinesis.consumers import ConsumerOperations
 from lakehose.services.kinesis.iterators import IteratorCodec
 from lakehose.services.kinesis.positions import PositionOperations
@@ -34,7 +38,13 @@ _KEY_BYTES = 32
 
 
 class KinesisEngine(
-    StreamOperations, ShardOperations, RecordOperations, ConsumerOperations, PositionOperations
+    StreamOperations,
+    ShardOperations,
+    RecordOperations,
+    ConsumerOperations,
+    ConfigurationOperations,
+    AccountOperations,
+    PositionOperations,
 ):
     """Amazon Kinesis Data Streams on a SQLite database in the engine's directory."""
 
@@ -56,6 +66,7 @@ class KinesisEngine(
         if self._last_trim_ms is not None and now - self._last_trim_ms < TRIM_INTERVAL_MS:
             return
         self._last_trim_ms = now
+        self._purge_deleted(now)
         self._trim(now)
 
     def _trim(self, now_ms: int) -> int:

@@ -30,9 +30,8 @@ from lakehose.services.kinesis.errors import (
 )
 from lakehose.services.kinesis.hashing import MAX_HASH_KEY, HashRouter, partition_key_hash
 from lakehose.services.kinesis.iterators import IteratorPosition
-from lakehose.services.kinesis.rows import ShardRow, StreamRow
+from lakehose.services.kinesis.rows import RecordRow, ShardRow, StreamRow, timestamp
 from lakehose.services.kinesis.statuses import StreamStatus
-from lakehose.services.kinesis.streams import timestamp
 
 MIB = 1 << 20
 GET_RECORDS_LIMIT = 10_000
@@ -101,6 +100,7 @@ class RecordOperations(KinesisBase):
         return {
             "ShardId": shard_id(where.shard),
             "SequenceNumber": shards[where.shard].sequence_of(where.counter, now),
+            **_encryption(stream),
         }
 
     def put_records(
@@ -151,7 +151,7 @@ class RecordOperations(KinesisBase):
                     }
                 )
         failed = sum(1 for where in placed if where.counter is None)
-        return {"FailedRecordCount": failed, "Records": results}
+        return {"FailedRecordCount": failed, "Records": results, **_encryption(stream)}
 
     def _writable(
         self,
@@ -176,7 +176,8 @@ class RecordOperations(KinesisBase):
         router = HashRouter(_ranges(shards))
         counters = {index: shard.next_counter for index, shard in shards.items()}
         placed: list[_Placed] = []
-        rows: list[tuple[int, int, int, int, str, bytes]] = []
+        rows: list[tuple[int, int, int, int, str, bytes, bool]] = []
+        encrypted = stream.encryption_type == "KMS"
         for entry in entries:
             index = router.shard_for(entry.hash_key)
             if not self.limits.admit_write((stream.id, index), entry.size, now_ms):
@@ -185,7 +186,9 @@ class RecordOperations(KinesisBase):
             counter = counters[index]
             counters[index] = counter + 1
             placed.append(_Placed(index, counter))
-            rows.append((stream.id, index, counter, now_ms, entry.partition_key, entry.data))
+            rows.append(
+                (stream.id, index, counter, now_ms, entry.partition_key, entry.data, encrypted)
+            )
         store.insert_records(connection, rows)
         store.set_next_counters(
             connection,
@@ -327,15 +330,7 @@ class RecordOperations(KinesisBase):
             children = store.children(connection, stream.id, shard.index)
         self.limits.charge_read(key, sum(row.size for row in rows), now)
         result: dict[str, Any] = {
-            "Records": [
-                {
-                    "SequenceNumber": shard.sequence_of(row.counter, row.arrival_ms),
-                    "ApproximateArrivalTimestamp": timestamp(row.arrival_ms),
-                    "Data": row.data,
-                    "PartitionKey": row.partition_key,
-                }
-                for row in rows
-            ],
+            "Records": [record_shape(shard, row) for row in rows],
             "MillisBehindLatest": behind,
         }
         if shard.is_open or not caught_up:
@@ -366,6 +361,25 @@ class RecordOperations(KinesisBase):
         if stream is None or shard is None or stream.status(now_ms) == StreamStatus.CREATING:
             raise ResourceNotFoundException.shard(index, name, self.account_id)
         return stream, shard
+
+
+def record_shape(shard: ShardRow, row: RecordRow) -> dict[str, Any]:
+    """The ``Record`` structure of GetRecords and SubscribeToShard events."""
+    shape: dict[str, Any] = {
+        "SequenceNumber": shard.sequence_of(row.counter, row.arrival_ms),
+        "ApproximateArrivalTimestamp": timestamp(row.arrival_ms),
+        "Data": row.data,
+        "PartitionKey": row.partition_key,
+    }
+    if row.encrypted:
+        shape["EncryptionType"] = "KMS"
+    return shape
+
+
+def _encryption(stream: StreamRow) -> dict[str, str]:
+    """A put's ``EncryptionType``: named when the stream encrypts, absent otherwise (as in AWS's
+    documented answers)."""
+    return {"EncryptionType": "KMS"} if stream.encryption_type == "KMS" else {}
 
 
 def _hash_key(partition_key: str, explicit_hash_key: str | None) -> int:
