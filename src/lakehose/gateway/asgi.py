@@ -14,6 +14,7 @@ Steps 1 to 3 answer without reaching any engine. In-process clients skip this mo
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from starlette.applications import Starlette
@@ -22,7 +23,13 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
 from lakehose.gateway.dispatcher import Gateway
-from lakehose.gateway.http import Headers, HttpRequest, HttpResponse
+from lakehose.gateway.http import (
+    STREAM_IDLE_SECONDS,
+    Headers,
+    HttpRequest,
+    HttpResponse,
+    StreamedBody,
+)
 from lakehose.gateway.limits import (
     BodyLimits,
     BodyTimeout,
@@ -78,7 +85,10 @@ class _EveryRequest(BaseRoute):
             # Engines are synchronous and may block on storage; keep the event loop free.
             response = await run_in_threadpool(self.gateway.handle, replace(head, body=body))
         self.edge.add_cors_headers(head, response)
-        await _send(response, send)
+        if response.stream is not None:
+            await _send_stream(response, response.stream, send, receive)
+        else:
+            await _send(response, send)
 
 
 def _head(scope: Scope) -> HttpRequest:
@@ -102,6 +112,46 @@ async def _send(response: HttpResponse, send: Send) -> None:
         headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})
+
+
+async def _send_stream(
+    response: HttpResponse, stream: StreamedBody, send: Send, receive: Receive
+) -> None:
+    """Send a streamed body chunk by chunk (chunked over HTTP/1.1, DATA frames over HTTP/2).
+
+    Chunks are produced in the thread pool, one at a time, so no thread waits on an idle stream:
+    an empty chunk is waited out here. A client that goes away closes the stream.
+    """
+    headers = [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
+    ]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    gone = asyncio.Event()
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+        stream.close()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        while not gone.is_set():
+            chunk = await run_in_threadpool(_next_chunk, stream)
+            if chunk is None:
+                break
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            else:
+                await asyncio.sleep(STREAM_IDLE_SECONDS)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        stream.close()
+        watcher.cancel()
+
+
+def _next_chunk(stream: StreamedBody) -> bytes | None:
+    return next(stream, None)
 
 
 def create_app(gateway: Gateway) -> Starlette:

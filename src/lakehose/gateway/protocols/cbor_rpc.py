@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, ServiceModel, StructureShape
 
 from lakehose.errors import ServiceError
+from lakehose.gateway.eventstream import event_stream_response
 from lakehose.gateway.http import HttpRequest, HttpResponse
 from lakehose.gateway.protocols import cbor_shapes
 from lakehose.gateway.protocols.base import (
@@ -61,6 +62,12 @@ class CborRpcProtocol(WireProtocol):
         self, result: Mapping[str, Any], operation: OperationModel, request_id: str
     ) -> HttpResponse:
         shape = operation.output_shape
+        if shape is not None and shape.event_stream_name:
+            streamed = event_stream_response(
+                result, shape, self._encode, self.content_type, request_id
+            )
+            streamed.headers.update(self.protocol_headers())
+            return streamed
         document = None if shape is None else self.shapes.encode_structure(result, shape)
         return self._response(200, document, request_id)
 
@@ -79,6 +86,9 @@ class CborRpcProtocol(WireProtocol):
         response = self._response(error_status(error, service), document, request_id)
         response.headers.update(self.error_headers(code))
         return response
+
+    def _encode(self, value: Mapping[str, Any], shape: StructureShape) -> bytes:
+        return cbor_shapes.dump(self.shapes.encode_structure(value, shape))
 
     # -- what Smithy RPC v2 CBOR changes -------------------------------------------------------
 

@@ -7,6 +7,7 @@ The operations live in mixins by noun (``streams``, ``shards``, ``records``, ``c
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -22,7 +23,7 @@ from lakehose.services.kinesis.errors import (
 )
 from lakehose.services.kinesis.iterators import IteratorCodec
 from lakehose.services.kinesis.rows import StreamRow
-from lakehose.services.kinesis.statuses import StreamStatus
+from lakehose.services.kinesis.statuses import ConsumerStatus, StreamStatus
 from lakehose.services.kinesis.throughput import ThroughputLimits
 from lakehose.storage import Migration
 
@@ -64,6 +65,9 @@ class KinesisBase(SqliteEngine):
             bool(environment.option("kinesis.enforce_throughput_limits"))
         )
         self._iterator_codec: IteratorCodec | None = None
+        # Open SubscribeToShard subscriptions by (consumer ARN, shard index): one each at most.
+        self._subscriptions: dict[tuple[str, int], Any] = {}
+        self._subscriptions_lock = threading.Lock()
 
     @property
     def iterators(self) -> IteratorCodec:
@@ -131,6 +135,12 @@ class KinesisBase(SqliteEngine):
     def _consumer_arn(self, stream: StreamRow, name: str, created_ms: int) -> str:
         """``<stream ARN>/consumer/<name>:<creation epoch seconds>``, as AWS names consumers."""
         return f"{self._stream_arn(stream.name)}{_CONSUMER_PART}{name}:{created_ms // 1000}"
+
+    def _consumer_status(self, created_ms: int, now_ms: int) -> ConsumerStatus:
+        """Consumers take the stream creation delay to become ACTIVE (none by default)."""
+        if now_ms < created_ms + self.creation_delay_ms:
+            return ConsumerStatus.CREATING
+        return ConsumerStatus.ACTIVE
 
     def _require_active(self, stream: StreamRow, now_ms: int) -> None:
         """Resharding and retention changes need an ACTIVE stream."""

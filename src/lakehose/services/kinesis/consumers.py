@@ -21,7 +21,6 @@ from lakehose.services.kinesis.errors import (
     ResourceNotFoundException,
 )
 from lakehose.services.kinesis.rows import StreamRow, timestamp
-from lakehose.services.kinesis.statuses import ConsumerStatus
 from lakehose.services.kinesis.tagging import TagOperations
 
 MAX_CONSUMERS = 20  # per stream, AWS's quota
@@ -156,15 +155,9 @@ class ConsumerOperations(TagOperations):
         self, stream: StreamRow, name: str, created_ms: int, now_ms: int
     ) -> dict[str, Any]:
         arn = self._consumer_arn(stream, name, created_ms)
-        # Consumers take the stream creation delay to become ACTIVE (none by default).
-        status = (
-            ConsumerStatus.CREATING
-            if now_ms < created_ms + self.creation_delay_ms
-            else ConsumerStatus.ACTIVE
-        )
         return {
             "ConsumerName": name,
             "ConsumerARN": arn,
-            "ConsumerStatus": status,
+            "ConsumerStatus": self._consumer_status(created_ms, now_ms),
             "ConsumerCreationTimestamp": timestamp(created_ms),
         }

@@ -28,9 +28,9 @@ from lakehose.services.kinesis.configuration import ConfigurationOperations
 from lakehose.services.kinesis.consumers import ConsumerOperations
 from lakehose.services.kinesis.iterators import IteratorCodec
 from lakehose.services.kinesis.positions import PositionOperations
-from lakehose.services.kinesis.records import RecordOperations
 from lakehose.services.kinesis.shards import ShardOperations
 from lakehose.services.kinesis.streams import StreamOperations
+from lakehose.services.kinesis.subscriptions import SubscriptionOperations
 
 # Retention is checked at most this often by the clock; reads filter expired records regardless.
 TRIM_INTERVAL_MS = 1000
@@ -40,7 +40,7 @@ _KEY_BYTES = 32
 class KinesisEngine(
     StreamOperations,
     ShardOperations,
-    RecordOperations,
+    SubscriptionOperations,
     ConsumerOperations,
     ConfigurationOperations,
     AccountOperations,

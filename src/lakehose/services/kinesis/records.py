@@ -214,7 +214,7 @@ class RecordOperations(KinesisBase):
         index = self._shard_index(shard_id)
         if index is None:
             raise ResourceNotFoundException.shard_named(shard_id, name, self.account_id)
-        _check_iterator_arguments(shard_iterator_type, starting_sequence_number, timestamp)
+        check_iterator_arguments(shard_iterator_type, starting_sequence_number, timestamp)
         now = self._now_ms()
         with self.db.read() as connection:
             stream, shard = self._readable_shard(connection, name, index, now)
@@ -308,48 +308,18 @@ class RecordOperations(KinesisBase):
                 )
             if dry_run:
                 raise DryRunOperationException()
-            cutoff = stream.retention_cutoff_ms(now)
-            rows = store.read_records(
-                connection,
-                stream.id,
-                shard.index,
-                start=where.position,
-                since_ms=cutoff,
-                limit=limit or GET_RECORDS_LIMIT,
-                max_bytes=GET_RECORDS_MAX_BYTES,
-            )
-            following = rows[-1].counter + 1 if rows else where.position
-            caught_up = following >= shard.next_counter
-            behind = 0
-            if not caught_up:
-                upcoming = store.read_records(
-                    connection, stream.id, shard.index, start=following, since_ms=cutoff, limit=1
-                )
-                caught_up = not upcoming
-                behind = max(0, now - upcoming[0].arrival_ms) if upcoming else 0
-            children = store.children(connection, stream.id, shard.index)
-        self.limits.charge_read(key, sum(row.size for row in rows), now)
+            page = read_page(connection, stream, shard, where.position, now, limit)
+        self.limits.charge_read(key, sum(row.size for row in page.rows), now)
         result: dict[str, Any] = {
-            "Records": [record_shape(shard, row) for row in rows],
-            "MillisBehindLatest": behind,
+            "Records": [record_shape(shard, row) for row in page.rows],
+            "MillisBehindLatest": page.behind,
         }
-        if shard.is_open or not caught_up:
-            next_position = IteratorPosition(stream.name, shard.index, following, now)
-            result["NextShardIterator"] = self.iterators.encode(next_position)
-        else:
+        if page.at_end:
             # The end of a closed shard: no next iterator; the children carry on.
-            result["ChildShards"] = [
-                {
-                    "ShardId": child.shard_id,
-                    "ParentShards": [
-                        shard_id(parent)
-                        for parent in (child.parent, child.adjacent_parent)
-                        if parent is not None
-                    ],
-                    "HashKeyRange": child.hash_key_range(),
-                }
-                for child in children
-            ]
+            result["ChildShards"] = page.child_shards()
+        else:
+            next_position = IteratorPosition(stream.name, shard.index, page.following, now)
+            result["NextShardIterator"] = self.iterators.encode(next_position)
         return result
 
     def _readable_shard(
@@ -361,6 +331,65 @@ class RecordOperations(KinesisBase):
         if stream is None or shard is None or stream.status(now_ms) == StreamStatus.CREATING:
             raise ResourceNotFoundException.shard(index, name, self.account_id)
         return stream, shard
+
+
+@dataclass(frozen=True)
+class Page:
+    """One read of a shard: its records, where the next read starts, and how far behind."""
+
+    rows: list[RecordRow]
+    following: int  # the counter the next read starts at
+    behind: int  # MillisBehindLatest
+    at_end: bool  # a closed shard read to its end
+    children: list[ShardRow]
+
+    def child_shards(self) -> list[dict[str, Any]]:
+        """The ``ChildShards`` of a read that reached a closed shard's end."""
+        return [
+            {
+                "ShardId": child.shard_id,
+                "ParentShards": [
+                    shard_id(parent)
+                    for parent in (child.parent, child.adjacent_parent)
+                    if parent is not None
+                ],
+                "HashKeyRange": child.hash_key_range(),
+            }
+            for child in self.children
+        ]
+
+
+def read_page(
+    connection: sqlite3.Connection,
+    stream: StreamRow,
+    shard: ShardRow,
+    position: int,
+    now_ms: int,
+    limit: int | None = None,
+) -> Page:
+    """Read a shard from counter ``position`` as GetRecords and SubscribeToShard do."""
+    cutoff = stream.retention_cutoff_ms(now_ms)
+    rows = store.read_records(
+        connection,
+        stream.id,
+        shard.index,
+        start=position,
+        since_ms=cutoff,
+        limit=limit or GET_RECORDS_LIMIT,
+        max_bytes=GET_RECORDS_MAX_BYTES,
+    )
+    following = rows[-1].counter + 1 if rows else position
+    caught_up = following >= shard.next_counter
+    behind = 0
+    if not caught_up:
+        upcoming = store.read_records(
+            connection, stream.id, shard.index, start=following, since_ms=cutoff, limit=1
+        )
+        caught_up = not upcoming
+        behind = max(0, now_ms - upcoming[0].arrival_ms) if upcoming else 0
+    at_end = not shard.is_open and caught_up
+    children = store.children(connection, stream.id, shard.index) if at_end else []
+    return Page(rows, following, behind, at_end, children)
 
 
 def record_shape(shard: ShardRow, row: RecordRow) -> dict[str, Any]:
@@ -412,7 +441,7 @@ def _check_size(stream: StreamRow, entry: _Entry, path: str) -> None:
         )
 
 
-def _check_iterator_arguments(
+def check_iterator_arguments(
     kind: str, sequence_number: str | None, moment: datetime | None
 ) -> None:
     if kind == "AT_TIMESTAMP" and moment is None:
