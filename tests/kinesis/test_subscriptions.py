@@ -29,9 +29,7 @@ def _consumer(client: Any, stream: str) -> str:
 
 
 def _subscribe(client: Any, consumer: str, **position: Any) -> Any:
-    return client.subscribe_to_shard(
-        ConsumerARN=consumer, ShardId=SHARD, StartingPosition=position
-    )
+    return client.subscribe_to_shard(ConsumerARN=consumer, ShardId=SHARD, StartingPosition=position)
 
 
 def test_a_subscription_reads_live_records(kinesis: Any, make_stream: StreamFactory) -> None:
@@ -94,9 +92,7 @@ def test_a_subscription_reads_live_records(kinesis: Any, make_stream: StreamFact
     assert [r["Data"] for r in resumed] == [b"after"]
 
 
-def test_one_subscription_per_consumer_and_shard(
-    kinesis: Any, make_stream: StreamFactory
-) -> None:
+def test_one_subscription_per_consumer_and_shard(kinesis: Any, make_stream: StreamFactory) -> None:
     stream = make_stream(1)
     consumer = _consumer(kinesis, stream)
     held = _subscribe(kinesis, consumer, Type="LATEST")
@@ -133,12 +129,13 @@ def test_subscribing_needs_a_registered_consumer_and_a_shard(
     assert error_code(error) == "ResourceNotFoundException"
     with pytest.raises(ClientError) as error:
         kinesis.subscribe_to_shard(
-            ConsumerARN=consumer, ShardId="shardId-000000000009", StartingPosition={"Type": "LATEST"}
+            ConsumerARN=consumer,
+            ShardId="shardId-000000000009",
+            StartingPosition={"Type": "LATEST"},
         )
     assert error_code(error) == "ResourceNotFoundException"
     assert error_message(error) == (
-        f"Could not find shard shardId-000000000009 in stream {stream} under account "
-        "000000000000."
+        f"Could not find shard shardId-000000000009 in stream {stream} under account 000000000000."
     )
     with pytest.raises(ClientError) as error:
         _subscribe(kinesis, consumer, Type="AT_SEQUENCE_NUMBER")
@@ -151,9 +148,7 @@ def test_the_end_of_a_closed_shard_names_its_children(
     stream = make_stream(1)
     consumer = _consumer(kinesis, stream)
     kinesis.put_record(StreamName=stream, Data=b"parent", PartitionKey="k")
-    kinesis.split_shard(
-        StreamName=stream, ShardToSplit=SHARD, NewStartingHashKey=str(2**127)
-    )
+    kinesis.split_shard(StreamName=stream, ShardToSplit=SHARD, NewStartingHashKey=str(2**127))
     response = _subscribe(kinesis, consumer, Type="TRIM_HORIZON")
     events = [message["SubscribeToShardEvent"] for message in response["EventStream"]]
     assert [r["Data"] for event in events for r in event["Records"]] == [b"parent"]

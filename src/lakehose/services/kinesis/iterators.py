@@ -9,7 +9,7 @@ restart. A forged or altered iterator is rejected as AWS rejects one:
 The shape is AWS's (as kinesalite observed it against the service): base64 of an 8-byte header
 ``00 00 00 00 00 00 00 01`` followed by an encrypted body whose length is a multiple of 16 and
 grows with the stream name, ``152 + 16 * floor((len(name) + 2) / 16)`` bytes in all, so the text
-starts ``AAAAAAAAAAE`` and is 204 to 376 characters long (the API allows 512).
+starts with ten ``A`` and one of ``EFGH``, and is 204 to 376 characters long (the API allows 512).
 
 The body is ``ciphertext | tag``: the plaintext ``version (1) | issued ms (8) | position (8) |
 shard index (4) | name length (1) | name`` is zero-padded to its length, the 16-byte tag is a

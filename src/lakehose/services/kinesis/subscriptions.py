@@ -119,17 +119,13 @@ class SubscriptionOperations(RecordOperations):
         return event, page.following, page.at_end
 
 
-def _continuation(
-    connection: Any, stream: StreamRow, shard: ShardRow, following: int
-) -> str:
+def _continuation(connection: Any, stream: StreamRow, shard: ShardRow, following: int) -> str:
     """The sequence number to subscribe AFTER to continue at counter ``following``: that of the
     record before it, or the shard's starting number when there is none."""
     last = following - 1
     if last < 1:
         return shard.starting_sequence
-    found = store.read_records(
-        connection, stream.id, shard.index, start=last, since_ms=0, limit=1
-    )
+    found = store.read_records(connection, stream.id, shard.index, start=last, since_ms=0, limit=1)
     arrival = found[0].arrival_ms if found and found[0].counter == last else shard.opened_ms
     return shard.sequence_of(last, arrival)
 
