@@ -120,6 +120,24 @@ class KinesisBase(SqliteEngine):
             raise ResourceNotFoundException.stream(name, self.account_id)
         return stream
 
+    def _locate_at(
+        self,
+        connection: sqlite3.Connection,
+        stream_name: str | None,
+        stream_arn: str | None,
+        now_ms: int,
+        *,
+        active: bool,
+    ) -> StreamRow:
+        """The addressed stream, ACTIVE (``active``: to change its settings) or readable (to
+        put records), else AWS's error for its state."""
+        stream = self._locate(connection, stream_name, stream_arn)
+        if active:
+            self._require_active(stream, now_ms)
+        else:
+            self._require_readable(stream, now_ms)
+        return stream
+
     def _resource(self, connection: sqlite3.Connection, resource_arn: str) -> Resource:
         """The stream or consumer a ``ResourceARN`` names, or ``ResourceNotFoundException``."""
         stream_arn, consumer_part, rest = resource_arn.partition(_CONSUMER_PART)

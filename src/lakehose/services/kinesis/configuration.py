@@ -55,7 +55,7 @@ class ConfigurationOperations(KinesisBase):
         mode = stream_mode_details["StreamMode"]
         now = self._now_ms()
         with self.db.transaction() as connection:
-            stream = self._changeable(connection, None, stream_arn, now)
+            stream = self._locate_at(connection, None, stream_arn, now, active=True)
             if mode == stream.mode:
                 return {}
             recent = [ms for ms in stream.switch_times if now - ms < _DAY_MS]
@@ -78,12 +78,7 @@ class ConfigurationOperations(KinesisBase):
         stream_name: str | None = None,
         stream_arn: str | None = None,
     ) -> dict[str, Any]:
-        _require_kms(encryption_type)
-        now = self._now_ms()
-        with self.db.transaction() as connection:
-            stream = self._changeable(connection, stream_name, stream_arn, now)
-            self._change(connection, stream, now, encryption_type="KMS", key_id=key_id)
-        return {}
+        return self._encrypt(stream_name, stream_arn, encryption_type, key_id)
 
     def stop_stream_encryption(
         self,
@@ -93,12 +88,7 @@ class ConfigurationOperations(KinesisBase):
         stream_name: str | None = None,
         stream_arn: str | None = None,
     ) -> dict[str, Any]:
-        _require_kms(encryption_type)
-        now = self._now_ms()
-        with self.db.transaction() as connection:
-            stream = self._changeable(connection, stream_name, stream_arn, now)
-            self._change(connection, stream, now, encryption_type="NONE", key_id=None)
-        return {}
+        return self._encrypt(stream_name, stream_arn, encryption_type, None)
 
     def enable_enhanced_monitoring(
         self,
@@ -123,7 +113,7 @@ class ConfigurationOperations(KinesisBase):
     ) -> dict[str, Any]:
         now = self._now_ms()
         with self.db.transaction() as connection:
-            stream = self._changeable(connection, None, stream_arn, now)
+            stream = self._locate_at(connection, None, stream_arn, now, active=True)
             self._change(connection, stream, now, max_record_kib=max_record_size_in_ki_b)
         return {}
 
@@ -165,7 +155,7 @@ class ConfigurationOperations(KinesisBase):
         named = set(METRICS) if "ALL" in given else set(given)
         now = self._now_ms()
         with self.db.transaction() as connection:
-            stream = self._changeable(connection, stream_name, stream_arn, now)
+            stream = self._locate_at(connection, stream_name, stream_arn, now, active=True)
             current = set(stream.metrics)
             desired = current | named if enable else current - named
             ordered = [metric for metric in METRICS if metric in desired]
@@ -177,16 +167,20 @@ class ConfigurationOperations(KinesisBase):
             "StreamARN": self._stream_arn(stream.name),
         }
 
-    def _changeable(
-        self,
-        connection: sqlite3.Connection,
-        stream_name: str | None,
-        stream_arn: str | None,
-        now_ms: int,
-    ) -> StreamRow:
-        stream = self._locate(connection, stream_name, stream_arn)
-        self._require_active(stream, now_ms)
-        return stream
+    def _encrypt(
+        self, stream_name: str | None, stream_arn: str | None, kind: str, key_id: str | None
+    ) -> dict[str, Any]:
+        """Start (with ``key_id``) or stop (``None``) encrypting the stream's new records."""
+        if kind != "KMS":
+            raise InvalidArgumentException(
+                f"Invalid EncryptionType {kind}. The only supported type is KMS."
+            )
+        now = self._now_ms()
+        with self.db.transaction() as connection:
+            stream = self._locate_at(connection, stream_name, stream_arn, now, active=True)
+            encryption = "NONE" if key_id is None else "KMS"
+            self._change(connection, stream, now, encryption_type=encryption, key_id=key_id)
+        return {}
 
     def _change(
         self,
@@ -198,11 +192,4 @@ class ConfigurationOperations(KinesisBase):
         """Store the new settings and hold the stream UPDATING while they take effect."""
         store.update_stream(
             connection, stream.id, updating_until_ms=now_ms + self.update_delay_ms, **columns
-        )
-
-
-def _require_kms(encryption_type: str) -> None:
-    if encryption_type != "KMS":
-        raise InvalidArgumentException(
-            f"Invalid EncryptionType {encryption_type}. The only supported type is KMS."
         )

@@ -87,7 +87,7 @@ class RecordOperations(KinesisBase):
                     f"PutRecord on stream {name} under account {self.account_id} is invalid."
                 )
         with self.db.transaction() as connection:
-            stream = self._writable(connection, stream_name, stream_arn, now)
+            stream = self._locate_at(connection, stream_name, stream_arn, now, active=False)
             _check_size(stream, entry, "data")
             if dry_run:
                 raise DryRunOperationException()
@@ -125,7 +125,7 @@ class RecordOperations(KinesisBase):
         ]
         now = self._now_ms()
         with self.db.transaction() as connection:
-            stream = self._writable(connection, stream_name, stream_arn, now)
+            stream = self._locate_at(connection, stream_name, stream_arn, now, active=False)
             for position, entry in enumerate(entries, start=1):
                 _check_size(stream, entry, f"records.{position}.member.data")
             request_limit = 5 * MIB if stream.max_record_kib <= 1024 else 10 * MIB
@@ -152,17 +152,6 @@ class RecordOperations(KinesisBase):
                 )
         failed = sum(1 for where in placed if where.counter is None)
         return {"FailedRecordCount": failed, "Records": results, **_encryption(stream)}
-
-    def _writable(
-        self,
-        connection: sqlite3.Connection,
-        stream_name: str | None,
-        stream_arn: str | None,
-        now_ms: int,
-    ) -> StreamRow:
-        stream = self._locate(connection, stream_name, stream_arn)
-        self._require_readable(stream, now_ms)
-        return stream
 
     def _append(
         self,
