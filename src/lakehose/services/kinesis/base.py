@@ -65,7 +65,7 @@ class KinesisBase(SqliteEngine):
             bool(environment.option("kinesis.enforce_throughput_limits"))
         )
         self._iterator_codec: IteratorCodec | None = None
-        # Open SubscribeToShard subscriptions by (consumer ARN, shard index): one each at most.
+        # The latest SubscribeToShard subscription of each (consumer ARN, shard index).
         self._subscriptions: dict[tuple[str, int], Any] = {}
         self._subscriptions_lock = threading.Lock()
 

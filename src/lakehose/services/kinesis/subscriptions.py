@@ -8,8 +8,9 @@ AWS:
 
 - the subscription lasts five minutes by the engine's clock, then the stream ends and the
   consumer subscribes again from the last event's ``ContinuationSequenceNumber``;
-- a consumer holds one subscription per shard: a second one while the first is open is refused
-  with ``ResourceInUseException``;
+- a consumer subscribes to a shard once per five seconds: a second call within five seconds of
+  a successful one is refused with ``ResourceInUseException``; a later one takes the
+  subscription over, and the earlier stream ends with a ``ResourceInUseException`` event;
 - at the end of a closed shard the last event carries ``ChildShards`` and the stream ends;
 - a stream deleted under a subscription ends it with a ``ResourceNotFoundException`` event.
 
@@ -30,6 +31,9 @@ from lakehose.services.kinesis.errors import (
     ResourceInUseException,
     ResourceNotFoundException,
 )
+from lakehose.services.kinesis.errors import (
+    shard_id as shard_name,
+)
 from lakehose.services.kinesis.records import (
     RecordOperations,
     check_iterator_arguments,
@@ -37,9 +41,9 @@ from lakehose.services.kinesis.records import (
     record_shape,
 )
 from lakehose.services.kinesis.rows import ShardRow, StreamRow
-from lakehose.services.kinesis.statuses import StreamStatus
 
 SUBSCRIPTION_LIFETIME_MS = 300_000
+TAKEOVER_AFTER_MS = 5_000  # a new call for the same consumer and shard takes over after this
 HEARTBEAT_POLLS = 25
 
 
@@ -76,37 +80,40 @@ class SubscriptionOperations(RecordOperations):
         key = (consumer_arn, index)
         subscription = Subscription(self, stream, shard, position, now, key)
         with self._subscriptions_lock:
-            if key in self._subscriptions:
+            previous = self._subscriptions.get(key)
+            if previous is not None and now - previous.started_ms < TAKEOVER_AFTER_MS:
                 raise ResourceInUseException(
                     f"Another active subscription exists for consumer {consumer_arn} on shard "
                     f"{shard.shard_id} in stream {stream.name} under account {self.account_id}."
                 )
             self._subscriptions[key] = subscription
+        if previous is not None:
+            previous.take_over()
         return {"EventStream": subscription}
 
     def close(self) -> None:
         """End every open subscription (their streams finish), then close the database."""
         with self._subscriptions_lock:
             open_now = list(self._subscriptions.values())
+            self._subscriptions.clear()
         for subscription in open_now:
             subscription.close()
         super().close()
 
-    def _end_subscription(self, key: tuple[str, int]) -> None:
-        with self._subscriptions_lock:
-            self._subscriptions.pop(key, None)
-
     def _subscription_event(
-        self, stream_id: int, index: int, position: int, now_ms: int
+        self, consumer_arn: str, stream_id: int, index: int, position: int, now_ms: int
     ) -> tuple[dict[str, Any], int, bool]:
-        """One look at the shard: the event, the next position, and whether the shard ended."""
+        """One look at the shard: the event, the next position, and whether the shard ended.
+
+        A consumer deregistered or a stream deleted meanwhile ends the subscription with
+        ``ResourceNotFoundException``, as the call itself would have been answered.
+        """
         with self.db.read() as connection:
-            stream = store.find_stream_by_id(connection, stream_id)
-            shard = None if stream is None else store.find_shard(connection, stream_id, index)
-            if stream is None or shard is None or stream.status(now_ms) == StreamStatus.DELETING:
-                raise ResourceNotFoundException(
-                    f"Shard {index} of the subscribed stream no longer exists."
-                )
+            stream = self._resource(connection, consumer_arn).stream
+            shard = store.find_shard(connection, stream_id, index)
+            if stream.id != stream_id or shard is None:
+                raise ResourceNotFoundException.consumer(consumer_arn, self.account_id)
+            self._require_readable(stream, now_ms)
             page = read_page(connection, stream, shard, position, now_ms)
             continuation = _continuation(connection, stream, shard, page.following)
         event: dict[str, Any] = {
@@ -146,8 +153,9 @@ class Subscription:
         self._stream_id = stream.id
         self._index = shard.index
         self._position = position
-        self._started_ms = started_ms
-        self._key = key
+        self.started_ms = started_ms
+        self.key = key
+        self.taken_over = False
         self._idle_polls = HEARTBEAT_POLLS  # the first look always sends an event
         self._closed = threading.Event()
 
@@ -156,12 +164,18 @@ class Subscription:
 
     def __next__(self) -> dict[str, Any] | None:
         now = self._engine._now_ms()
-        if self._closed.is_set() or now - self._started_ms >= SUBSCRIPTION_LIFETIME_MS:
+        if self.taken_over and not self._closed.is_set():
+            self.close()
+            raise ResourceInUseException(
+                f"Another subscription for consumer {self.key[0]} on shard "
+                f"{shard_name(self.key[1])} took over this one."
+            )
+        if self._closed.is_set() or now - self.started_ms >= SUBSCRIPTION_LIFETIME_MS:
             self.close()
             raise StopIteration
         try:
             event, following, ended = self._engine._subscription_event(
-                self._stream_id, self._index, self._position, now
+                self.key[0], self._stream_id, self._index, self._position, now
             )
         except ServiceError:
             self.close()
@@ -175,8 +189,10 @@ class Subscription:
         self._position = following
         return {"SubscribeToShardEvent": event}
 
+    def take_over(self) -> None:
+        """A later call took this subscription over: it ends with ``ResourceInUseException``."""
+        self.taken_over = True
+
     def close(self) -> None:
         """End the subscription (thread-safe; also when the client goes away)."""
-        if not self._closed.is_set():
-            self._closed.set()
-            self._engine._end_subscription(self._key)
+        self._closed.set()
