@@ -317,7 +317,8 @@ class RecordOperations(KinesisBase):
         """The stream and shard an iterator names; AWS words every miss as the shard's."""
         stream = store.find_stream(connection, name)
         shard = None if stream is None else store.find_shard(connection, stream.id, index)
-        if stream is None or shard is None or stream.status(now_ms) == StreamStatus.CREATING:
+        unreadable = (StreamStatus.CREATING, StreamStatus.DELETING)
+        if stream is None or shard is None or stream.status(now_ms) in unreadable:
             raise ResourceNotFoundException.shard(index, name, self.account_id)
         return stream, shard
 
