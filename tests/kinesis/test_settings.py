@@ -16,6 +16,7 @@ from lakehose.clock import ManualClock
 from lakehose.services.kinesis.rows import ShardRow
 from lakehose.services.kinesis.store import MIGRATIONS
 from lakehose.storage import open_database
+from tests.conftest import ServerProcess
 from tests.kinesis.conftest import StreamFactory, error_code, error_message
 
 ACCOUNT = "000000000000"
@@ -422,3 +423,19 @@ def test_a_home_from_before_keeps_its_streams_and_records(tmp_path: Any) -> None
         records = client.get_records(ShardIterator=after)["Records"]
     assert (records[0]["Data"], records[0]["SequenceNumber"]) == (b"old", expected)
     assert [r["Data"] for r in records] == [b"old", b"new"]
+
+
+@pytest.mark.server
+def test_lakehose_up_holds_streams_creating_when_told(tmp_path: Any) -> None:
+    server = ServerProcess(
+        tmp_path / "home", env={"LAKEHOSE_OPTIONS": "kinesis.stream_creation_delay_seconds=3600"}
+    )
+    try:
+        client = server.client("kinesis")
+        client.create_stream(StreamName="slow", ShardCount=1)
+        assert _status(client, "slow") == "CREATING"
+        with pytest.raises(ClientError) as error:
+            client.put_record(StreamName="slow", Data=b"x", PartitionKey="k")
+        assert error_code(error) == "ResourceNotFoundException"
+    finally:
+        server.stop()
