@@ -36,6 +36,9 @@ from lakehose.services.kinesis.statuses import StreamStatus
 MIB = 1 << 20
 GET_RECORDS_LIMIT = 10_000
 GET_RECORDS_MAX_BYTES = 10 * MIB
+# A PutRecords request, data and partition keys: 10 MiB since AWS raised it from 5 MiB with
+# large records (the API reference, for every stream whatever its maximum record size).
+PUT_RECORDS_MAX_BYTES = 10 * MIB
 _SEQUENCE_TYPES = ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER")
 
 
@@ -128,10 +131,9 @@ class RecordOperations(KinesisBase):
             stream = self._locate_at(connection, stream_name, stream_arn, now, active=False)
             for position, entry in enumerate(entries, start=1):
                 _check_size(stream, entry, f"records.{position}.member.data")
-            request_limit = 5 * MIB if stream.max_record_kib <= 1024 else 10 * MIB
-            if sum(entry.size for entry in entries) > request_limit:
+            if sum(entry.size for entry in entries) > PUT_RECORDS_MAX_BYTES:
                 raise InvalidArgumentException(
-                    f"Records size exceeds {request_limit // MIB} MB limit"
+                    f"Records size exceeds {PUT_RECORDS_MAX_BYTES // MIB} MB limit"
                 )
             if dry_run:
                 raise DryRunOperationException()
