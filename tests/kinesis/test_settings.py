@@ -439,3 +439,27 @@ def test_lakehose_up_holds_streams_creating_when_told(tmp_path: Any) -> None:
         assert error_code(error) == "ResourceNotFoundException"
     finally:
         server.stop()
+
+
+def test_resharding_numbers_follow_aws_layout(kinesis: Any, make_stream: StreamFactory) -> None:
+    """A closed shard ends at counter 2^63 - 1 stamped with its closing second; its children
+    start at counter 0, created (and stamped) one second later, so every child number sorts
+    after every parent number (kinesalite's split tests, run against AWS)."""
+    stream = make_stream(1)
+    kinesis.split_shard(StreamName=stream, ShardToSplit=SHARD, NewStartingHashKey=str(2**127))
+    parent, *children = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["Shards"]
+
+    def fields(number: str) -> tuple[int, int, int, int]:
+        digits = format(int(number), "x")
+        created, counter = int(digits[1:10], 16), int(digits[11:27], 16)
+        return created, counter, int(digits[29:38], 16), int(digits[38:46], 16)
+
+    start = fields(parent["SequenceNumberRange"]["StartingSequenceNumber"])
+    end = fields(parent["SequenceNumberRange"]["EndingSequenceNumber"])
+    assert (end[0], end[1], end[3]) == (start[0], 2**63 - 1, 0)
+    for index, child in enumerate(children, start=1):
+        child_start = fields(child["SequenceNumberRange"]["StartingSequenceNumber"])
+        assert child_start == (end[2] + 1, 0, end[2] + 1, index)
+        assert int(child["SequenceNumberRange"]["StartingSequenceNumber"]) > int(
+            parent["SequenceNumberRange"]["EndingSequenceNumber"]
+        )
