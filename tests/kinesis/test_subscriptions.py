@@ -7,6 +7,7 @@ requires the ``initial-response`` message first, so reading events at all checks
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from lakehose import Lakehose
 from lakehose.clock import ManualClock
+from tests.conftest import NO_RETRIES, ServerProcess
 from tests.kinesis.conftest import StreamFactory, error_code, error_message
 
 SHARD = "shardId-000000000000"
@@ -207,3 +209,20 @@ def test_a_deregistered_consumer_ends_its_subscription(lake: Lakehose) -> None:
     with pytest.raises(ClientError) as error:
         next(stream)
     assert error_code(error) == "ResourceNotFoundException"
+
+
+@pytest.mark.server
+def test_stopping_the_server_ends_open_subscriptions_cleanly(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "home")
+    try:
+        client = server.client("kinesis", config=NO_RETRIES)
+        client.create_stream(StreamName="open", ShardCount=1)
+        consumer = _consumer(client, "open")
+        stream = iter(_subscribe(client, consumer, Type="LATEST")["EventStream"])
+        next(stream)
+    finally:
+        code = server.stop()
+    assert code == 0
+    # The stream ends (after any event already sent), not a connection cut off mid-response,
+    # which botocore reports as a ProtocolError.
+    assert all("SubscribeToShardEvent" in event for event in stream)

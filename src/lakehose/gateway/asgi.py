@@ -52,6 +52,8 @@ class _EveryRequest(BaseRoute):
         self.gateway = gateway
         self.edge = EdgePolicy(gateway.settings)
         self.limits = BodyLimits(gateway, gateway.settings)
+        # Streamed responses being sent, so a server shutting down can end them cleanly.
+        self.streams: set[StreamedBody] = set()
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
@@ -86,7 +88,11 @@ class _EveryRequest(BaseRoute):
             response = await run_in_threadpool(self.gateway.handle, replace(head, body=body))
         self.edge.add_cors_headers(head, response)
         if response.stream is not None:
-            await _send_stream(response, response.stream, send, receive)
+            self.streams.add(response.stream)
+            try:
+                await _send_stream(response, response.stream, send, receive)
+            finally:
+                self.streams.discard(response.stream)
         else:
             await _send(response, send)
 
@@ -155,4 +161,14 @@ def _next_chunk(stream: StreamedBody) -> bytes | None:
 
 
 def create_app(gateway: Gateway) -> Starlette:
-    return Starlette(routes=[_EveryRequest(gateway)])
+    route = _EveryRequest(gateway)
+    app = Starlette(routes=[route])
+    app.state.open_streams = route.streams
+    return app
+
+
+def close_streams(app: object) -> None:
+    """End the streamed responses ``app`` is sending (the server is shutting down): each sends
+    its last chunk and finishes cleanly instead of being cut off."""
+    for stream in list(getattr(getattr(app, "state", None), "open_streams", ())):
+        stream.close()
