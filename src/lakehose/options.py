@@ -1,6 +1,7 @@
 """Engine options: every per-service knob, declared once with its type, default and meaning.
 
-``Lakehose(options={"kinesis.shard_limit": 50})`` (or ``Settings.options``) sets them; an engine
+``Lakehose(options={"kinesis.shard_limit": 50})`` (or ``Settings.options``, or for ``lakehose up``
+``LAKEHOSE_OPTIONS="kinesis.shard_limit=50"``) sets them; an engine
 reads one with ``EngineEnvironment.option("kinesis.shard_limit")``. A key that is not declared
 here, or a value of the wrong type, is refused with ``ConfigurationError`` when the settings are
 made (naming the nearest declared key), so a misspelt option never silently keeps its default.
@@ -96,7 +97,15 @@ OPTIONS: dict[str, Option] = {
             "kinesis.stream_update_delay_seconds",
             "float",
             0.0,
-            "How long a stream stays UPDATING after SplitShard, MergeShards or UpdateShardCount.",
+            "How long a stream stays UPDATING after SplitShard, MergeShards, UpdateShardCount,"
+            " UpdateStreamMode, Start/StopStreamEncryption or Enable/DisableEnhancedMonitoring.",
+        ),
+        Option(
+            "kinesis.stream_deletion_delay_seconds",
+            "float",
+            0.0,
+            "How long a deleted stream stays DELETING (still described, no longer read or"
+            " written) by the engine's clock before it is gone.",
         ),
         Option(
             "kinesis.shard_limit",
@@ -218,6 +227,37 @@ def declared(name: str) -> Option:
     if option is None:
         raise ConfigurationError(f"unknown option {name!r}{_suggestion(name, OPTIONS)}")
     return option
+
+
+def parse_options(text: str) -> dict[str, Any]:
+    """Options written as ``name=value`` pairs separated by commas (``LAKEHOSE_OPTIONS``), each
+    value read as its declared kind: ``kinesis.stream_creation_delay_seconds=5,
+    kinesis.enforce_throughput_limits=true``."""
+    options: dict[str, Any] = {}
+    for pair in filter(None, (item.strip() for item in text.split(","))):
+        name, equals, raw = (part.strip() for part in pair.partition("="))
+        if not equals:
+            raise ConfigurationError(f"option {pair!r} must be written name=value")
+        options[name] = _read(declared(name), raw)
+    return options
+
+
+def _read(option: Option, raw: str) -> Any:
+    """``raw`` as a value of the option's kind, or ``ConfigurationError``."""
+    try:
+        if option.kind == "int":
+            return int(raw)
+        if option.kind == "float":
+            return float(raw)
+    except ValueError:
+        raise ConfigurationError(
+            f"option {option.name} must be {_KIND_NAMES[option.kind]}, got {raw!r}"
+        ) from None
+    if option.kind == "bool":
+        if raw.lower() not in ("true", "false"):
+            raise ConfigurationError(f"option {option.name} must be true or false, got {raw!r}")
+        return raw.lower() == "true"
+    return raw  # str and size options take the text as written
 
 
 def check_options(options: Mapping[str, Any]) -> None:

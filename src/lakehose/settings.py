@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lakehose.errors import ConfigurationError
-from lakehose.options import check_options
+from lakehose.options import check_options, parse_options
 from lakehose.options import parse_size as parse_size
 from lakehose.scopes import is_account, is_region
 
@@ -125,7 +125,7 @@ class Settings:
         for name, parse in _LIMITS.items():
             if raw := env.get(f"LAKEHOSE_{name.upper()}"):
                 values[name] = parse(f"LAKEHOSE_{name.upper()}", raw)
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = parse_options(env.get("LAKEHOSE_OPTIONS", ""))
         if memory := env.get("LAKEHOSE_ATHENA_MEMORY_LIMIT"):
             options["athena.memory_limit"] = memory
         if threads := env.get("LAKEHOSE_ATHENA_THREADS"):

@@ -124,3 +124,27 @@ def test_the_engine_reads_the_given_value_or_the_declared_default(tmp_path: Path
     assert environment.option("kinesis.shard_limit") == OPTIONS["kinesis.shard_limit"].default
     with pytest.raises(ConfigurationError, match=r"did you mean 'kinesis\.shard_limit'"):
         environment.option("kinesis.shard_limits")
+
+
+def test_options_from_the_environment_are_read_by_their_kind() -> None:
+    settings = Settings.from_env(
+        {
+            "LAKEHOSE_OPTIONS": "kinesis.stream_creation_delay_seconds=2.5, kinesis.shard_limit=7,"
+            "kinesis.enforce_throughput_limits=true,athena.memory_limit=2GB"
+        }
+    )
+    assert settings.options == {
+        "kinesis.stream_creation_delay_seconds": 2.5,
+        "kinesis.shard_limit": 7,
+        "kinesis.enforce_throughput_limits": True,
+        "athena.memory_limit": "2GB",
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["kinesis.shard_limit", "kinesis.shard_limit=many", "kinesis.shard_limits=5", "x.y=1"],
+)
+def test_a_malformed_environment_option_is_refused(text: str) -> None:
+    with pytest.raises(ConfigurationError):
+        Settings.from_env({"LAKEHOSE_OPTIONS": text})

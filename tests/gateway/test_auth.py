@@ -53,7 +53,7 @@ def test_signatures_are_checked(
 ) -> None:
     def call(client: Any) -> Any:
         if service == "kinesis":
-            return client.describe_limits()
+            return client.list_channels()
         if service == "lambda":
             return client.get_account_settings()
         return client.get_bucket_analytics_configuration(Bucket="bucket", Id="id")

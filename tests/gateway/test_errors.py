@@ -15,7 +15,7 @@ NO_CLIENT_VALIDATION = Config(parameter_validation=False, retries={"total_max_at
 # (service, operation, params) for operations no engine implements.
 UNIMPLEMENTED: list[tuple[str, str, dict[str, Any]]] = [
     ("dynamodb", "describe_global_table", {"GlobalTableName": "xyz"}),
-    ("kinesis", "describe_limits", {}),
+    ("kinesis", "list_channels", {}),
     ("firehose", "start_delivery_stream_encryption", {"DeliveryStreamName": "x"}),
     ("lambda", "get_account_settings", {}),
     ("glue", "get_jobs", {}),

@@ -28,6 +28,7 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.eventstream import EventStreamBuffer
 from hyperframe.frame import GoAwayFrame
 
 from lakehose.gateway.http2 import MAX_BODY_BYTES, PREFACE
@@ -56,7 +57,8 @@ def call(client: httpx.Client, endpoint: str, operation: str, **payload: Any) ->
     response = client.post(f"{endpoint}/", content=body, headers=headers)
     assert response.http_version == "HTTP/2"
     assert response.status_code == 200, response.text
-    return response.json()
+    # Operations without output (CreateStream) answer with an empty body.
+    return response.json() if response.content else None
 
 
 @pytest.fixture
@@ -336,3 +338,51 @@ def test_shutdown_sends_goaway_and_exits(tmp_path: Path) -> None:
     client.close()
     assert code == 0
     assert client.goaway is not None and client.goaway.error_code == 0
+
+
+def test_subscribe_to_shard_streams_events_over_http2(
+    server: ServerProcess, h2_client: httpx.Client, name: str
+) -> None:
+    """As the Java SDK's enhanced fan-out does: one HTTP/2 stream carries the event stream while
+    records put meanwhile arrive in it, framed as botocore's EventStreamBuffer checks them."""
+    endpoint = server.endpoint
+    call(h2_client, endpoint, "CreateStream", StreamName=name, ShardCount=1)
+    summary = call(h2_client, endpoint, "DescribeStreamSummary", StreamName=name)
+    stream_arn = summary["StreamDescriptionSummary"]["StreamARN"]
+    consumer = call(
+        h2_client, endpoint, "RegisterStreamConsumer", StreamARN=stream_arn, ConsumerName="c"
+    )["Consumer"]["ConsumerARN"]
+    body, headers = signed(
+        endpoint,
+        "SubscribeToShard",
+        {
+            "ConsumerARN": consumer,
+            "ShardId": "shardId-000000000000",
+            "StartingPosition": {"Type": "LATEST"},
+        },
+    )
+    events = EventStreamBuffer()
+    seen: list[tuple[str, Any]] = []
+    with h2_client.stream("POST", f"{endpoint}/", content=body, headers=headers) as response:
+        assert response.http_version == "HTTP/2" and response.status_code == 200
+        assert response.headers["content-type"] == "application/vnd.amazon.eventstream"
+        for chunk in response.iter_raw():
+            events.add_data(chunk)
+            for message in events:
+                kind = message.headers[":event-type"]
+                seen.append((kind, json.loads(message.payload)))
+                if len(seen) == 2:  # the initial response and the first (empty) event
+                    call(
+                        h2_client,
+                        endpoint,
+                        "PutRecord",
+                        StreamName=name,
+                        Data="aGk=",
+                        PartitionKey="k",
+                    )
+            if any(payload.get("Records") for _, payload in seen):
+                break
+    assert seen[0] == ("initial-response", {})
+    assert {kind for kind, _ in seen[1:]} == {"SubscribeToShardEvent"}
+    [record] = [r for _, payload in seen[1:] for r in payload["Records"]]
+    assert base64.b64decode(record["Data"]) == b"hi"

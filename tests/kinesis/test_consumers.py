@@ -87,15 +87,3 @@ def test_deleting_a_stream_with_consumers_needs_enforcement(
     with pytest.raises(ClientError) as error:
         kinesis.describe_stream_summary(StreamName=stream)
     assert error_code(error) == "ResourceNotFoundException"
-
-
-def test_subscribe_to_shard_is_not_served(kinesis: Any, make_stream: StreamFactory) -> None:
-    stream = make_stream(1)
-    consumer = kinesis.register_stream_consumer(StreamARN=_arn(kinesis, stream), ConsumerName="r")
-    with pytest.raises(ClientError) as error:
-        kinesis.subscribe_to_shard(
-            ConsumerARN=consumer["Consumer"]["ConsumerARN"],
-            ShardId="shardId-000000000000",
-            StartingPosition={"Type": "LATEST"},
-        )
-    assert error_code(error) == "UnknownOperationException"

@@ -279,14 +279,15 @@ def test_put_records_takes_1_to_500_records(unchecked: Any, make_stream: StreamF
     assert accepted["FailedRecordCount"] == 0
 
 
-def test_put_records_is_at_most_five_mib(kinesis: Any, make_stream: StreamFactory) -> None:
+def test_put_records_is_at_most_ten_mib(kinesis: Any, make_stream: StreamFactory) -> None:
+    """10 MiB per request since AWS raised it from 5 MiB, whatever the stream's record size."""
     stream = make_stream(1)
-    fits = [{"PartitionKey": "k", "Data": b"x" * (MIB - 1)}] * 5
+    fits = [{"PartitionKey": "k", "Data": b"x" * (MIB - 1)}] * 10
     assert kinesis.put_records(StreamName=stream, Records=fits)["FailedRecordCount"] == 0
     with pytest.raises(ClientError) as error:
         kinesis.put_records(StreamName=stream, Records=[*fits, {"PartitionKey": "k", "Data": b"x"}])
     assert error_code(error) == "InvalidArgumentException"
-    assert error_message(error) == "Records size exceeds 5 MB limit"
+    assert error_message(error) == "Records size exceeds 10 MB limit"
 
 
 def test_get_records_limit_is_1_to_10000(unchecked: Any, make_stream: StreamFactory) -> None:

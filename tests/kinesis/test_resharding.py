@@ -89,12 +89,17 @@ def test_a_closed_or_unknown_shard_cannot_be_split(
 
 def test_merge_joins_adjacent_shards(kinesis: Any, make_stream: StreamFactory) -> None:
     stream = make_stream(3)
-    kinesis.merge_shards(StreamName=stream, ShardToMerge=S1, AdjacentShardToMerge=S0)
+    assert (
+        kinesis.merge_shards(StreamName=stream, ShardToMerge=S0, AdjacentShardToMerge=S1)[
+            "ResponseMetadata"
+        ]["HTTPHeaders"]["content-length"]
+        == "0"
+    )  # AWS's empty body
     shards = _shards(kinesis, stream)
     merged = shards[-1]
     assert merged["ShardId"] == S3
-    assert merged["ParentShardId"] == S1
-    assert merged["AdjacentParentShardId"] == S0
+    assert merged["ParentShardId"] == S0
+    assert merged["AdjacentParentShardId"] == S1
     assert merged["HashKeyRange"] == {
         "StartingHashKey": "0",
         "EndingHashKey": "226854911280625642308916404954512140969",
@@ -103,14 +108,17 @@ def test_merge_joins_adjacent_shards(kinesis: Any, make_stream: StreamFactory) -
     assert open_ids == [S2, S3]
 
 
-def test_merge_needs_adjacent_shards(kinesis: Any, make_stream: StreamFactory) -> None:
+@pytest.mark.parametrize(("first", "second"), [(S0, S2), (S1, S0)], ids=["apart", "inverted"])
+def test_merge_needs_adjacent_shards_in_order(
+    kinesis: Any, make_stream: StreamFactory, first: str, second: str
+) -> None:
     stream = make_stream(3)
     with pytest.raises(ClientError) as error:
-        kinesis.merge_shards(StreamName=stream, ShardToMerge=S0, AdjacentShardToMerge=S2)
+        kinesis.merge_shards(StreamName=stream, ShardToMerge=first, AdjacentShardToMerge=second)
     assert error_code(error) == "InvalidArgumentException"
     assert error_message(error) == (
-        f"Shards {S0} and {S2} in stream {stream} under account {ACCOUNT} are not an adjacent "
-        "pair of shards eligible for merging"
+        f"Shards {first} and {second} in stream {stream} under account {ACCOUNT} are not an "
+        "adjacent pair of shards eligible for merging"
     )
 
 

@@ -93,13 +93,12 @@ def test_resharding_keeps_the_hash_space_tiled(tmp_path: Path) -> None:
             clock.advance(0.5)
 
         @precondition(lambda self: len(self.open_shards()) > 1)
-        @rule(data=st.data(), swap=st.booleans())
-        def merge(self, data: st.DataObject, swap: bool) -> None:
+        @rule(data=st.data())
+        def merge(self, data: st.DataObject) -> None:
             shards = self.open_shards()
             position = data.draw(st.integers(0, len(shards) - 2))
+            # The adjacent shard is the one whose range follows: AWS refuses the inverted pair.
             first, second = shards[position], shards[position + 1]
-            if swap:
-                first, second = second, first
             engine.merge_shards(
                 stream_name=self.stream,
                 shard_to_merge=first["ShardId"],

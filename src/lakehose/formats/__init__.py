@@ -11,7 +11,5 @@ Engines never import each other, so a format two of them share lives here:
                  Java's ``Date.toString`` as AWS's messages print times
 ``attribute_values``  DynamoDB's AttributeValue JSON (binary values as base64), which DynamoDB
                  and DynamoDB Streams both read back
-``shard_iterators``  the sealed, self-contained shard iterators Kinesis and DynamoDB Streams
-                 hand out
 ``tags``         the ``tags`` table that Kinesis and Firehose keep per resource
 """

@@ -17,11 +17,18 @@ and a framework's middleware and router cost more CPU per call than a small Dyna
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from lakehose.gateway.asgi_types import Receive, Scope, Send
 from lakehose.gateway.dispatcher import Gateway
-from lakehose.gateway.http import Headers, HttpRequest, HttpResponse
+from lakehose.gateway.http import (
+    STREAM_IDLE_SECONDS,
+    Headers,
+    HttpRequest,
+    HttpResponse,
+    StreamedBody,
+)
 from lakehose.gateway.limits import (
     BodyLimits,
     BodyTimeout,
@@ -42,6 +49,8 @@ class GatewayApp:
         self.edge = EdgePolicy(gateway.settings)
         self.limits = BodyLimits(gateway, gateway.settings)
         self.offload = Offload()
+        # Streamed responses being sent, so a server shutting down can end them cleanly.
+        self.streams: set[StreamedBody] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,7 +83,14 @@ class GatewayApp:
             # Engines are synchronous and may block on storage; keep the event loop free.
             response = await self.offload.run(self.gateway.handle, replace(head, body=body))
         self.edge.add_cors_headers(head, response)
-        await _send(response, send)
+        if response.stream is not None:
+            self.streams.add(response.stream)
+            try:
+                await _send_stream(response, response.stream, send, receive, self.offload)
+            finally:
+                self.streams.discard(response.stream)
+        else:
+            await _send(response, send)
 
 
 def _head(scope: Scope) -> HttpRequest:
@@ -100,5 +116,52 @@ async def _send(response: HttpResponse, send: Send) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
+async def _send_stream(
+    response: HttpResponse, stream: StreamedBody, send: Send, receive: Receive, offload: Offload
+) -> None:
+    """Send a streamed body chunk by chunk (chunked over HTTP/1.1, DATA frames over HTTP/2).
+
+    Chunks are produced on the worker threads, one at a time, so no thread waits on an idle stream:
+    an empty chunk is waited out here. A client that goes away closes the stream.
+    """
+    headers = [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
+    ]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    gone = asyncio.Event()
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+        stream.close()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        while not gone.is_set():
+            chunk = await offload.run(_next_chunk, stream)
+            if chunk is None:
+                break
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            else:
+                await asyncio.sleep(STREAM_IDLE_SECONDS)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        stream.close()
+        watcher.cancel()
+
+
+def _next_chunk(stream: StreamedBody) -> bytes | None:
+    return next(stream, None)
+
+
 def create_app(gateway: Gateway) -> GatewayApp:
     return GatewayApp(gateway)
+
+
+def close_streams(app: object) -> None:
+    """End the streamed responses ``app`` is sending (the server is shutting down): each sends
+    its last chunk and finishes cleanly instead of being cut off."""
+    for stream in list(app.streams if isinstance(app, GatewayApp) else ()):
+        stream.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar, overload
+from typing import Protocol, TypeVar, overload
 from urllib.parse import parse_qsl, unquote
 
 _Default = TypeVar("_Default")
@@ -85,10 +85,31 @@ class HttpRequest:
         return params
 
 
+# How long a reader of a streamed body waits before asking again when a chunk was empty.
+STREAM_IDLE_SECONDS = 0.2
+
+
+class StreamedBody(Protocol):
+    """A response body sent as it is produced (an event stream), not held whole in memory.
+
+    Iterating yields the chunks in order; an empty chunk means "nothing yet": the reader waits
+    ``STREAM_IDLE_SECONDS`` and asks again. ``close()`` may be called from any thread, also while
+    another thread is asking for a chunk, and ends the stream at its next chunk.
+    """
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def __next__(self) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class HttpResponse:
-    """A complete response; bodies are small enough to hold in memory (S3 objects included)."""
+    """A response; ``body`` is held in memory (S3 objects included) unless ``stream`` is set,
+    whose chunks are sent as they come, with no Content-Length."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    stream: StreamedBody | None = None

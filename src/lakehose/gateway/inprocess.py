@@ -21,7 +21,7 @@ from botocore.config import Config
 from urllib3.response import HTTPResponse as Urllib3Response
 
 from lakehose.gateway.dispatcher import Gateway
-from lakehose.gateway.http import Headers, HttpRequest
+from lakehose.gateway.http import STREAM_IDLE_SECONDS, Headers, HttpRequest, StreamedBody
 from lakehose.settings import Settings
 
 if TYPE_CHECKING:
@@ -98,8 +98,9 @@ def in_process_session(host: GatewayHost) -> boto3.session.Session:
 def _sender(host: GatewayHost) -> Callable[..., Any]:
     def send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
         response = host.gateway.handle(_to_http_request(request))
+        body = io.BytesIO(response.body) if response.stream is None else _Stream(response.stream)
         raw = Urllib3Response(
-            body=io.BytesIO(response.body),
+            body=body,
             headers=response.headers,
             status=response.status,
             preload_content=False,
@@ -113,6 +114,44 @@ def _sender(host: GatewayHost) -> Callable[..., Any]:
         return AWSResponse(request.url, response.status, headers, raw)
 
     return send
+
+
+class _Stream(io.RawIOBase):
+    """A streamed body as the file urllib3 reads: each read returns what has come so far
+    (waiting for the next chunk when nothing has), so an event stream is parsed live; closing it
+    closes the stream."""
+
+    def __init__(self, stream: StreamedBody) -> None:
+        super().__init__()
+        self._stream = stream
+        self._buffer = b""
+        self._idle = threading.Event()  # never set: a pause that reads no clock
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        while not self._buffer and not self.closed:
+            chunk = next(self._stream, None)
+            if chunk is None:
+                self.close()
+            elif chunk:
+                self._buffer = chunk
+            else:
+                self._idle.wait(STREAM_IDLE_SECONDS)
+        if size is None or size < 0:
+            size = len(self._buffer)
+        taken, self._buffer = self._buffer[:size], self._buffer[size:]
+        return taken
+
+    def readinto(self, target: Any) -> int:
+        data = self.read(len(target))
+        target[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
 
 
 def _to_http_request(request: AWSPreparedRequest) -> HttpRequest:

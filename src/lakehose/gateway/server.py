@@ -15,6 +15,7 @@ from typing import Protocol
 
 import uvicorn
 
+from lakehose.gateway.asgi import close_streams
 from lakehose.gateway.asgi_types import ASGIApp
 from lakehose.gateway.h2c import H2cProtocol
 
@@ -71,6 +72,12 @@ class _Server(uvicorn.Server):
     uvicorn re-raises a captured SIGTERM once it has stopped serving, which would kill the process
     before the runtime closes its engines; lakehose finishes its own shutdown and exits 0.
     """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Open event streams (SubscribeToShard) would otherwise hold the graceful shutdown for
+        # its whole timeout and then be cut off; they end now, each with its final chunk.
+        close_streams(self.config.app)
+        await super().shutdown(sockets=sockets)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:

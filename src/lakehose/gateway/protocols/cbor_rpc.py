@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, ServiceModel, StructureShape
 
 from lakehose.errors import ServiceError
+from lakehose.gateway.eventstream import event_stream_response
 from lakehose.gateway.http import HttpRequest, HttpResponse
 from lakehose.gateway.protocols import cbor_shapes
 from lakehose.gateway.protocols.base import (
@@ -39,8 +40,9 @@ class CborRpcProtocol(WireProtocol):
     name = "cbor"
     content_type: ClassVar[str] = CBOR_CONTENT_TYPE
     shapes: ClassVar[CborShapes] = cbor_shapes.AWS_CBOR
-    # awsJson answers an operation without output with an empty object; rpcv2Cbor sends no body.
-    body_without_output: ClassVar[bool] = True
+    # Both answer an operation without output with no body; AWS CBOR still names its content
+    # type (kinesalite's AWS-recorded tests), rpcv2Cbor sends none.
+    content_type_without_body: ClassVar[bool] = True
 
     def operation_name(self, request: HttpRequest) -> str:
         return request.headers.get("x-amz-target", "").partition(".")[2]
@@ -60,10 +62,13 @@ class CborRpcProtocol(WireProtocol):
         self, result: Mapping[str, Any], operation: OperationModel, request_id: str
     ) -> HttpResponse:
         shape = operation.output_shape
-        if shape is not None:
-            document: dict[str, Any] | None = self.shapes.encode_structure(result, shape)
-        else:
-            document = {} if self.body_without_output else None
+        if shape is not None and shape.event_stream_name:
+            streamed = event_stream_response(
+                result, shape, self._encode, self.content_type, request_id
+            )
+            streamed.headers.update(self.protocol_headers())
+            return streamed
+        document = None if shape is None else self.shapes.encode_structure(result, shape)
         return self._response(200, document, request_id)
 
     def serialize_error(
@@ -82,6 +87,9 @@ class CborRpcProtocol(WireProtocol):
         response.headers.update(self.error_headers(code))
         return response
 
+    def _encode(self, value: Mapping[str, Any], shape: StructureShape) -> bytes:
+        return cbor_shapes.dump(self.shapes.encode_structure(value, shape))
+
     # -- what Smithy RPC v2 CBOR changes -------------------------------------------------------
 
     def error_type(self, code: str, service: ServiceModel) -> str:
@@ -99,9 +107,8 @@ class CborRpcProtocol(WireProtocol):
         self, status: int, document: Mapping[str, Any] | None, request_id: str
     ) -> HttpResponse:
         headers = {"x-amzn-RequestId": request_id, **self.protocol_headers()}
-        body = b""
-        if document is not None:
-            body = cbor_shapes.dump(document)
+        body = b"" if document is None else cbor_shapes.dump(document)
+        if document is not None or self.content_type_without_body:
             headers["Content-Type"] = self.content_type
         headers["Content-Length"] = str(len(body))
         return HttpResponse(status, headers, body)

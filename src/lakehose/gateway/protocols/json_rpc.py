@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, ServiceModel, StructureShape
 
 from lakehose.errors import ServiceError
+from lakehose.gateway.eventstream import event_stream_response
 from lakehose.gateway.http import HttpRequest, HttpResponse
 from lakehose.gateway.protocols import json_shapes
 from lakehose.gateway.protocols.base import (
@@ -73,7 +74,15 @@ class JsonRpcProtocol(WireProtocol):
         self, result: Mapping[str, Any], operation: OperationModel, request_id: str
     ) -> HttpResponse:
         shape = operation.output_shape
-        document = json_shapes.encode_structure(result, shape) if shape is not None else {}
+        if shape is not None and shape.event_stream_name:
+            return event_stream_response(
+                result, shape, _encode_json, self.content_type(operation.service_model), request_id
+            )
+        if shape is None:
+            # An operation without output answers with an empty body, not ``{}`` (kinesalite's
+            # and dynalite's AWS-recorded tests: CreateStream, MergeShards, TagResource ...).
+            return self._response(200, None, operation.service_model, request_id)
+        document = json_shapes.encode_structure(result, shape)
         return self._response(200, document, operation.service_model, request_id)
 
     def serialize_error(
@@ -97,13 +106,16 @@ class JsonRpcProtocol(WireProtocol):
         return self._response(error_status(error, service), document, service, request_id)
 
     @staticmethod
+    def content_type(service: ServiceModel) -> str:
+        return f"application/x-amz-json-{service.metadata.get('jsonVersion', '1.0')}"
+
+    @staticmethod
     def _response(
-        status: int, document: Mapping[str, Any], service: ServiceModel, request_id: str
+        status: int, document: Mapping[str, Any] | None, service: ServiceModel, request_id: str
     ) -> HttpResponse:
-        body = orjson.dumps(document, default=_default)
-        version = service.metadata.get("jsonVersion", "1.0")
+        body = b"" if document is None else orjson.dumps(document, default=_default)
         headers = {
-            "Content-Type": f"application/x-amz-json-{version}",
+            "Content-Type": JsonRpcProtocol.content_type(service),
             "x-amzn-RequestId": request_id,
             "Content-Length": str(len(body)),
         }
@@ -111,6 +123,10 @@ class JsonRpcProtocol(WireProtocol):
             # DynamoDB sends a CRC32 of the body; botocore verifies it when present.
             headers["x-amz-crc32"] = str(zlib.crc32(body))
         return HttpResponse(status, headers, body)
+
+
+def _encode_json(value: Mapping[str, Any], shape: StructureShape) -> bytes:
+    return orjson.dumps(json_shapes.encode_structure(value, shape), default=_default)
 
 
 def _default(value: Any) -> Any:

@@ -49,7 +49,7 @@ class RpcV2CborProtocol(CborRpcProtocol):
     name = "smithy-rpc-v2-cbor"
     content_type: ClassVar[str] = RPC_V2_CBOR_CONTENT_TYPE
     shapes: ClassVar[CborShapes] = cbor_shapes.RPC_V2_CBOR
-    body_without_output: ClassVar[bool] = False
+    content_type_without_body: ClassVar[bool] = False
 
     def operation_name(self, request: HttpRequest) -> str:
         found = RPC_V2_PATH.fullmatch(request.path)

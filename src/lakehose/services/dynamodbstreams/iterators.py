@@ -1,10 +1,10 @@
-"""DynamoDB Streams shard iterators: the shared sealed token (``formats/shard_iterators``) naming
+"""DynamoDB Streams shard iterators: the sealed token of ``iterator_tokens`` naming
 the stream by its ARN and the shard by its row, valid for fifteen minutes as AWS's are."""
 
 from __future__ import annotations
 
-from lakehose.formats.shard_iterators import IteratorCodec, IteratorPosition
 from lakehose.services.dynamodbstreams.errors import ExpiredIteratorException, ValidationException
+from lakehose.services.dynamodbstreams.iterator_tokens import IteratorCodec, IteratorPosition
 
 __all__ = ["ITERATOR_LIFETIME_MS", "IteratorCodec", "IteratorPosition", "iterator_codec"]
 

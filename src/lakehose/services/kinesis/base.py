@@ -7,7 +7,9 @@ The operations live in mixins by noun (``streams``, ``shards``, ``records``, ``c
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from lakehose.arns import InvalidArn, build_arn, parse_arn
@@ -21,11 +23,21 @@ from lakehose.services.kinesis.errors import (
 )
 from lakehose.services.kinesis.iterators import IteratorCodec
 from lakehose.services.kinesis.rows import StreamRow
-from lakehose.services.kinesis.statuses import StreamStatus
+from lakehose.services.kinesis.statuses import ConsumerStatus, StreamStatus
 from lakehose.services.kinesis.throughput import ThroughputLimits
 from lakehose.storage import Migration
 
 _MAX_SHARD_INDEX = (1 << 31) - 1
+_CONSUMER_PART = "/consumer/"
+ON_DEMAND_STREAM_LIMIT = 50  # on-demand streams per account and region, AWS's default quota
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What a ``ResourceARN`` names: a stream (``consumer_arn`` is ``None``) or its consumer."""
+
+    stream: StreamRow
+    consumer_arn: str | None
 
 
 class KinesisBase(SqliteEngine):
@@ -45,11 +57,17 @@ class KinesisBase(SqliteEngine):
         self.update_delay_ms = _milliseconds(
             environment.option("kinesis.stream_update_delay_seconds")
         )
+        self.deletion_delay_ms = _milliseconds(
+            environment.option("kinesis.stream_deletion_delay_seconds")
+        )
         self.shard_limit = int(environment.option("kinesis.shard_limit"))
         self.limits = ThroughputLimits(
             bool(environment.option("kinesis.enforce_throughput_limits"))
         )
         self._iterator_codec: IteratorCodec | None = None
+        # The latest SubscribeToShard subscription of each (consumer ARN, shard index).
+        self._subscriptions: dict[tuple[str, int], Any] = {}
+        self._subscriptions_lock = threading.Lock()
 
     @property
     def iterators(self) -> IteratorCodec:
@@ -98,9 +116,49 @@ class KinesisBase(SqliteEngine):
         """The addressed stream, or AWS's ``ResourceNotFoundException``."""
         name = self._stream_name(stream_name, stream_arn)
         stream = store.find_stream(connection, name)
-        if stream is None:
+        if stream is None or stream.gone(self._now_ms()):
             raise ResourceNotFoundException.stream(name, self.account_id)
         return stream
+
+    def _locate_at(
+        self,
+        connection: sqlite3.Connection,
+        stream_name: str | None,
+        stream_arn: str | None,
+        now_ms: int,
+        *,
+        active: bool,
+    ) -> StreamRow:
+        """The addressed stream, ACTIVE (``active``: to change its settings) or readable (to
+        put records), else AWS's error for its state."""
+        stream = self._locate(connection, stream_name, stream_arn)
+        if active:
+            self._require_active(stream, now_ms)
+        else:
+            self._require_readable(stream, now_ms)
+        return stream
+
+    def _resource(self, connection: sqlite3.Connection, resource_arn: str) -> Resource:
+        """The stream or consumer a ``ResourceARN`` names, or ``ResourceNotFoundException``."""
+        stream_arn, consumer_part, rest = resource_arn.partition(_CONSUMER_PART)
+        stream = self._locate(connection, None, stream_arn)
+        if not consumer_part:
+            return Resource(stream, None)
+        name, _, created_s = rest.rpartition(":")
+        created = dict(store.consumers(connection, stream.id)).get(name)
+        if created is None or str(created // 1000) != created_s:
+            raise ResourceNotFoundException.consumer(resource_arn, self.account_id)
+        return Resource(stream, resource_arn)
+
+    def _consumer_arn(self, stream: StreamRow, name: str, created_ms: int) -> str:
+        """``<stream ARN>/consumer/<name>:<creation epoch seconds>``, as AWS names consumers."""
+        return f"{self._stream_arn(stream.name)}{_CONSUMER_PART}{name}:{created_ms // 1000}"
+
+    def _consumer_status(self, created_ms: int, now_ms: int) -> ConsumerStatus:
+        """Consumers take the stream creation delay to become ACTIVE (none by default)."""
+        if now_ms < created_ms + self.creation_delay_ms:
+            return ConsumerStatus.CREATING
+        return ConsumerStatus.ACTIVE
 
     def _require_active(self, stream: StreamRow, now_ms: int) -> None:
         """Resharding and retention changes need an ACTIVE stream."""
@@ -109,8 +167,9 @@ class KinesisBase(SqliteEngine):
             raise ResourceInUseException.not_active(stream.name, self.account_id, status)
 
     def _require_readable(self, stream: StreamRow, now_ms: int) -> None:
-        """Records flow while a stream is ACTIVE or UPDATING; while CREATING it is not found."""
-        if stream.status(now_ms) == StreamStatus.CREATING:
+        """Records flow while a stream is ACTIVE or UPDATING; CREATING or DELETING, it is not
+        found (kinesalite's AWS-recorded tests)."""
+        if stream.status(now_ms) in (StreamStatus.CREATING, StreamStatus.DELETING):
             raise ResourceNotFoundException.stream(stream.name, self.account_id)
 
     # -- shards -------------------------------------------------------------------------------
@@ -128,6 +187,14 @@ class KinesisBase(SqliteEngine):
             return None
         index = int(digits)
         return index if index <= _MAX_SHARD_INDEX else None
+
+    def _check_on_demand_limit(self, connection: sqlite3.Connection) -> None:
+        """An account holds at most 50 on-demand streams by default (AWS's quota)."""
+        if store.on_demand_stream_count(connection) >= ON_DEMAND_STREAM_LIMIT:
+            raise LimitExceededException(
+                f"This request would exceed the on-demand stream count limit for the account "
+                f"{self.account_id} in {self.region}. Limit: {ON_DEMAND_STREAM_LIMIT}."
+            )
 
     def _check_shard_limit(self, connection: sqlite3.Connection, added: int) -> None:
         current = store.open_shard_count(connection)

@@ -1,8 +1,8 @@
 """Enhanced fan-out consumers: registration, description, listing, deregistration.
 
 Consumers are registered, described and deleted as on AWS, with AWS's ARNs
-(``<stream ARN>/consumer/<name>:<creation epoch seconds>``); SubscribeToShard, the HTTP/2 event
-stream that pushes records to them, is not served, so a consumer reads with GetRecords.
+(``<stream ARN>/consumer/<name>:<creation epoch seconds>``); ``subscriptions`` pushes records to
+them (SubscribeToShard).
 """
 
 from __future__ import annotations
@@ -13,23 +13,24 @@ from typing import Any
 
 from lakehose.pagination import decode_page_token, encode_page_token
 from lakehose.services.kinesis import store
-from lakehose.services.kinesis.base import KinesisBase
+from lakehose.services.kinesis.base import Resource
 from lakehose.services.kinesis.errors import (
     InvalidArgumentException,
     LimitExceededException,
     ResourceInUseException,
     ResourceNotFoundException,
 )
-from lakehose.services.kinesis.rows import StreamRow
-from lakehose.services.kinesis.statuses import ConsumerStatus
-from lakehose.services.kinesis.streams import timestamp
+from lakehose.services.kinesis.rows import StreamRow, timestamp
+from lakehose.services.kinesis.tagging import TagOperations
 
 MAX_CONSUMERS = 20  # per stream, AWS's quota
 _PAGE = 100
 
 
-class ConsumerOperations(KinesisBase):
-    def register_stream_consumer(self, *, stream_arn: str, consumer_name: str) -> dict[str, Any]:
+class ConsumerOperations(TagOperations):
+    def register_stream_consumer(
+        self, *, stream_arn: str, consumer_name: str, tags: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         now = self._now_ms()
         with self.db.transaction() as connection:
             stream = self._locate(connection, None, stream_arn)
@@ -46,6 +47,9 @@ class ConsumerOperations(KinesisBase):
                     f"{MAX_CONSUMERS} consumers, the most a stream may have."
                 )
             store.insert_consumer(connection, stream.id, consumer_name, now)
+            if tags:
+                arn = self._consumer_arn(stream, consumer_name, now)
+                self._add_tags(connection, Resource(stream, arn), tags)
         return {"Consumer": self._consumer(stream, consumer_name, now, now)}
 
     def describe_stream_consumer(
@@ -72,8 +76,11 @@ class ConsumerOperations(KinesisBase):
         consumer_arn: str | None = None,
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
-            stream, name, _ = self._find(connection, stream_arn, consumer_name, consumer_arn)
+            stream, name, created_ms = self._find(
+                connection, stream_arn, consumer_name, consumer_arn
+            )
             store.delete_consumer(connection, stream.id, name)
+            store.forget_consumer(connection, self._consumer_arn(stream, name, created_ms))
         return {}
 
     def list_stream_consumers(
@@ -147,16 +154,10 @@ class ConsumerOperations(KinesisBase):
     def _consumer(
         self, stream: StreamRow, name: str, created_ms: int, now_ms: int
     ) -> dict[str, Any]:
-        arn = f"{self._stream_arn(stream.name)}/consumer/{name}:{created_ms // 1000}"
-        # Consumers take the stream creation delay to become ACTIVE (none by default).
-        status = (
-            ConsumerStatus.CREATING
-            if now_ms < created_ms + self.creation_delay_ms
-            else ConsumerStatus.ACTIVE
-        )
+        arn = self._consumer_arn(stream, name, created_ms)
         return {
             "ConsumerName": name,
             "ConsumerARN": arn,
-            "ConsumerStatus": status,
+            "ConsumerStatus": self._consumer_status(created_ms, now_ms),
             "ConsumerCreationTimestamp": timestamp(created_ms),
         }

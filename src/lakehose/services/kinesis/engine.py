@@ -1,15 +1,17 @@
 """The Kinesis Data Streams engine: durable sharded streams with AWS's routing and limits.
 
-The operations are grouped by noun in mixins (``streams``, ``shards``, ``records``,
-``consumers``); this class adds the life cycle: opening the database, trimming what retention
-removed, closing.
+The operations are grouped by noun in mixins (``streams``, ``tagging``, ``shards``, ``records``,
+``consumers``, ``subscriptions``, ``configuration``, ``account``); this class adds the life
+cycle: opening the database, completing deletions, trimming what retention removed, closing.
 
 Options (``Lakehose(options={"kinesis.<name>": value})``):
 
 ``stream_creation_delay_seconds`` (0)
     How long a new stream stays CREATING (and a new consumer CREATING) by the engine's clock.
 ``stream_update_delay_seconds`` (0)
-    How long a stream stays UPDATING after SplitShard, MergeShards or UpdateShardCount.
+    How long a stream stays UPDATING after a reshard or a change of its settings.
+``stream_deletion_delay_seconds`` (0)
+    How long a deleted stream stays DELETING before it is gone.
 ``enforce_throughput_limits`` (False)
     Per-shard write and read limits raising ``ProvisionedThroughputExceededException``.
 ``shard_limit`` (500)
@@ -21,12 +23,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from lakehose.services.kinesis import store
+from lakehose.services.kinesis.account import AccountOperations
+from lakehose.services.kinesis.configuration import ConfigurationOperations
 from lakehose.services.kinesis.consumers import ConsumerOperations
-from lakehose.services.kinesis.iterators import iterator_codec
+from lakehose.services.kinesis.iterators import IteratorCodec
 from lakehose.services.kinesis.positions import PositionOperations
-from lakehose.services.kinesis.records import RecordOperations
 from lakehose.services.kinesis.shards import ShardOperations
 from lakehose.services.kinesis.streams import StreamOperations
+from lakehose.services.kinesis.subscriptions import SubscriptionOperations
 
 # Retention is checked at most this often by the clock; reads filter expired records regardless.
 TRIM_INTERVAL_MS = 1000
@@ -34,7 +38,13 @@ _KEY_BYTES = 32
 
 
 class KinesisEngine(
-    StreamOperations, ShardOperations, RecordOperations, ConsumerOperations, PositionOperations
+    StreamOperations,
+    ShardOperations,
+    SubscriptionOperations,
+    ConsumerOperations,
+    ConfigurationOperations,
+    AccountOperations,
+    PositionOperations,
 ):
     """Amazon Kinesis Data Streams on a SQLite database in the engine's directory."""
 
@@ -49,13 +59,14 @@ class KinesisEngine(
             key = store.setting(
                 connection, "iterator_key", bytes.fromhex(self.ids.hex(2 * _KEY_BYTES))
             )
-        self._iterator_codec = iterator_codec(key)
+        self._iterator_codec = IteratorCodec(key)
 
     def run_due(self) -> None:
         now = self._now_ms()
         if self._last_trim_ms is not None and now - self._last_trim_ms < TRIM_INTERVAL_MS:
             return
         self._last_trim_ms = now
+        self._purge_deleted(now)
         self._trim(now)
 
     def _trim(self, now_ms: int) -> int:

@@ -30,13 +30,15 @@ from lakehose.services.kinesis.errors import (
 )
 from lakehose.services.kinesis.hashing import MAX_HASH_KEY, HashRouter, partition_key_hash
 from lakehose.services.kinesis.iterators import IteratorPosition
-from lakehose.services.kinesis.rows import ShardRow, StreamRow
+from lakehose.services.kinesis.rows import RecordRow, ShardRow, StreamRow, timestamp
 from lakehose.services.kinesis.statuses import StreamStatus
-from lakehose.services.kinesis.streams import timestamp
 
 MIB = 1 << 20
 GET_RECORDS_LIMIT = 10_000
 GET_RECORDS_MAX_BYTES = 10 * MIB
+# A PutRecords request, data and partition keys: 10 MiB since AWS raised it from 5 MiB with
+# large records (the API reference, for every stream whatever its maximum record size).
+PUT_RECORDS_MAX_BYTES = 10 * MIB
 _SEQUENCE_TYPES = ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER")
 
 
@@ -88,7 +90,7 @@ class RecordOperations(KinesisBase):
                     f"PutRecord on stream {name} under account {self.account_id} is invalid."
                 )
         with self.db.transaction() as connection:
-            stream = self._writable(connection, stream_name, stream_arn, now)
+            stream = self._locate_at(connection, stream_name, stream_arn, now, active=False)
             _check_size(stream, entry, "data")
             if dry_run:
                 raise DryRunOperationException()
@@ -101,6 +103,7 @@ class RecordOperations(KinesisBase):
         return {
             "ShardId": shard_id(where.shard),
             "SequenceNumber": shards[where.shard].sequence_of(where.counter, now),
+            **_encryption(stream),
         }
 
     def put_records(
@@ -125,13 +128,12 @@ class RecordOperations(KinesisBase):
         ]
         now = self._now_ms()
         with self.db.transaction() as connection:
-            stream = self._writable(connection, stream_name, stream_arn, now)
+            stream = self._locate_at(connection, stream_name, stream_arn, now, active=False)
             for position, entry in enumerate(entries, start=1):
                 _check_size(stream, entry, f"records.{position}.member.data")
-            request_limit = 5 * MIB if stream.max_record_kib <= 1024 else 10 * MIB
-            if sum(entry.size for entry in entries) > request_limit:
+            if sum(entry.size for entry in entries) > PUT_RECORDS_MAX_BYTES:
                 raise InvalidArgumentException(
-                    f"Records size exceeds {request_limit // MIB} MB limit"
+                    f"Records size exceeds {PUT_RECORDS_MAX_BYTES // MIB} MB limit"
                 )
             if dry_run:
                 raise DryRunOperationException()
@@ -151,18 +153,7 @@ class RecordOperations(KinesisBase):
                     }
                 )
         failed = sum(1 for where in placed if where.counter is None)
-        return {"FailedRecordCount": failed, "Records": results}
-
-    def _writable(
-        self,
-        connection: sqlite3.Connection,
-        stream_name: str | None,
-        stream_arn: str | None,
-        now_ms: int,
-    ) -> StreamRow:
-        stream = self._locate(connection, stream_name, stream_arn)
-        self._require_readable(stream, now_ms)
-        return stream
+        return {"FailedRecordCount": failed, "Records": results, **_encryption(stream)}
 
     def _append(
         self,
@@ -176,7 +167,8 @@ class RecordOperations(KinesisBase):
         router = HashRouter(_ranges(shards))
         counters = {index: shard.next_counter for index, shard in shards.items()}
         placed: list[_Placed] = []
-        rows: list[tuple[int, int, int, int, str, bytes]] = []
+        rows: list[tuple[int, int, int, int, str, bytes, bool]] = []
+        encrypted = stream.encryption_type == "KMS"
         for entry in entries:
             index = router.shard_for(entry.hash_key)
             if not self.limits.admit_write((stream.id, index), entry.size, now_ms):
@@ -185,7 +177,9 @@ class RecordOperations(KinesisBase):
             counter = counters[index]
             counters[index] = counter + 1
             placed.append(_Placed(index, counter))
-            rows.append((stream.id, index, counter, now_ms, entry.partition_key, entry.data))
+            rows.append(
+                (stream.id, index, counter, now_ms, entry.partition_key, entry.data, encrypted)
+            )
         store.insert_records(connection, rows)
         store.set_next_counters(
             connection,
@@ -211,7 +205,7 @@ class RecordOperations(KinesisBase):
         index = self._shard_index(shard_id)
         if index is None:
             raise ResourceNotFoundException.shard_named(shard_id, name, self.account_id)
-        _check_iterator_arguments(shard_iterator_type, starting_sequence_number, timestamp)
+        check_iterator_arguments(shard_iterator_type, starting_sequence_number, timestamp)
         now = self._now_ms()
         with self.db.read() as connection:
             stream, shard = self._readable_shard(connection, name, index, now)
@@ -290,12 +284,14 @@ class RecordOperations(KinesisBase):
     ) -> dict[str, Any]:
         now = self._now_ms()
         where = self.iterators.decode(shard_iterator, now)
-        if stream_arn is not None and self._stream_name(None, stream_arn) != where.stream:
+        if stream_arn is not None and self._stream_name(None, stream_arn) != where.stream_name:
             raise InvalidArgumentException(
                 f"StreamARN {stream_arn} does not match the stream of the shard iterator."
             )
         with self.db.read() as connection:
-            stream, shard = self._readable_shard(connection, where.stream, where.shard, now)
+            stream, shard = self._readable_shard(
+                connection, where.stream_name, where.shard_index, now
+            )
             key = (stream.id, shard.index)
             if not self.limits.admit_read(key, now):
                 raise ProvisionedThroughputExceededException(
@@ -303,56 +299,18 @@ class RecordOperations(KinesisBase):
                 )
             if dry_run:
                 raise DryRunOperationException()
-            cutoff = stream.retention_cutoff_ms(now)
-            rows = store.read_records(
-                connection,
-                stream.id,
-                shard.index,
-                start=where.position,
-                since_ms=cutoff,
-                limit=limit or GET_RECORDS_LIMIT,
-                max_bytes=GET_RECORDS_MAX_BYTES,
-            )
-            following = rows[-1].counter + 1 if rows else where.position
-            caught_up = following >= shard.next_counter
-            behind = 0
-            if not caught_up:
-                upcoming = store.read_records(
-                    connection, stream.id, shard.index, start=following, since_ms=cutoff, limit=1
-                )
-                caught_up = not upcoming
-                behind = max(0, now - upcoming[0].arrival_ms) if upcoming else 0
-            children = store.children(connection, stream.id, shard.index)
-        self.limits.charge_read(key, sum(row.size for row in rows), now)
+            page = read_page(connection, stream, shard, where.position, now, limit)
+        self.limits.charge_read(key, sum(row.size for row in page.rows), now)
         result: dict[str, Any] = {
-            "Records": [
-                {
-                    "SequenceNumber": shard.sequence_of(row.counter, row.arrival_ms),
-                    "ApproximateArrivalTimestamp": timestamp(row.arrival_ms),
-                    "Data": row.data,
-                    "PartitionKey": row.partition_key,
-                }
-                for row in rows
-            ],
-            "MillisBehindLatest": behind,
+            "Records": [record_shape(shard, row) for row in page.rows],
+            "MillisBehindLatest": page.behind,
         }
-        if shard.is_open or not caught_up:
-            next_position = IteratorPosition(stream.name, shard.index, following, now)
-            result["NextShardIterator"] = self.iterators.encode(next_position)
-        else:
+        if page.at_end:
             # The end of a closed shard: no next iterator; the children carry on.
-            result["ChildShards"] = [
-                {
-                    "ShardId": child.shard_id,
-                    "ParentShards": [
-                        shard_id(parent)
-                        for parent in (child.parent, child.adjacent_parent)
-                        if parent is not None
-                    ],
-                    "HashKeyRange": child.hash_key_range(),
-                }
-                for child in children
-            ]
+            result["ChildShards"] = page.child_shards()
+        else:
+            next_position = IteratorPosition(stream.name, shard.index, page.following, now)
+            result["NextShardIterator"] = self.iterators.encode(next_position)
         return result
 
     def _readable_shard(
@@ -361,9 +319,88 @@ class RecordOperations(KinesisBase):
         """The stream and shard an iterator names; AWS words every miss as the shard's."""
         stream = store.find_stream(connection, name)
         shard = None if stream is None else store.find_shard(connection, stream.id, index)
-        if stream is None or shard is None or stream.status(now_ms) == StreamStatus.CREATING:
+        unreadable = (StreamStatus.CREATING, StreamStatus.DELETING)
+        if stream is None or shard is None or stream.status(now_ms) in unreadable:
             raise ResourceNotFoundException.shard(index, name, self.account_id)
         return stream, shard
+
+
+@dataclass(frozen=True)
+class Page:
+    """One read of a shard: its records, where the next read starts, and how far behind."""
+
+    rows: list[RecordRow]
+    following: int  # the counter the next read starts at
+    behind: int  # MillisBehindLatest
+    at_end: bool  # a closed shard read to its end
+    children: list[ShardRow]
+
+    def child_shards(self) -> list[dict[str, Any]]:
+        """The ``ChildShards`` of a read that reached a closed shard's end."""
+        return [
+            {
+                "ShardId": child.shard_id,
+                "ParentShards": [
+                    shard_id(parent)
+                    for parent in (child.parent, child.adjacent_parent)
+                    if parent is not None
+                ],
+                "HashKeyRange": child.hash_key_range(),
+            }
+            for child in self.children
+        ]
+
+
+def read_page(
+    connection: sqlite3.Connection,
+    stream: StreamRow,
+    shard: ShardRow,
+    position: int,
+    now_ms: int,
+    limit: int | None = None,
+) -> Page:
+    """Read a shard from counter ``position`` as GetRecords and SubscribeToShard do."""
+    cutoff = stream.retention_cutoff_ms(now_ms)
+    rows = store.read_records(
+        connection,
+        stream.id,
+        shard.index,
+        start=position,
+        since_ms=cutoff,
+        limit=limit or GET_RECORDS_LIMIT,
+        max_bytes=GET_RECORDS_MAX_BYTES,
+    )
+    following = rows[-1].counter + 1 if rows else position
+    caught_up = following >= shard.next_counter
+    behind = 0
+    if not caught_up:
+        upcoming = store.read_records(
+            connection, stream.id, shard.index, start=following, since_ms=cutoff, limit=1
+        )
+        caught_up = not upcoming
+        behind = max(0, now_ms - upcoming[0].arrival_ms) if upcoming else 0
+    at_end = not shard.is_open and caught_up
+    children = store.children(connection, stream.id, shard.index) if at_end else []
+    return Page(rows, following, behind, at_end, children)
+
+
+def record_shape(shard: ShardRow, row: RecordRow) -> dict[str, Any]:
+    """The ``Record`` structure of GetRecords and SubscribeToShard events."""
+    shape: dict[str, Any] = {
+        "SequenceNumber": shard.sequence_of(row.counter, row.arrival_ms),
+        "ApproximateArrivalTimestamp": timestamp(row.arrival_ms),
+        "Data": row.data,
+        "PartitionKey": row.partition_key,
+    }
+    if row.encrypted:
+        shape["EncryptionType"] = "KMS"
+    return shape
+
+
+def _encryption(stream: StreamRow) -> dict[str, str]:
+    """A put's ``EncryptionType``: named when the stream encrypts, absent otherwise (as in AWS's
+    documented answers)."""
+    return {"EncryptionType": "KMS"} if stream.encryption_type == "KMS" else {}
 
 
 def _hash_key(partition_key: str, explicit_hash_key: str | None) -> int:
@@ -396,7 +433,7 @@ def _check_size(stream: StreamRow, entry: _Entry, path: str) -> None:
         )
 
 
-def _check_iterator_arguments(
+def check_iterator_arguments(
     kind: str, sequence_number: str | None, moment: datetime | None
 ) -> None:
     if kind == "AT_TIMESTAMP" and moment is None:

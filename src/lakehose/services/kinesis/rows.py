@@ -4,10 +4,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from lakehose.services.kinesis import sequences
 from lakehose.services.kinesis.errors import shard_id
 from lakehose.services.kinesis.statuses import StreamStatus
+
+
+def timestamp(epoch_ms: int) -> datetime:
+    """An engine time (epoch milliseconds) as the aware datetime the protocols serialize."""
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
 
 
 @dataclass(frozen=True)
@@ -21,9 +27,29 @@ class StreamRow:
     mode: str
     max_record_kib: int
     next_shard_index: int
+    encryption_type: str = "NONE"
+    key_id: str | None = None
+    shard_metrics: str = ""  # the enabled shard-level metrics, comma-separated
+    deleted_until_ms: int | None = None  # set while DeleteStream holds the stream DELETING
+    mode_switches: str = ""  # when the capacity mode last changed: epoch ms, comma-separated
+
+    @property
+    def metrics(self) -> list[str]:
+        return self.shard_metrics.split(",") if self.shard_metrics else []
+
+    @property
+    def switch_times(self) -> list[int]:
+        return [int(ms) for ms in self.mode_switches.split(",")] if self.mode_switches else []
+
+    def gone(self, now_ms: int) -> bool:
+        """Whether a deletion held DELETING has completed: the stream no longer exists."""
+        return self.deleted_until_ms is not None and now_ms >= self.deleted_until_ms
 
     def status(self, now_ms: int) -> StreamStatus:
-        """CREATING until the creation delay has passed, UPDATING while resharding, else ACTIVE."""
+        """CREATING until the creation delay has passed, DELETING while a deletion is held,
+        UPDATING while a change takes effect, else ACTIVE."""
+        if self.deleted_until_ms is not None:
+            return StreamStatus.DELETING
         if now_ms < self.active_ms:
             return StreamStatus.CREATING
         if now_ms < self.updating_until_ms:
@@ -104,6 +130,7 @@ class RecordRow:
     arrival_ms: int
     partition_key: str
     data: bytes
+    encrypted: bool = False
 
     @property
     def size(self) -> int:

@@ -146,10 +146,9 @@ class ShardOperations(KinesisBase):
             stream = self._reshardable(connection, stream_name, stream_arn, now)
             first = self._open_shard(connection, stream, first_index)
             second = self._open_shard(connection, stream, second_index)
-            adjacent = (
-                first.hash_end + 1 == second.hash_start or second.hash_end + 1 == first.hash_start
-            )
-            if not adjacent:
+            # The adjacent shard must follow the first one's range: AWS refuses the pair
+            # inverted (kinesalite's AWS-recorded tests).
+            if first.hash_end + 1 != second.hash_start:
                 raise InvalidArgumentException(
                     f"Shards {first.shard_id} and {second.shard_id} in stream {stream.name} under "
                     f"account {self.account_id} are not an adjacent pair of shards eligible for "

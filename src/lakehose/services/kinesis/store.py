@@ -67,7 +67,30 @@ CREATE TABLE consumers (
 );
 """
 
-MIGRATIONS = (Migration(1, _SCHEMA),)
+# Stream settings AWS added since (encryption, enhanced monitoring, deletion held DELETING, the
+# times of capacity-mode switches), each record's encryption, resource policies and consumer tags.
+# Streams and records of older homes keep working with the defaults: unencrypted, no metrics.
+_SETTINGS = """
+ALTER TABLE streams ADD COLUMN encryption_type TEXT NOT NULL DEFAULT 'NONE';
+ALTER TABLE streams ADD COLUMN key_id TEXT;
+ALTER TABLE streams ADD COLUMN shard_metrics TEXT NOT NULL DEFAULT '';
+ALTER TABLE streams ADD COLUMN deleted_until_ms INTEGER;
+ALTER TABLE streams ADD COLUMN mode_switches TEXT NOT NULL DEFAULT '';
+ALTER TABLE records ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE resource_policies (
+    resource_arn TEXT PRIMARY KEY,
+    stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+    policy TEXT NOT NULL
+);
+CREATE TABLE consumer_tags (
+    consumer_arn TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (consumer_arn, key)
+);
+"""
+
+MIGRATIONS = (Migration(1, _SCHEMA), Migration(2, _SETTINGS))
 
 
 # -- settings -------------------------------------------------------------------------------
@@ -80,11 +103,19 @@ def setting(connection: sqlite3.Connection, key: str, default: bytes) -> bytes:
     return bytes(row[0])
 
 
+def put_setting(connection: sqlite3.Connection, key: str, value: bytes) -> None:
+    connection.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
 # -- streams --------------------------------------------------------------------------------
 
 _STREAM_COLUMNS = (
     "id, name, created_ms, active_ms, updating_until_ms, retention_hours, mode, max_record_kib, "
-    "next_shard_index"
+    "next_shard_index, encryption_type, key_id, shard_metrics, deleted_until_ms, mode_switches"
 )
 
 
@@ -95,6 +126,11 @@ def _stream(row: sqlite3.Row | None) -> StreamRow | None:
 def find_stream(connection: sqlite3.Connection, name: str) -> StreamRow | None:
     query = f"SELECT {_STREAM_COLUMNS} FROM streams WHERE name = ?"
     return _stream(connection.execute(query, (name,)).fetchone())
+
+
+def find_stream_by_id(connection: sqlite3.Connection, stream_id: int) -> StreamRow | None:
+    query = f"SELECT {_STREAM_COLUMNS} FROM streams WHERE id = ?"
+    return _stream(connection.execute(query, (stream_id,)).fetchone())
 
 
 def list_streams(connection: sqlite3.Connection, after: str, limit: int) -> list[StreamRow]:
@@ -131,7 +167,9 @@ def delete_stream(connection: sqlite3.Connection, stream_id: int) -> None:
     connection.execute("DELETE FROM streams WHERE id = ?", (stream_id,))
 
 
-def update_stream(connection: sqlite3.Connection, stream_id: int, **columns: int) -> None:
+def update_stream(
+    connection: sqlite3.Connection, stream_id: int, **columns: int | str | None
+) -> None:
     assignments = ", ".join(f"{column} = ?" for column in columns)
     connection.execute(
         f"UPDATE streams SET {assignments} WHERE id = ?", (*columns.values(), stream_id)
@@ -237,12 +275,12 @@ def drop_shards_closed_before(
 
 
 def insert_records(
-    connection: sqlite3.Connection, rows: Iterable[tuple[int, int, int, int, str, bytes]]
+    connection: sqlite3.Connection, rows: Iterable[tuple[int, int, int, int, str, bytes, bool]]
 ) -> None:
-    """Rows of ``(stream_id, shard_index, counter, arrival_ms, partition_key, data)``."""
+    """Rows of ``(stream_id, shard_index, counter, arrival_ms, partition_key, data, encrypted)``."""
     connection.executemany(
-        "INSERT INTO records (stream_id, shard_index, counter, arrival_ms, partition_key, data)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO records (stream_id, shard_index, counter, arrival_ms, partition_key, data,"
+        " encrypted) VALUES (?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 
@@ -264,14 +302,15 @@ def read_records(
     never sits in memory whole.
     """
     cursor = connection.execute(
-        "SELECT counter, arrival_ms, partition_key, data FROM records WHERE stream_id = ? AND"
-        " shard_index = ? AND counter >= ? AND arrival_ms >= ? ORDER BY counter LIMIT ?",
+        "SELECT counter, arrival_ms, partition_key, data, encrypted FROM records WHERE"
+        " stream_id = ? AND shard_index = ? AND counter >= ? AND arrival_ms >= ?"
+        " ORDER BY counter LIMIT ?",
         (stream_id, shard_index, start, since_ms, limit),
     )
     rows: list[RecordRow] = []
     total = 0
-    for counter, arrival_ms, partition_key, data in cursor:
-        row = RecordRow(counter, arrival_ms, partition_key, bytes(data))
+    for counter, arrival_ms, partition_key, data, encrypted in cursor:
+        row = RecordRow(counter, arrival_ms, partition_key, bytes(data), bool(encrypted))
         total += row.size
         if max_bytes is not None and rows and total > max_bytes:
             break
@@ -332,3 +371,49 @@ def insert_consumer(
 
 def delete_consumer(connection: sqlite3.Connection, stream_id: int, name: str) -> None:
     connection.execute("DELETE FROM consumers WHERE stream_id = ? AND name = ?", (stream_id, name))
+
+
+def forget_consumer(connection: sqlite3.Connection, consumer_arn: str) -> None:
+    """Drop what a consumer had beside its row: its tags and its resource policy."""
+    connection.execute("DELETE FROM consumer_tags WHERE consumer_arn = ?", (consumer_arn,))
+    connection.execute("DELETE FROM resource_policies WHERE resource_arn = ?", (consumer_arn,))
+
+
+# -- resource policies ----------------------------------------------------------------------
+
+
+def policy(connection: sqlite3.Connection, resource_arn: str) -> str | None:
+    row = connection.execute(
+        "SELECT policy FROM resource_policies WHERE resource_arn = ?", (resource_arn,)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def put_policy(
+    connection: sqlite3.Connection, resource_arn: str, stream_id: int, text: str
+) -> None:
+    connection.execute(
+        "INSERT INTO resource_policies (resource_arn, stream_id, policy) VALUES (?, ?, ?)"
+        " ON CONFLICT (resource_arn) DO UPDATE SET policy = excluded.policy",
+        (resource_arn, stream_id, text),
+    )
+
+
+def delete_policy(connection: sqlite3.Connection, resource_arn: str) -> None:
+    connection.execute("DELETE FROM resource_policies WHERE resource_arn = ?", (resource_arn,))
+
+
+def on_demand_stream_count(connection: sqlite3.Connection) -> int:
+    row = connection.execute(
+        "SELECT COUNT(*) FROM streams WHERE mode = 'ON_DEMAND' AND deleted_until_ms IS NULL"
+    ).fetchone()
+    return int(row[0])
+
+
+def streams_deleted_before(connection: sqlite3.Connection, now_ms: int) -> list[int]:
+    """Streams held DELETING whose deletion is now complete."""
+    rows = connection.execute(
+        "SELECT id FROM streams WHERE deleted_until_ms IS NOT NULL AND deleted_until_ms <= ?",
+        (now_ms,),
+    )
+    return [int(row[0]) for row in rows]

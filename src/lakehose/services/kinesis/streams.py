@@ -1,37 +1,32 @@
-"""Stream life cycle, description, retention and tags."""
+"""Stream life cycle, description, listing and retention."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import sqlite3
 from typing import Any
 
-from lakehose.formats import tags as tag_store
 from lakehose.pagination import decode_page_token, encode_page_token
 from lakehose.services.kinesis import store
-from lakehose.services.kinesis.base import KinesisBase
+from lakehose.services.kinesis.base import Resource
 from lakehose.services.kinesis.errors import (
     InvalidArgumentException,
     ResourceInUseException,
     missing_members,
 )
 from lakehose.services.kinesis.hashing import uniform_ranges
-from lakehose.services.kinesis.rows import ShardRow, StreamRow
+from lakehose.services.kinesis.rows import ShardRow, StreamRow, timestamp
 from lakehose.services.kinesis.statuses import StreamStatus
+from lakehose.services.kinesis.tagging import MAX_TAGS, TagOperations, too_many_tags
 
 DEFAULT_RETENTION_HOURS = 24
 MIN_RETENTION_HOURS = 24
 MAX_RETENTION_HOURS = 8760
 ON_DEMAND_SHARDS = 4  # what AWS opens for a new on-demand stream
 DEFAULT_MAX_RECORD_KIB = 1024
-MAX_TAGS = 50
 _PAGE = 100  # DescribeStream and ListStreams return at most this many per call
 
 
-def timestamp(epoch_ms: int) -> datetime:
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
-
-
-class StreamOperations(KinesisBase):
+class StreamOperations(TagOperations):
     def create_stream(
         self,
         *,
@@ -50,12 +45,17 @@ class StreamOperations(KinesisBase):
             )
         count = ON_DEMAND_SHARDS if shard_count is None else shard_count
         if tags is not None and len(tags) > MAX_TAGS:
-            raise InvalidArgumentException(_too_many_tags(stream_name, self.account_id))
+            raise too_many_tags(stream_name, self.account_id)
         now = self._now_ms()
         with self.db.transaction() as connection:
-            if store.find_stream(connection, stream_name) is not None:
+            existing = store.find_stream(connection, stream_name)
+            if existing is not None and not existing.gone(now):
                 raise ResourceInUseException.exists(stream_name, self.account_id)
+            if existing is not None:
+                self._purge(connection, existing)
             self._check_shard_limit(connection, count)
+            if mode == "ON_DEMAND":
+                self._check_on_demand_limit(connection)
             stream = store.insert_stream(
                 connection,
                 name=stream_name,
@@ -72,7 +72,7 @@ class StreamOperations(KinesisBase):
                 )
             store.update_stream(connection, stream.id, next_shard_index=count)
             if tags:
-                tag_store.put_tags(connection, stream.id, tags)
+                self._add_tags(connection, Resource(stream, None), tags)
         return {}
 
     def delete_stream(
@@ -82,6 +82,7 @@ class StreamOperations(KinesisBase):
         stream_arn: str | None = None,
         enforce_consumer_deletion: bool | None = None,
     ) -> dict[str, Any]:
+        now = self._now_ms()
         with self.db.transaction() as connection:
             stream = self._locate(connection, stream_name, stream_arn)
             if not enforce_consumer_deletion and store.consumers(connection, stream.id):
@@ -89,9 +90,28 @@ class StreamOperations(KinesisBase):
                     f"Stream {stream.name} under account {self.account_id} has registered "
                     "consumers. Deregister them or set EnforceConsumerDeletion to true."
                 )
-            store.delete_stream(connection, stream.id)
-        self.limits.forget(stream.id)
+            if self.deletion_delay_ms and stream.deleted_until_ms is None:
+                # Held DELETING: still described, no longer read or written.
+                until = now + self.deletion_delay_ms
+                store.update_stream(connection, stream.id, deleted_until_ms=until)
+            elif not self.deletion_delay_ms:
+                self._purge(connection, stream)
         return {}
+
+    def _purge(self, connection: sqlite3.Connection, stream: StreamRow) -> None:
+        """Remove a stream and everything it holds, its consumers' tags included."""
+        for name, created_ms in store.consumers(connection, stream.id):
+            store.forget_consumer(connection, self._consumer_arn(stream, name, created_ms))
+        store.delete_stream(connection, stream.id)
+        self.limits.forget(stream.id)
+
+    def _purge_deleted(self, now_ms: int) -> None:
+        """Complete the deletions held DELETING whose time has come."""
+        with self.db.transaction() as connection:
+            for stream_id in store.streams_deleted_before(connection, now_ms):
+                stream = store.find_stream_by_id(connection, stream_id)
+                if stream is not None:
+                    self._purge(connection, stream)
 
     def describe_stream(
         self,
@@ -147,8 +167,9 @@ class StreamOperations(KinesisBase):
             "StreamModeDetails": {"StreamMode": stream.mode},
             "RetentionPeriodHours": stream.retention_hours,
             "StreamCreationTimestamp": timestamp(stream.created_ms),
-            "EnhancedMonitoring": [{"ShardLevelMetrics": []}],
-            "EncryptionType": "NONE",
+            "EnhancedMonitoring": [{"ShardLevelMetrics": stream.metrics}],
+            "EncryptionType": stream.encryption_type,
+            **({"KeyId": stream.key_id} if stream.key_id is not None else {}),
         }
 
     def list_streams(
@@ -240,58 +261,3 @@ class StreamOperations(KinesisBase):
                 )
             store.update_stream(connection, stream.id, retention_hours=hours)
         return {}
-
-    # -- tags ---------------------------------------------------------------------------------
-
-    def add_tags_to_stream(
-        self,
-        *,
-        tags: dict[str, str],
-        stream_name: str | None = None,
-        stream_arn: str | None = None,
-    ) -> dict[str, Any]:
-        with self.db.transaction() as connection:
-            stream = self._locate(connection, stream_name, stream_arn)
-            if len(tag_store.tags(connection, stream.id).keys() | tags.keys()) > MAX_TAGS:
-                raise InvalidArgumentException(_too_many_tags(stream.name, self.account_id))
-            tag_store.put_tags(connection, stream.id, tags)
-        return {}
-
-    def remove_tags_from_stream(
-        self,
-        *,
-        tag_keys: list[str],
-        stream_name: str | None = None,
-        stream_arn: str | None = None,
-    ) -> dict[str, Any]:
-        with self.db.transaction() as connection:
-            stream = self._locate(connection, stream_name, stream_arn)
-            tag_store.delete_tags(connection, stream.id, tag_keys)
-        return {}
-
-    def list_tags_for_stream(
-        self,
-        *,
-        stream_name: str | None = None,
-        stream_arn: str | None = None,
-        exclusive_start_tag_key: str | None = None,
-        limit: int | None = None,
-    ) -> dict[str, Any]:
-        with self.db.read() as connection:
-            stream = self._locate(connection, stream_name, stream_arn)
-            tags = tag_store.tags(connection, stream.id)
-        keys = [
-            key for key in tags if exclusive_start_tag_key is None or key > exclusive_start_tag_key
-        ]
-        page = limit or MAX_TAGS
-        return {
-            "Tags": [{"Key": key, "Value": tags[key]} for key in keys[:page]],
-            "HasMoreTags": len(keys) > page,
-        }
-
-
-def _too_many_tags(stream: str, account_id: str) -> str:
-    return (
-        f"Failed to add tags to stream {stream} under account {account_id} because a given stream "
-        f"cannot have more than {MAX_TAGS} tags associated with it."
-    )

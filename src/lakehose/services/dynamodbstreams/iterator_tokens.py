@@ -1,4 +1,6 @@
-"""Shard iterators as Kinesis and DynamoDB Streams hand them out: self-contained, sealed tokens.
+"""Shard iterators as DynamoDB Streams hands them out: self-contained, sealed tokens.
+
+(Kinesis writes its own, in the shape AWS's Kinesis iterators have: ``kinesis/iterators``.)
 
 An iterator names a stream, a shard and a position in it (the sequence counter of the next
 record to read), plus the time it was issued. Nothing is stored server-side, so an iterator is not
@@ -8,7 +10,7 @@ iterator is refused.
 
 Layout before base64: ``version (1) | issued ms (8) | position (8) | shard (8) | stream``
 followed by a 12-byte keyed BLAKE2b tag. With a 128-character Kinesis stream name this is 224
-characters, inside the 512 Kinesis allows; with a DynamoDB stream ARN inside Streams' 2048.
+characters; a DynamoDB stream ARN stays inside the 2048 Streams allows.
 
 Each engine names its own errors: the one for an iterator it did not issue (its class and
 wording differ per service), and the one for an expired iterator, whose message is AWS's.
