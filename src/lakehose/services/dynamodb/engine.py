@@ -15,6 +15,7 @@ from __future__ import annotations
 from lakehose.services.dynamodb import store
 from lakehose.services.dynamodb.batch import BatchOperations
 from lakehose.services.dynamodb.items import ItemOperations
+from lakehose.services.dynamodb.partiql import PartiQLOperations, PartiQLTransactions
 from lakehose.services.dynamodb.query import QueryOperations
 from lakehose.services.dynamodb.scan import ScanOperations
 from lakehose.services.dynamodb.streaming import StreamingOperations
@@ -38,6 +39,8 @@ class DynamoDBEngine(
     QueryOperations,
     ScanOperations,
     TransactionOperations,
+    PartiQLOperations,
+    PartiQLTransactions,
     StreamingOperations,
 ):
     """Amazon DynamoDB on a SQLite database in the engine's directory."""

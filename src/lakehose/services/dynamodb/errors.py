@@ -10,6 +10,7 @@ Exception tree (all ``lakehose.errors.ServiceError``)::
     ConditionalCheckFailedException    a condition on a single-item write was false (may carry Item)
     TransactionCanceledException       a transaction was cancelled; CancellationReasons in order
     TransactionConflictException       (declared; a local engine serializes transactions)
+    DuplicateItemException             a PartiQL INSERT of a key that exists
     IdempotentParameterMismatchException   a ClientRequestToken reused with other parameters
     ItemCollectionSizeLimitExceededException   an LSI item collection above 10 GB
     LimitExceededException             table or index quotas
@@ -24,6 +25,7 @@ from lakehose.errors import ServiceError, ValidationException
 
 __all__ = [
     "ConditionalCheckFailedException",
+    "DuplicateItemException",
     "IdempotentParameterMismatchException",
     "ItemCollectionSizeLimitExceededException",
     "LimitExceededException",
@@ -100,3 +102,10 @@ class ItemCollectionSizeLimitExceededException(ServiceError):
 
 class LimitExceededException(ServiceError):
     pass
+
+
+class DuplicateItemException(ServiceError):
+    """A PartiQL INSERT of a key that exists."""
+
+    def __init__(self) -> None:
+        super().__init__("Duplicate primary key exists in table")
