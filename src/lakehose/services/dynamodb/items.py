@@ -227,7 +227,9 @@ def item_size_of(item: Item | None) -> int:
     return 0 if item is None else item_size(item)
 
 
-def returned_attributes(returns: str, written: writes.Written, plan: UpdatePlan | None) -> Item | None:
+def returned_attributes(
+    returns: str, written: writes.Written, plan: UpdatePlan | None
+) -> Item | None:
     """What UpdateItem's ReturnValues asks for."""
     if returns == "ALL_OLD":
         return written.old

@@ -55,7 +55,7 @@ class TransactionOperations(DynamoDBBase):
         client_request_token: str | None = None,
     ) -> dict[str, Any]:
         actions = [_action(entry) for entry in transact_items]
-        fingerprint = fingerprint(transact_items)
+        fingerprint = request_fingerprint(transact_items)
         now_ms = self._now_ms()
         consumed: list[Consumed] = []
         with self.db.transaction() as connection:
@@ -219,7 +219,7 @@ def _plan_all(
     return plans
 
 
-def fingerprint(transact_items: list[dict[str, Any]]) -> bytes:
+def request_fingerprint(transact_items: list[dict[str, Any]]) -> bytes:
     """What identifies a request's parameters for ClientRequestToken idempotency."""
     canonical = orjson.dumps(transact_items, option=orjson.OPT_SORT_KEYS, default=bytes.hex)
     return hashlib.sha256(canonical).digest()

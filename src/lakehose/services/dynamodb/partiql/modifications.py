@@ -25,6 +25,7 @@ from lakehose.services.dynamodb.expressions import Condition, UpdatePlan
 from lakehose.services.dynamodb.expressions.checks import check_update
 from lakehose.services.dynamodb.expressions.diagnostics import UPDATE_ORDER
 from lakehose.services.dynamodb.expressions.nodes import (
+    ActionKind,
     Arithmetic,
     Call,
     Operand,
@@ -53,7 +54,7 @@ from lakehose.services.dynamodb.partiql.syntax import (
 )
 from lakehose.services.dynamodb.store import StoredTable
 
-_SET_FUNCTIONS = {"set_add": "ADD", "set_delete": "DELETE"}
+_SET_FUNCTIONS: dict[str, ActionKind] = {"set_add": "ADD", "set_delete": "DELETE"}
 _VALUE_FUNCTIONS = frozenset({"list_append", "if_not_exists"})
 
 
@@ -140,8 +141,12 @@ def _assignment(action: Assignment, path: Path) -> UpdateAction:
             raise ValidationException(f"{word} must have exactly two arguments")
         first, second = value.args
         if not isinstance(first, Ref) or first.elements != action.path.elements:
-            raise ValidationException(f"The first argument to {word} must equal the assignment value")
-        if not isinstance(second, Literal) or not any(kind in second.value for kind in ("SS", "NS", "BS")):
+            raise ValidationException(
+                f"The first argument to {word} must equal the assignment value"
+            )
+        if not isinstance(second, Literal) or not any(
+            kind in second.value for kind in ("SS", "NS", "BS")
+        ):
             raise ValidationException(
                 f"The second argument to {word} must be a value with type SET"
             )

@@ -43,8 +43,9 @@ MIXED = "Unsupported operation in transaction."
 
 
 def error_code(error: ServiceError) -> str:
-    """A batch entry's or cancellation reason's code: the error's without ``Exception``."""
-    return error.error_code.removesuffix("Exception")
+    """A batch entry's or cancellation reason's code (``BatchStatementErrorCodeEnum``)."""
+    code = error.error_code.removesuffix("Exception")
+    return "ValidationError" if code == "Validation" else code
 
 
 def key_read_condition(select: Select) -> Condition:
@@ -198,4 +199,3 @@ def _returning(modification: Modification, written: writes.Written) -> Item | No
     if modification.returning is None:
         return None
     return returned_attributes(modification.returning, written, modification.plan)
-

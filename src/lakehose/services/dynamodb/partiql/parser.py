@@ -84,6 +84,8 @@ _RESERVED = frozenset(
         "AT",
     }
 )
+# What may follow a statement's table; any other name there is an alias.
+_AFTER_SOURCE = ("WHERE", "ORDER", "SET", "REMOVE", "VALUE", "VALUES", "RETURNING", "ADD", "DELETE")
 FUNCTIONS = frozenset(
     {
         "begins_with",
@@ -220,8 +222,7 @@ class _Parser:
             while self.accept_punct(","):
                 if self.token.is_punct("*"):
                     raise ValidationException(
-                        "Other attributes should not be present in the projection when '*' is "
-                        "used."
+                        "Other attributes should not be present in the projection when '*' is used."
                     )
                 paths.append(self.path())
             names = [path.render() for path in paths]
@@ -267,9 +268,9 @@ class _Parser:
                 )
         if self.token.is_punct(","):
             raise ValidationException("Only select from a single table or index is supported.")
-        if self.token.is_word("AS", "AT") or self.token.kind in (Kind.WORD, Kind.QUOTED):
-            if not self.token.is_word("WHERE", "ORDER", "SET", "REMOVE", "VALUE", "RETURNING"):
-                raise ValidationException("Aliasing is not supported")
+        follows = self.token
+        if follows.kind in (Kind.WORD, Kind.QUOTED) and not follows.is_word(*_AFTER_SOURCE):
+            raise ValidationException("Aliasing is not supported")
         return table, index
 
     def insert(self) -> Insert:
@@ -390,9 +391,7 @@ class _Parser:
         while True:
             if self.accept_punct("."):
                 if self.token.is_punct("*"):
-                    raise ValidationException(
-                        "Unpivot path component like a.*.b are not supported"
-                    )
+                    raise ValidationException("Unpivot path component like a.*.b are not supported")
                 elements.append(self.name())
             elif self.accept_punct("["):
                 elements.append(self.list_index())

@@ -220,4 +220,3 @@ def read_select(
         if page.last_key is not None:
             return items, consumed, _encode_token(digest, partition, page.last_key), page.last_key
     return items, consumed, None, None
-

@@ -49,12 +49,11 @@ from lakehose.services.dynamodb.partiql.syntax import Delete, Exists, Select, St
 from lakehose.services.dynamodb.transactions import (
     MULTIPLE_OPERATIONS,
     TOKEN_WINDOW_MS,
-    fingerprint,
+    request_fingerprint,
 )
 
 READ_KEY = (
-    "Select statements within ExecuteTransaction must specify the primary key in the where "
-    "clause."
+    "Select statements within ExecuteTransaction must specify the primary key in the where clause."
 )
 MISMATCH = "The provided key element does not match the schema"
 
@@ -149,7 +148,7 @@ class PartiQLTransactions(DynamoDBBase):
         token: str | None,
         capacity: str | None,
     ) -> dict[str, Any]:
-        digest = fingerprint(entries)
+        digest = request_fingerprint(entries)
         now_ms = self._now_ms()
         consumed: list[Consumed] = []
         context = self._change_context()
@@ -199,11 +198,12 @@ class PartiQLTransactions(DynamoDBBase):
             prepared.append(one)
         plans: list[tuple[store.StoredTable, writes.Planned | None]] = []
         reasons: list[dict[str, Any]] = []
-        for entry, one in zip(entries, prepared, strict=True):
+        for entry, prepared_one in zip(entries, prepared, strict=True):
             on_failure = entry.get("ReturnValuesOnConditionCheckFailure")
             try:
-                if isinstance(one, ServiceError):
-                    raise one
+                if isinstance(prepared_one, ServiceError):
+                    raise prepared_one
+                one = prepared_one
                 if isinstance(one, _Check):
                     writes.require(
                         one.condition, writes.current(connection, one.table, one.key), on_failure
