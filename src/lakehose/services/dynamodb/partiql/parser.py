@@ -58,6 +58,9 @@ from lakehose.services.dynamodb.partiql.syntax import (
 )
 
 MAX_DEPTH = 64
+# AWS's limit on operators and functions in one expression; it also bounds the depth of the
+# condition trees the checker and the evaluator walk recursively.
+MAX_OPERATORS = 300
 PARAMETER_COUNT = "Number of parameters in request and statement don't match."
 _COMPARATORS = {"=": "=", "<>": "<>", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 # Words that end an expression or a name; they are never attribute names when bare.
@@ -143,6 +146,7 @@ class _Parser:
         self.parameters = parameters
         self.parameters_used = 0
         self.depth = 0
+        self.operators = 0
 
     # -- tokens -------------------------------------------------------------------------------
 
@@ -417,12 +421,20 @@ class _Parser:
 
     # -- expressions --------------------------------------------------------------------------
 
+    def count_operator(self) -> None:
+        self.operators += 1
+        if self.operators > MAX_OPERATORS:
+            raise ValidationException(
+                f"The expression contains too many operators; operator count: {self.operators}"
+            )
+
     def expression(self) -> Expr:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise malformed("Expression is nested too deeply")
         node = self.conjunction()
         while self.accept_word("OR"):
+            self.count_operator()
             node = Binary("OR", node, self.conjunction())
         self.depth -= 1
         return node
@@ -430,11 +442,13 @@ class _Parser:
     def conjunction(self) -> Expr:
         node = self.negation()
         while self.accept_word("AND"):
+            self.count_operator()
             node = Binary("AND", node, self.negation())
         return node
 
     def negation(self) -> Expr:
         if self.accept_word("NOT"):
+            self.count_operator()
             self.depth += 1
             if self.depth > MAX_DEPTH:
                 raise malformed("Expression is nested too deeply")
@@ -446,6 +460,10 @@ class _Parser:
     def predicate(self) -> Expr:
         left = self.sum()
         token = self.token
+        if (token.kind is Kind.PUNCT and token.text in _COMPARATORS) or token.is_word(
+            "NOT", "BETWEEN", "IN", "IS"
+        ):
+            self.count_operator()
         if token.kind is Kind.PUNCT and token.text in _COMPARATORS:
             self.advance()
             return Binary(_COMPARATORS[token.text], left, self.sum())
@@ -489,6 +507,7 @@ class _Parser:
     def sum(self) -> Expr:
         node = self.term()
         while self.token.is_punct("+", "-"):
+            self.count_operator()
             op = self.advance().text
             node = Binary(op, node, self.term())
         return node
@@ -520,6 +539,7 @@ class _Parser:
     def function(self) -> Func:
         name = self.advance().text
         self.advance()  # (
+        self.count_operator()
         lowered = name.lower()
         if lowered not in FUNCTIONS:
             raise ValidationException(f"Unrecognized function: {name}")

@@ -42,6 +42,8 @@ NO_INDEX = "The table does not have the specified index"
 INVALID_TOKEN = "Invalid NextToken"
 OTHER_REQUEST = "NextToken does not match request"
 _KEY_TYPE = "Key attribute's data type should match its data type in table's schema: Key {}"
+# AWS reads at most 50 partitions for one statement (an IN list of hash key values).
+MAX_PARTITIONS = 50
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ def plan_select(table: StoredTable, select: Select, consistent: bool) -> SelectP
     schema = where.schema
     condition = where_condition(select.where) if select.where is not None else Condition(None)
     partitions = partition_values(condition, schema.hash.name)
+    if partitions is not None and len(partitions) > MAX_PARTITIONS:
+        raise ValidationException("Too many decomposed read operations for a given query.")
     for value in partitions or []:
         if schema.hash.type not in value:
             raise ValidationException(_KEY_TYPE.format(schema.hash.name))
