@@ -82,9 +82,13 @@ def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
 
 def _build_dynamodb(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
     from lakehose.services.dynamodb.engine import DynamoDBEngine
-    from lakehose.wiring.dynamodb import KinesisChangeSink
+    from lakehose.wiring.dynamodb import KinesisChangeSink, S3ExportSink
 
-    return DynamoDBEngine(environment, sink=KinesisChangeSink(runtime, _scope(environment)))
+    return DynamoDBEngine(
+        environment,
+        sink=KinesisChangeSink(runtime, _scope(environment)),
+        exports=S3ExportSink(runtime),
+    )
 
 
 def _build_glue(runtime: Lakehose, environment: EngineEnvironment) -> Engine:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from lakehose.services.dynamodb import store
 from lakehose.services.dynamodb.batch import BatchOperations
+from lakehose.services.dynamodb.exports import ExportOperations
 from lakehose.services.dynamodb.items import ItemOperations
 from lakehose.services.dynamodb.partiql import PartiQLOperations, PartiQLTransactions
+from lakehose.services.dynamodb.point_in_time import PointInTimeOperations
 from lakehose.services.dynamodb.query import QueryOperations
 from lakehose.services.dynamodb.scan import ScanOperations
 from lakehose.services.dynamodb.streaming import StreamingOperations
@@ -41,6 +43,8 @@ class DynamoDBEngine(
     TransactionOperations,
     PartiQLOperations,
     PartiQLTransactions,
+    PointInTimeOperations,
+    ExportOperations,
     StreamingOperations,
 ):
     """Amazon DynamoDB on a SQLite database in the engine's directory."""
@@ -49,6 +53,7 @@ class DynamoDBEngine(
         super().start()
         # Records a previous run committed but did not deliver go out first (after recovery).
         self.outbox.notify()
+        self._interrupted_exports()
 
     _tokens_swept_ms = 0
 

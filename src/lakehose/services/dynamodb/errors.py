@@ -11,6 +11,10 @@ Exception tree (all ``lakehose.errors.ServiceError``)::
     TransactionCanceledException       a transaction was cancelled; CancellationReasons in order
     TransactionConflictException       (declared; a local engine serializes transactions)
     DuplicateItemException             a PartiQL INSERT of a key that exists
+    TableNotFoundException             backups and exports: no such table
+    PointInTimeRecoveryUnavailableException   an export of a table without point-in-time recovery
+    InvalidExportTimeException         an ExportTime outside the recovery window
+    ExportNotFoundException            no such export
     IdempotentParameterMismatchException   a ClientRequestToken reused with other parameters
     ItemCollectionSizeLimitExceededException   an LSI item collection above 10 GB
     LimitExceededException             table or index quotas
@@ -26,11 +30,15 @@ from lakehose.errors import ServiceError, ValidationException
 __all__ = [
     "ConditionalCheckFailedException",
     "DuplicateItemException",
+    "ExportNotFoundException",
     "IdempotentParameterMismatchException",
+    "InvalidExportTimeException",
     "ItemCollectionSizeLimitExceededException",
     "LimitExceededException",
+    "PointInTimeRecoveryUnavailableException",
     "ResourceInUseException",
     "ResourceNotFoundException",
+    "TableNotFoundException",
     "TransactionCanceledException",
     "TransactionConflictException",
     "ValidationException",
@@ -109,3 +117,23 @@ class DuplicateItemException(ServiceError):
 
     def __init__(self) -> None:
         super().__init__("Duplicate primary key exists in table")
+
+
+class TableNotFoundException(ServiceError):
+    """Backup and export operations name a missing table with this code."""
+
+    @classmethod
+    def named(cls, name: str) -> TableNotFoundException:
+        return cls(f"Table not found: {name}")
+
+
+class PointInTimeRecoveryUnavailableException(ServiceError):
+    pass
+
+
+class InvalidExportTimeException(ServiceError):
+    pass
+
+
+class ExportNotFoundException(ServiceError):
+    pass
