@@ -10,6 +10,7 @@ import contextlib
 import gzip
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +18,8 @@ from botocore.exceptions import ClientError
 
 from tests.athena.conftest import all_rows, run
 from tests.athena.tables import create_json_table
-from tests.conftest import AwsTarget, cached_client
-from tests.dynamodb.conftest import error_of
+from tests.conftest import NO_RETRIES, AwsTarget, ServerProcess, cached_client
+from tests.dynamodb.conftest import error_of, key_schema
 
 
 @pytest.fixture
@@ -240,3 +241,35 @@ def test_athena_reads_an_export_through_glue(
     finally:
         with contextlib.suppress(ClientError):
             glue.delete_database(Name=database)
+
+
+@pytest.mark.server
+def test_acknowledged_export_and_recovery_flag_survive_kill_9(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    server = ServerProcess(home)
+    try:
+        ddb = server.client("dynamodb", config=NO_RETRIES)
+        s3 = server.client("s3", config=NO_RETRIES)
+        s3.create_bucket(Bucket="exports")
+        ddb.create_table(TableName="kept", BillingMode="PAY_PER_REQUEST", **key_schema(("id", "S")))
+        ddb.put_item(TableName="kept", Item={"id": {"S": "one"}})
+        enable_recovery(ddb, "kept")
+        started = ddb.export_table_to_point_in_time(
+            TableArn=table_arn(ddb, "kept"), S3Bucket="exports"
+        )["ExportDescription"]
+    finally:
+        server.kill()
+    server = ServerProcess(home)
+    try:
+        ddb = server.client("dynamodb", config=NO_RETRIES)
+        described = finished(ddb, started["ExportArn"])
+        assert (described["ExportStatus"], described["ItemCount"]) == ("COMPLETED", 1)
+        recovery = ddb.describe_continuous_backups(TableName="kept")
+        assert (
+            recovery["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"][
+                "PointInTimeRecoveryStatus"
+            ]
+            == "ENABLED"
+        )
+    finally:
+        server.stop()
