@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.athena.conftest import all_rows, run
-from tests.athena.tables import create_json_table
+from tests.athena.tables import create_json_table, delete_bucket
 from tests.conftest import NO_RETRIES, AwsTarget, ServerProcess, cached_client
 from tests.dynamodb.conftest import error_of, key_schema
 
@@ -29,13 +29,11 @@ def s3(aws: AwsTarget, client_cache: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def bucket(s3: Any, name: str) -> Iterator[str]:
-    bucket = f"{name[:55].rstrip('-')}-exp"
-    s3.create_bucket(Bucket=bucket)
-    yield bucket
-    with contextlib.suppress(ClientError):
-        for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-            s3.delete_object(Bucket=bucket, Key=item["Key"])
-        s3.delete_bucket(Bucket=bucket)
+    """The export destination, named after the test, deleted with its objects afterwards."""
+    created = f"{name[:55].rstrip('-')}-exp"
+    s3.create_bucket(Bucket=created)
+    yield created
+    delete_bucket(s3, created)
 
 
 def table_arn(ddb: Any, table: str) -> str:

@@ -7,6 +7,7 @@ backups themselves are always ENABLED, as AWS reports them for every table.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from lakehose.services.dynamodb import export_store, store
 from lakehose.services.dynamodb.base import DynamoDBBase
 from lakehose.services.dynamodb.errors import TableNotFoundException, ValidationException
 from lakehose.services.dynamodb.export_store import RecoverySetting
+from lakehose.services.dynamodb.store import StoredTable
 
 DEFAULT_PERIOD_DAYS = 35
 
@@ -31,10 +33,7 @@ class PointInTimeOperations(DynamoDBBase):
             )
         now_ms = self._now_ms()
         with self.db.transaction() as connection:
-            name = self._table_name(table_name)
-            table = store.find_table(connection, name)
-            if table is None:
-                raise TableNotFoundException.named(name)
+            table = self._recovery_table(connection, table_name)
             current = export_store.recovery(connection, table.id)
             since = (
                 current.since_ms if current is not None and current.enabled and enabled else now_ms
@@ -45,12 +44,17 @@ class PointInTimeOperations(DynamoDBBase):
 
     def describe_continuous_backups(self, *, table_name: str) -> dict[str, Any]:
         with self.db.read() as connection:
-            name = self._table_name(table_name)
-            table = store.find_table(connection, name)
-            if table is None:
-                raise TableNotFoundException.named(name)
+            table = self._recovery_table(connection, table_name)
             setting = export_store.recovery(connection, table.id)
         return {"ContinuousBackupsDescription": self._backups_description(setting, self._now_ms())}
+
+    def _recovery_table(self, connection: sqlite3.Connection, given: str) -> StoredTable:
+        """The table of a backup operation; a miss is TableNotFoundException, as AWS says."""
+        name = self._table_name(given)
+        table = store.find_table(connection, name)
+        if table is None:
+            raise TableNotFoundException.named(name)
+        return table
 
     def _backups_description(self, setting: RecoverySetting | None, now_ms: int) -> dict[str, Any]:
         recovery: dict[str, Any] = {"PointInTimeRecoveryStatus": "DISABLED"}

@@ -28,7 +28,6 @@ from lakehose.services.dynamodb.base import DynamoDBBase
 from lakehose.services.dynamodb.capacity import Consumed, read_units, report_all
 from lakehose.services.dynamodb.codec import Item
 from lakehose.services.dynamodb.errors import (
-    IdempotentParameterMismatchException,
     ResourceNotFoundException,
     TransactionCanceledException,
     ValidationException,
@@ -48,7 +47,9 @@ from lakehose.services.dynamodb.partiql.selects import project
 from lakehose.services.dynamodb.partiql.syntax import Delete, Exists, Select, Statement, Update
 from lakehose.services.dynamodb.transactions import (
     MULTIPLE_OPERATIONS,
-    TOKEN_WINDOW_MS,
+    commit_all,
+    remember,
+    replayed,
     request_fingerprint,
 )
 
@@ -150,26 +151,13 @@ class PartiQLTransactions(DynamoDBBase):
     ) -> dict[str, Any]:
         digest = request_fingerprint(entries)
         now_ms = self._now_ms()
-        consumed: list[Consumed] = []
         context = self._change_context()
         with self.db.transaction() as connection:
-            if token is not None:
-                seen_digest = store.token_fingerprint(connection, token, now_ms - TOKEN_WINDOW_MS)
-                if seen_digest is not None:
-                    if seen_digest != digest:
-                        raise IdempotentParameterMismatchException()
-                    return {"Responses": []}
+            if replayed(connection, token, digest, now_ms):
+                return {"Responses": []}
             plans = self._plan_writes(connection, entries, statements)
-            for table, planned in plans:
-                cost = Consumed(table.meta.name)
-                if planned is None:
-                    cost.table = 2 * read_units(0, True)
-                else:
-                    cost.merge(writes.commit(connection, table, planned, context).consumed, 2.0)
-                consumed.append(cost)
-            if token is not None:
-                store.forget_tokens(connection, now_ms - TOKEN_WINDOW_MS)
-                store.remember_token(connection, token, digest, now_ms)
+            consumed = commit_all(connection, plans, context)
+            remember(connection, token, digest, now_ms)
         self._committed(context)
         result: dict[str, Any] = {"Responses": []}
         if (report := report_all(consumed, capacity)) is not None:
