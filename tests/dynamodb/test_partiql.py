@@ -7,12 +7,16 @@ reference and the messages of AWS's PartiQL front end).
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
+import orjson
 import pytest
 from botocore.exceptions import ClientError
 
+from lakehose.services.dynamodb.codec import dump_item
+from lakehose.services.dynamodb.partiql.selects import statement_digest
 from tests.dynamodb.conftest import TableFactory, error_of, stream_records
 
 NOT_WELL_FORMED = "Statement wasn't well formed, can't be processed: "
@@ -126,6 +130,14 @@ def test_limit_counts_rows_read_and_next_token_pages(ddb: Any, sorted_table: str
     with pytest.raises(ClientError) as invalid:
         run(ddb, statement, NextToken="not-a-token")
     assert error_of(invalid) == ("ValidationException", "Invalid NextToken")
+    digest = statement_digest(statement, None)
+    good_key = base64.b64encode(dump_item({"pk": {"S": "a"}, "sk": {"N": "1"}})).decode()
+    bad_key = base64.b64encode(dump_item({"pk": {"N": "1"}})).decode()
+    for forged in ({"d": digest, "p": 7, "k": good_key}, {"d": digest, "p": 0, "k": bad_key}):
+        token = base64.urlsafe_b64encode(orjson.dumps(forged)).decode()
+        with pytest.raises(ClientError) as refused_token:
+            run(ddb, statement, NextToken=token)
+        assert error_of(refused_token) == ("ValidationException", "Invalid NextToken")
 
 
 def test_consistent_read_and_capacity(ddb: Any, sorted_table: str) -> None:

@@ -35,7 +35,7 @@ from lakehose.services.dynamodb.partiql.conditions import (
 )
 from lakehose.services.dynamodb.partiql.syntax import AttributeValue, Select
 from lakehose.services.dynamodb.query import row_range
-from lakehose.services.dynamodb.reads import Target, read_page
+from lakehose.services.dynamodb.reads import Target, read_page, start_position
 from lakehose.services.dynamodb.store import StoredTable
 
 NO_INDEX = "The table does not have the specified index"
@@ -148,19 +148,28 @@ def _encode_token(digest: str, partition: int, last_key: Item) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(body)).decode("ascii")
 
 
-def _decode_token(token: str, digest: str) -> tuple[int, Item]:
+def _resume_at(
+    token: str, digest: str, plan: SelectPlan
+) -> tuple[int, tuple[int, bytes, bytes, bytes]]:
+    """The partition and row position a NextToken resumes at, refusing tokens not ours."""
     try:
         body = orjson.loads(base64.urlsafe_b64decode(token.encode("ascii")))
-        partition = body["p"]
+        token_digest, partition = body["d"], body["p"]
         last_key = load_item(base64.b64decode(body["k"]))
-        token_digest = body["d"]
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError):
+    except (ValueError, KeyError, TypeError, AttributeError, StopIteration, binascii.Error):
         raise ValidationException(INVALID_TOKEN) from None
-    if not isinstance(partition, int) or not isinstance(last_key, dict):
-        raise ValidationException(INVALID_TOKEN)
     if token_digest != digest:
         raise ValidationException(OTHER_REQUEST)
-    return partition, last_key
+    partitions = len(plan.partitions) if plan.partitions is not None else 1
+    if not isinstance(partition, int) or not 0 <= partition < partitions:
+        raise ValidationException(INVALID_TOKEN)
+    try:
+        # The key must be one this target's rows can have: the table's key and the index's.
+        position = start_position(plan.target, last_key)
+    except ValidationException:
+        raise ValidationException(INVALID_TOKEN) from None
+    assert position is not None
+    return partition, position
 
 
 def project(item: Item, paths: tuple[Any, ...] | None) -> Item:
@@ -189,8 +198,7 @@ def read_select(
     start = 0
     after = None
     if next_token is not None:
-        start, last_key = _decode_token(next_token, digest)
-        after = where.position(last_key)
+        start, after = _resume_at(next_token, digest, plan)
     consumed = Consumed(where.table.meta.name)
     items: list[Item] = []
     targets = list(range(start, len(plan.partitions))) if plan.partitions is not None else [0]
