@@ -446,3 +446,36 @@ def test_writes_emit_change_records(
     run(ddb, f"DELETE FROM \"{table}\" WHERE id = 'r'")  # nothing there: no record
     events = [json.loads(record["Data"])["eventName"] for record in stream_records(kinesis, stream)]
     assert events == ["INSERT", "MODIFY", "REMOVE"]
+
+
+def test_capacity_equals_the_item_operations(ddb: Any, table: str) -> None:
+    big = {"S": "x" * 3000}
+    put = ddb.put_item(
+        TableName=table, Item={"id": {"S": "api"}, "v": big}, ReturnConsumedCapacity="TOTAL"
+    )
+    insert = ddb.execute_statement(
+        Statement=f"INSERT INTO \"{table}\" VALUE {{'id': 'ql', 'v': ?}}",
+        Parameters=[big],
+        ReturnConsumedCapacity="TOTAL",
+    )
+    assert (
+        insert["ConsumedCapacity"]
+        == put["ConsumedCapacity"]
+        == {
+            "TableName": table,
+            "CapacityUnits": 3.0,
+        }
+    )
+    batch = ddb.batch_execute_statement(
+        Statements=[
+            {"Statement": f"SELECT * FROM \"{table}\" WHERE id = 'api'", "ConsistentRead": True},
+            {"Statement": f"SELECT * FROM \"{table}\" WHERE id = 'ql'"},
+        ],
+        ReturnConsumedCapacity="TOTAL",
+    )
+    assert batch["ConsumedCapacity"] == [{"TableName": table, "CapacityUnits": 1.5}]
+    transaction = ddb.execute_transaction(
+        TransactStatements=[{"Statement": f"UPDATE \"{table}\" SET n = 1 WHERE id = 'ql'"}],
+        ReturnConsumedCapacity="TOTAL",
+    )
+    assert transaction["ConsumedCapacity"] == [{"TableName": table, "CapacityUnits": 6.0}]
