@@ -479,3 +479,42 @@ def test_capacity_equals_the_item_operations(ddb: Any, table: str) -> None:
         ReturnConsumedCapacity="TOTAL",
     )
     assert transaction["ConsumedCapacity"] == [{"TableName": table, "CapacityUnits": 6.0}]
+
+
+def test_exists_reads_the_first_key_value(ddb: Any, table: str) -> None:
+    ddb.put_item(TableName=table, Item={"id": {"S": "one"}, "flag": {"S": "on"}})
+    ddb.put_item(TableName=table, Item={"id": {"S": "other"}})
+    exists = f"EXISTS(SELECT * FROM \"{table}\" WHERE id = 'one' AND id = 'two' AND flag = 'on')"
+    with pytest.raises(ClientError) as cancelled:
+        ddb.execute_transaction(
+            TransactStatements=[
+                {"Statement": exists},
+                {"Statement": f"UPDATE \"{table}\" SET n = 1 WHERE id = 'other'"},
+            ]
+        )
+    reasons = cancelled.value.response["CancellationReasons"]
+    assert [reason["Code"] for reason in reasons] == ["ConditionalCheckFailed", "None"]
+    with pytest.raises(ClientError) as refused:
+        ddb.execute_transaction(
+            TransactStatements=[
+                {
+                    "Statement": f"EXISTS(SELECT * FROM \"{table}\" WHERE id IN ['one'] "
+                    "AND flag = 'on')"
+                },
+            ]
+        )
+    assert error_of(refused) == (
+        "ValidationException",
+        "Validation failed in TransactStatements[0]: EXISTS() must contain a single item read "
+        "with additional condition",
+    )
+
+
+def test_a_partition_named_twice_is_refused(ddb: Any, table: str) -> None:
+    for where in ("id IN ['a', 'a']", "id = 'a' OR id = 'a'"):
+        with pytest.raises(ClientError) as refused:
+            run(ddb, f'SELECT * FROM "{table}" WHERE {where}')
+        assert error_of(refused) == (
+            "ValidationException",
+            "Overlapping conditions with range keys are not supported in where clause",
+        )

@@ -52,6 +52,7 @@ from lakehose.services.dynamodb.partiql.syntax import (
 
 INCOMPLETE_KEY = "Where clause does not contain a mandatory equality on all key attributes"
 NOT_BOOLEAN = "WHERE clause must contain an expression that resolves to a boolean"
+OVERLAPPING = "Overlapping conditions with range keys are not supported in where clause"
 _CONDITION_FUNCTIONS = frozenset(
     {"begins_with", "contains", "attribute_type", "attribute_exists", "attribute_not_exists"}
 )
@@ -164,8 +165,14 @@ def _key_type_matches(schema: KeySchema, name: str, value: AttributeValue) -> No
             )
 
 
-def item_key(condition: Condition, schema: KeySchema) -> dict[str, AttributeValue]:
-    """The one item a write's WHERE names: an equality on every key attribute."""
+def item_key(
+    condition: Condition, schema: KeySchema, *, first_wins: bool = False
+) -> dict[str, AttributeValue]:
+    """The one item a write's WHERE names: an equality on every key attribute.
+
+    Two values for one key attribute are refused, except in an EXISTS check (``first_wins``),
+    which reads the item of the first value and then finds its condition false, as AWS does.
+    """
     assert condition.root is not None
     found: dict[str, AttributeValue] = {}
     for node in conjuncts(condition.root):
@@ -173,6 +180,8 @@ def item_key(condition: Condition, schema: KeySchema) -> dict[str, AttributeValu
         if pair is None or pair[0] not in schema.names:
             continue
         name, value = pair
+        if name in found and first_wins:
+            continue
         if name in found and not values_equal(found[name], value):
             raise ValidationException(
                 f"Multiple conditions on same key {name}. Only single item Update/Insert/Delete "
@@ -205,11 +214,11 @@ def partition_values(condition: Condition, hash_key: str) -> list[AttributeValue
     for node in conjuncts(condition.root):
         values = _hash_values(node, hash_key)
         if values is not None:
-            distinct: list[AttributeValue] = []
-            for value in values:
-                if not any(values_equal(value, seen) for seen in distinct):
-                    distinct.append(value)
-            return distinct
+            for index, value in enumerate(values):
+                if any(values_equal(value, seen) for seen in values[:index]):
+                    # The same partition twice would be read twice: AWS refuses it.
+                    raise ValidationException(OVERLAPPING)
+            return values
     return None
 
 

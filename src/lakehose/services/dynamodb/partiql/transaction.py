@@ -59,6 +59,17 @@ READ_KEY = (
 MISMATCH = "The provided key element does not match the schema"
 
 
+EXISTS_SHAPE = "EXISTS() must contain a single item read with additional condition"
+
+
+class _StatementInvalid(Exception):
+    """A statement broke a rule that refuses the whole request, not just cancels it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def _failed(index: int, message: str) -> ValidationException:
     return ValidationException(f"Validation failed in TransactStatements[{index}]: {message}")
 
@@ -173,9 +184,11 @@ class PartiQLTransactions(DynamoDBBase):
         """Plan every statement; cancel with every statement's reason if any fails."""
         prepared: list[Modification | _Check | ServiceError] = []
         seen: set[tuple[str, bytes]] = set()
-        for statement in statements:
+        for index, statement in enumerate(statements):
             try:
                 one = self._prepare_write(connection, statement)
+            except _StatementInvalid as invalid:
+                raise _failed(index, invalid.message) from None
             except ServiceError as failure:
                 prepared.append(failure)
                 continue
@@ -219,7 +232,10 @@ class PartiQLTransactions(DynamoDBBase):
             if isinstance(statement, Exists):
                 assert statement.select.where is not None
                 condition = where_condition(statement.select.where)
-                key = item_key(condition, table.meta.schema)
+                try:
+                    key = item_key(condition, table.meta.schema, first_wins=True)
+                except ValidationException:
+                    raise _StatementInvalid(EXISTS_SHAPE) from None
                 table.meta.schema.check_key(key)
                 return _Check(table, key, condition)
             return prepare(statement, table)
@@ -243,7 +259,5 @@ def _checked(statement: Statement) -> Statement:
             raise ValidationException("Operations on indices are not supported in transactions")
         root = where_condition(select.where).root if select.where is not None else None
         if root is None or len(conjuncts(root)) < 2:
-            raise ValidationException(
-                "EXISTS() must contain a single item read with additional condition"
-            )
+            raise ValidationException(EXISTS_SHAPE)
     return statement
