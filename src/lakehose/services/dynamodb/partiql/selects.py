@@ -33,7 +33,7 @@ from lakehose.services.dynamodb.partiql.conditions import (
     sort_key_term,
     where_condition,
 )
-from lakehose.services.dynamodb.partiql.syntax import AttributeValue, Select
+from lakehose.services.dynamodb.partiql.syntax import AttributeValue, Ref, Select
 from lakehose.services.dynamodb.query import row_range
 from lakehose.services.dynamodb.reads import Target, read_page, start_position
 from lakehose.services.dynamodb.store import StoredTable
@@ -55,7 +55,7 @@ class SelectPlan:
     partitions: list[AttributeValue] | None
     sort_key: tuple[str, list[AttributeValue]] | None
     forward: bool
-    projection: tuple[Any, ...] | None  # the projected paths (syntax.Ref), None for *
+    projection: tuple[Ref, ...] | None  # None for *
 
 
 def select_target(table: StoredTable, index_name: str | None, consistent: bool) -> Target:
@@ -172,7 +172,7 @@ def _resume_at(
     return partition, position
 
 
-def project(item: Item, paths: tuple[Any, ...] | None) -> Item:
+def project(item: Item, paths: tuple[Ref, ...] | None) -> Item:
     """A SELECT list applied to an item: each path's value under the path's own name."""
     if paths is None:
         return item

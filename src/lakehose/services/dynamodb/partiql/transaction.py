@@ -32,6 +32,7 @@ from lakehose.services.dynamodb.errors import (
     TransactionCanceledException,
     ValidationException,
 )
+from lakehose.services.dynamodb.expressions import Condition
 from lakehose.services.dynamodb.keys import canonical_key
 from lakehose.services.dynamodb.partiql.conditions import (
     INCOMPLETE_KEY,
@@ -80,7 +81,7 @@ class _Check:
 
     table: store.StoredTable
     key: Item
-    condition: Any
+    condition: Condition
 
 
 class PartiQLTransactions(DynamoDBBase):
