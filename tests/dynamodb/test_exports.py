@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,8 @@ def test_export_writes_aws_layout(ddb: Any, s3: Any, table: str, bucket: str) ->
         f"{base}manifest-summary.md5",
         *data_keys,
     }
-    assert len(data_keys) == 1 and data_keys[0].endswith(".json.gz")
+    assert len(data_keys) == 1
+    assert re.fullmatch(r"[a-z2-7]{26}\.json\.gz", data_keys[0].rsplit("/", 1)[1])
     body = gzip.decompress(s3.get_object(Bucket=bucket, Key=data_keys[0])["Body"].read())
     rows = [json.loads(line) for line in body.decode().split("\n") if line]
     assert sorted(rows, key=lambda row: row["Item"]["id"]["S"]) == [

@@ -45,6 +45,11 @@ def export_id(started_ms: int, suffix: str) -> str:
     return f"{started_ms:014d}-{suffix}"
 
 
+def data_file_name(random_hex: str) -> str:
+    """A data file's name: 26 lowercase base32 characters, as AWS names them."""
+    return base64.b32encode(bytes.fromhex(random_hex)).decode("ascii")[:26].lower()
+
+
 def directory(prefix: str | None, identifier: str) -> str:
     """The export's directory key, ending in ``/``."""
     lead = f"{prefix.rstrip('/')}/" if prefix else ""

@@ -182,7 +182,7 @@ class ExportOperations(DynamoDBBase):
         """Step 2: the export's objects into S3; the finished description."""
         bucket = description["S3Bucket"]
         base = export_files.directory(description.get("S3Prefix"), identifier)
-        names = (self.ids.alphanumeric(26).lower() for _ in itertools.count())
+        names = (export_files.data_file_name(self.ids.hex(32)) for _ in itertools.count())
         try:
             if self.exports is None:
                 raise ExportDestinationError("InternalError", "no S3 is connected")
