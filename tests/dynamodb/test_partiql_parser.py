@@ -220,6 +220,9 @@ _OVERFLOW = (
         ),
         ("SELECT a, a FROM t", "Duplicate identifiers in select clause: a"),
         ("SELECT * FROM t WHERE a = 1e999", _OVERFLOW),
+        ("SELECT * FROM t WHERE a = 1 LIMIT 5", "Unsupported clause: LIMIT"),
+        ("SELECT * FROM t GROUP BY a", "Unsupported clause: GROUP"),
+        ("SELECT VALUE a FROM t", "Select projection doesn't support value or pivot keywords"),
     ],
 )
 def test_refusals(text: str, message: str) -> None:

@@ -89,6 +89,10 @@ _RESERVED = frozenset(
 )
 # What may follow a statement's table; any other name there is an alias.
 _AFTER_SOURCE = ("WHERE", "ORDER", "SET", "REMOVE", "VALUE", "VALUES", "RETURNING", "ADD", "DELETE")
+# SQL clauses DynamoDB's PartiQL does not have: refused by name wherever they appear.
+_UNSUPPORTED_CLAUSES = frozenset(
+    {"LIMIT", "OFFSET", "GROUP", "HAVING", "JOIN", "INNER", "LEFT", "RIGHT", "CROSS", "UNION"}
+)
 FUNCTIONS = frozenset(
     {
         "begins_with",
@@ -208,13 +212,20 @@ class _Parser:
             self.expect_punct(")")
         else:
             raise malformed("Expected data manipulation")
+        self.refuse_unsupported_clause()
         self.accept_punct(";")
         if self.token.kind is not Kind.EOF:
             raise malformed("Unexpected token after expression")
         return statement
 
+    def refuse_unsupported_clause(self) -> None:
+        if self.token.kind is Kind.WORD and self.token.text.upper() in _UNSUPPORTED_CLAUSES:
+            raise ValidationException(f"Unsupported clause: {self.token.text.upper()}")
+
     def select(self) -> Select:
         projection: tuple[Ref, ...] | None
+        if self.token.is_word("VALUE", "PIVOT"):
+            raise ValidationException("Select projection doesn't support value or pivot keywords")
         if self.accept_punct("*"):
             projection = None
             if self.token.is_punct(","):
@@ -273,6 +284,7 @@ class _Parser:
         if self.token.is_punct(","):
             raise ValidationException("Only select from a single table or index is supported.")
         follows = self.token
+        self.refuse_unsupported_clause()
         if follows.kind in (Kind.WORD, Kind.QUOTED) and not follows.is_word(*_AFTER_SOURCE):
             raise ValidationException("Aliasing is not supported")
         return table, index
