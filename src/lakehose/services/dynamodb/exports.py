@@ -18,6 +18,7 @@ An export a crash interrupted between steps 1 and 3 is marked FAILED when the en
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -160,7 +161,7 @@ class ExportOperations(DynamoDBBase):
                     int(description["StartTime"] * 1000),
                 )
 
-    def _export_table(self, connection: Any, table_arn: str) -> StoredTable:
+    def _export_table(self, connection: sqlite3.Connection, table_arn: str) -> StoredTable:
         try:
             arn = parse_arn(table_arn)
         except InvalidArn:

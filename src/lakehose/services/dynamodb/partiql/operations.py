@@ -11,6 +11,7 @@ so each must name a whole primary key and nothing else; reads and writes cannot 
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from lakehose.errors import ServiceError
@@ -176,7 +177,7 @@ class PartiQLOperations(DynamoDBBase):
 
 
 def _batch_read(
-    connection: Any,
+    connection: sqlite3.Connection,
     table: StoredTable,
     statement: Select,
     entry: dict[str, Any],
