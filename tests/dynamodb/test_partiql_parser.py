@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lakehose.errors import ValidationException
+from lakehose.errors import ServiceError, ValidationException
 from lakehose.services.dynamodb.expressions import ExpressionContext, parse_condition
 from lakehose.services.dynamodb.partiql.conditions import where_condition
 from lakehose.services.dynamodb.partiql.parser import parse_statement
@@ -229,3 +229,93 @@ def test_refusals(text: str, message: str) -> None:
     with pytest.raises(ValidationException) as refused:
         parse_statement(text, None if "?" not in text else [{"S": "v"}])
     assert refused.value.message == message
+
+
+# ------------------------------------------------------------- statements never fail the engine
+
+_STATEMENT_FRAGMENTS = [
+    "SELECT", "INSERT", "INTO", "UPDATE", "DELETE", "EXISTS", "FROM", "WHERE", "SET", "REMOVE",
+    "VALUE", "AND", "OR", "NOT", "IN", "IS", "MISSING", "NULL", "BETWEEN", "RETURNING", "ALL",
+    "MODIFIED", "OLD", "NEW", "ORDER", "BY", "DESC", "*", "(", ")", "[", "]", "{", "}", "<<",
+    ">>", ",", ".", ":", "=", "<>", "<", ">=", "+", "-", "?", "'x'", "'pk'", "'sk'", "1", "2",
+    '"fuzz"', '"fuzz"."by-g"', "pk", "sk", "g", "l[0]", "m.k", "size(l)", "list_append(l, [1])",
+    "set_add(s, <<'a'>>)", "begins_with(pk, 'x')", "attribute_type(m, 'M')", "true",
+]  # fmt: skip
+
+
+# Beginnings of well-formed statements, so that many drawn statements reach the engine.
+_PREFIXES = [
+    "",
+    'SELECT * FROM "fuzz" WHERE ',
+    "SELECT pk, l[0], m.k FROM \"fuzz\" WHERE pk = 'x' AND ",
+    'SELECT * FROM "fuzz"."by-g" WHERE ',
+    "UPDATE \"fuzz\" SET n = 1 WHERE pk = 'x' AND sk = 1 AND ",
+    'UPDATE "fuzz" SET ',
+    "DELETE FROM \"fuzz\" WHERE pk = 'x' AND sk = 1 AND ",
+    "INSERT INTO \"fuzz\" VALUE {'pk': 'y', 'sk': 2, ",
+    "EXISTS(SELECT * FROM \"fuzz\" WHERE pk = 'x' AND sk = 1 AND ",
+]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_any_statement_answers_or_refuses_as_aws_does(lake: Any, data: st.DataObject) -> None:
+    engine = lake.engine("dynamodb")
+    if not getattr(engine, "_fuzz_ready", False):
+        client = lake.client("dynamodb")
+        client.create_table(
+            TableName="fuzz",
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "N"},
+                {"AttributeName": "g", "AttributeType": "S"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by-g",
+                    "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client.put_item(
+            TableName="fuzz",
+            Item={
+                "pk": {"S": "x"},
+                "sk": {"N": "1"},
+                "g": {"S": "x"},
+                "l": {"L": [{"N": "1"}]},
+                "m": {"M": {"k": {"S": "v"}}},
+                "s": {"SS": ["a"]},
+            },
+        )
+        engine._fuzz_ready = True
+    prefix = data.draw(st.sampled_from(_PREFIXES))
+    body = data.draw(
+        st.one_of(
+            st.lists(st.sampled_from(_STATEMENT_FRAGMENTS), max_size=18).map(" ".join),
+            conditions().map(lambda pair: pair[0]),
+        )
+    )
+    parameters = data.draw(
+        st.lists(st.sampled_from([{"S": "x"}, {"N": "1"}, {"SS": ["a"]}]), max_size=2)
+    )
+    operation = data.draw(st.sampled_from(["statement", "batch", "transaction"]))
+    text = prefix + body or "SELECT"
+    entry: dict[str, Any] = {"Statement": text}
+    if parameters:
+        entry["Parameters"] = parameters
+    try:
+        if operation == "statement":
+            engine.execute_statement(statement=text, parameters=parameters or None, limit=2)
+        elif operation == "batch":
+            engine.batch_execute_statement(statements=[entry])
+        else:
+            engine.execute_transaction(transact_statements=[entry])
+    except ServiceError:
+        pass
