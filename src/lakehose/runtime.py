@@ -83,12 +83,12 @@ def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
 
 def _build_dynamodb(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
     from lakehose.services.dynamodb.engine import DynamoDBEngine
-    from lakehose.wiring.dynamodb import ChangeRouter, KinesisChangeSink
+    from lakehose.wiring.dynamodb import ChangeRouter, KinesisChangeSink, S3ExportSink
     from lakehose.wiring.dynamodbstreams import DynamoDBStreamSink
 
     scope = _scope(environment)
     sink = ChangeRouter(KinesisChangeSink(runtime, scope), DynamoDBStreamSink(runtime, scope))
-    return DynamoDBEngine(environment, sink=sink)
+    return DynamoDBEngine(environment, sink=sink, exports=S3ExportSink(runtime))
 
 
 def _build_dynamodbstreams(runtime: Lakehose, environment: EngineEnvironment) -> Engine:

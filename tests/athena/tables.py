@@ -12,6 +12,16 @@ import orjson
 JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
 
 
+def delete_bucket(s3: Any, bucket: str) -> None:
+    """Empty ``bucket`` and delete it, ignoring what is already gone."""
+    with contextlib.suppress(s3.exceptions.ClientError):
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+        s3.delete_bucket(Bucket=bucket)
+
+
 def put_ndjson(s3: Any, bucket: str, key: str, records: Iterable[dict[str, Any]]) -> None:
     """One gzip object of newline-terminated JSON records, as the article's Firehose writes."""
     body = b"".join(orjson.dumps(record) + b"\n" for record in records)

@@ -1,5 +1,5 @@
-"""DynamoDB's ``ChangeStreamSink`` port fulfilled by the Kinesis engine (and, by ``ChangeRouter``,
-by the DynamoDB Streams engine for a table's own stream).
+"""DynamoDB's ports: ``ChangeStreamSink`` by the Kinesis engine (and, by ``ChangeRouter``, by the
+DynamoDB Streams engine for a table's own stream), ``ExportObjectSink`` by S3.
 
 Change records go in with PutRecords; after a crash, ``read_since`` lets the outbox recognize
 records that reached the stream before their outbox rows were deleted. The stream is looked up in
@@ -15,8 +15,14 @@ from typing import Any
 from lakehose.errors import LakehoseError, ServiceError
 from lakehose.registry import EngineLookup, EngineSource
 from lakehose.scopes import Scope, scope_of_arn
-from lakehose.services.dynamodb.ports import Change, ChangeStreamSink, Outcome
+from lakehose.services.dynamodb.ports import (
+    Change,
+    ChangeStreamSink,
+    ExportDestinationError,
+    Outcome,
+)
 from lakehose.services.kinesis import KinesisEngine
+from lakehose.services.s3 import S3Engine
 
 # A record the stream can never take (too large) is refused with these codes.
 _REJECTED = ("InvalidArgumentException", "ValidationException")
@@ -105,3 +111,21 @@ class ChangeRouter:
 
     def read_since(self, stream_arn: str, since_ms: int) -> Iterator[Change]:
         return self._sink(stream_arn).read_since(stream_arn, since_ms)
+
+
+class S3ExportSink:
+    """Table exports into the S3 engine (buckets are global, so no scope is involved)."""
+
+    def __init__(self, engines: EngineSource) -> None:
+        self._s3 = EngineLookup(
+            engines,
+            "s3",
+            S3Engine,
+            missing=lambda: ExportDestinationError("InternalError", "the S3 engine is not running"),
+        )
+
+    def put_export_object(self, bucket: str, key: str, data: bytes, content_type: str) -> str:
+        try:
+            return self._s3().put_object_bytes(bucket, key, data, content_type=content_type)
+        except ServiceError as error:
+            raise ExportDestinationError(error.error_code, error.message) from None

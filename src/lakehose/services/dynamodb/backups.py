@@ -1,7 +1,8 @@
 """UpdateContinuousBackups and DescribeContinuousBackups: the point-in-time recovery flag.
 
 Continuous backups are always ENABLED on DynamoDB tables; point-in-time recovery is switched per
-table and stored in its metadata (enabled since when, for how many days). The restorable window
+table and stored in its metadata (enabled since when, for how many days). Exports require it and
+read from no earlier than the moment it was enabled (``exports.py``). The restorable window
 runs from the later of the moment it was enabled and the start of the recovery period to five
 minutes before now (AWS's ``LatestRestorableDateTime`` lags by about that), never before its start.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 from lakehose.services.dynamodb import store
 from lakehose.services.dynamodb.base import DynamoDBBase
-from lakehose.services.dynamodb.errors import TableNotFoundException
+from lakehose.services.dynamodb.errors import TableNotFoundException, ValidationException
 from lakehose.services.dynamodb.tables import TableMeta
 
 DEFAULT_RECOVERY_DAYS = 35
@@ -26,12 +27,17 @@ class BackupOperations(DynamoDBBase):
     ) -> dict[str, Any]:
         enabled = point_in_time_recovery_specification["PointInTimeRecoveryEnabled"]
         days = point_in_time_recovery_specification.get("RecoveryPeriodInDays")
+        if days is not None and not 1 <= days <= DEFAULT_RECOVERY_DAYS:
+            raise ValidationException(
+                "RecoveryPeriodInDays must be between 1 and 35 days when point in time recovery "
+                "is enabled"
+            )
         now = self.clock.now()
         with self.db.transaction() as connection:
             name = self._table_name(table_name)
             table = store.find_table(connection, name)
             if table is None:
-                raise TableNotFoundException(name)
+                raise TableNotFoundException.named(name)
             meta = table.meta
             if not enabled:
                 meta.pitr_since = None
@@ -47,7 +53,7 @@ class BackupOperations(DynamoDBBase):
             name = self._table_name(table_name)
             table = store.find_table(connection, name)
         if table is None:
-            raise TableNotFoundException(name)
+            raise TableNotFoundException.named(name)
         return {"ContinuousBackupsDescription": _describe(table.meta, self.clock.now())}
 
 

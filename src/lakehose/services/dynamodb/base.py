@@ -17,7 +17,7 @@ from lakehose.services.dynamodb import store
 from lakehose.services.dynamodb.changes import ChangeContext
 from lakehose.services.dynamodb.errors import ResourceNotFoundException, ValidationException
 from lakehose.services.dynamodb.outbox import Outbox
-from lakehose.services.dynamodb.ports import ChangeStreamSink
+from lakehose.services.dynamodb.ports import ChangeStreamSink, ExportObjectSink
 from lakehose.services.dynamodb.store import StoredTable
 from lakehose.services.engine import EngineEnvironment, SqliteEngine
 from lakehose.storage import Migration
@@ -37,9 +37,13 @@ class DynamoDBBase(SqliteEngine):
     migrations: ClassVar[Sequence[Migration]] = store.MIGRATIONS
 
     def __init__(
-        self, environment: EngineEnvironment, sink: ChangeStreamSink | None = None
+        self,
+        environment: EngineEnvironment,
+        sink: ChangeStreamSink | None = None,
+        exports: ExportObjectSink | None = None,
     ) -> None:
         super().__init__(environment)
+        self.exports = exports
         # How long a Kinesis destination stays ENABLING, DISABLING or UPDATING by the clock
         # (AWS: seconds to minutes; 0 settles it at once, which is what local tests want).
         self.destination_delay_ms = int(

@@ -16,7 +16,9 @@ from lakehose.services.dynamodb import store
 from lakehose.services.dynamodb.account import AccountOperations
 from lakehose.services.dynamodb.backups import BackupOperations
 from lakehose.services.dynamodb.batch import BatchOperations
+from lakehose.services.dynamodb.exports import ExportOperations
 from lakehose.services.dynamodb.items import ItemOperations
+from lakehose.services.dynamodb.partiql import PartiQLOperations, PartiQLTransactions
 from lakehose.services.dynamodb.query import QueryOperations
 from lakehose.services.dynamodb.scan import ScanOperations
 from lakehose.services.dynamodb.streaming import StreamingOperations
@@ -40,6 +42,9 @@ class DynamoDBEngine(
     QueryOperations,
     ScanOperations,
     TransactionOperations,
+    PartiQLOperations,
+    PartiQLTransactions,
+    ExportOperations,
     StreamingOperations,
     BackupOperations,
     AccountOperations,
@@ -50,6 +55,7 @@ class DynamoDBEngine(
         super().start()
         # Records a previous run committed but did not deliver go out first (after recovery).
         self.outbox.notify()
+        self._interrupted_exports()
 
     _tokens_swept_ms = 0
 

@@ -11,6 +11,11 @@ Exception tree (all ``lakehose.errors.ServiceError``)::
     ConditionalCheckFailedException    a condition on a single-item write was false (may carry Item)
     TransactionCanceledException       a transaction was cancelled; CancellationReasons in order
     TransactionConflictException       (declared; a local engine serializes transactions)
+    DuplicateItemException             a PartiQL INSERT of a key that exists
+    TableNotFoundException             backups and exports: no such table
+    PointInTimeRecoveryUnavailableException   an export of a table without point-in-time recovery
+    InvalidExportTimeException         an ExportTime outside the recovery window
+    ExportNotFoundException            no such export
     IdempotentParameterMismatchException   a ClientRequestToken reused with other parameters
     ItemCollectionSizeLimitExceededException   an LSI item collection above 10 GB
     LimitExceededException             table or index quotas
@@ -25,9 +30,13 @@ from lakehose.errors import ServiceError, ValidationException
 
 __all__ = [
     "ConditionalCheckFailedException",
+    "DuplicateItemException",
+    "ExportNotFoundException",
     "IdempotentParameterMismatchException",
+    "InvalidExportTimeException",
     "ItemCollectionSizeLimitExceededException",
     "LimitExceededException",
+    "PointInTimeRecoveryUnavailableException",
     "ResourceInUseException",
     "ResourceNotFoundException",
     "TableNotFoundException",
@@ -54,11 +63,6 @@ class ResourceNotFoundException(ServiceError):
     @classmethod
     def table(cls, name: str) -> ResourceNotFoundException:
         return cls(f"Requested resource not found: Table: {name} not found")
-
-
-class TableNotFoundException(ServiceError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"Table not found: {name}")
 
 
 class ResourceInUseException(ServiceError):
@@ -106,4 +110,32 @@ class ItemCollectionSizeLimitExceededException(ServiceError):
 
 
 class LimitExceededException(ServiceError):
+    pass
+
+
+class DuplicateItemException(ServiceError):
+    """A PartiQL INSERT of a key that exists."""
+
+    def __init__(self) -> None:
+        super().__init__("Duplicate primary key exists in table")
+
+
+class TableNotFoundException(ServiceError):
+    """Backup and export operations name a missing table with this code (not as
+    ResourceNotFoundException, which the item and table operations use)."""
+
+    @classmethod
+    def named(cls, name: str) -> TableNotFoundException:
+        return cls(f"Table not found: {name}")
+
+
+class PointInTimeRecoveryUnavailableException(ServiceError):
+    pass
+
+
+class InvalidExportTimeException(ServiceError):
+    pass
+
+
+class ExportNotFoundException(ServiceError):
     pass

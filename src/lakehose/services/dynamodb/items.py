@@ -177,7 +177,7 @@ class ItemOperations(DynamoDBBase):
         result = _write_result(
             table, written, return_consumed_capacity, return_item_collection_metrics
         )
-        attributes = _returned(returns, written, parsed.update)
+        attributes = returned_attributes(returns, written, parsed.update)
         if attributes:
             result["Attributes"] = attributes
         return result
@@ -227,7 +227,9 @@ def item_size_of(item: Item | None) -> int:
     return 0 if item is None else item_size(item)
 
 
-def _returned(returns: str, written: writes.Written, plan: UpdatePlan | None) -> Item | None:
+def returned_attributes(
+    returns: str, written: writes.Written, plan: UpdatePlan | None
+) -> Item | None:
     """What UpdateItem's ReturnValues asks for."""
     if returns == "ALL_OLD":
         return written.old

@@ -48,3 +48,21 @@ class ChangeStreamSink(Protocol):
         previous process died had already reached the stream.
         """
         ...
+
+
+class ExportDestinationError(Exception):
+    """S3 refused an export object: ``code`` is S3's error code (``NoSuchBucket``, ...)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class ExportObjectSink(Protocol):
+    def put_export_object(self, bucket: str, key: str, data: bytes, content_type: str) -> str:
+        """Store an export file durably in S3; its ETag (quoted, as S3 returns it).
+
+        Raises ``ExportDestinationError`` when S3 refuses it.
+        """
+        ...

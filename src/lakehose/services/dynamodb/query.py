@@ -86,7 +86,7 @@ class QueryOperations(DynamoDBBase):
             _check_filter(parsed.filter, schema)
             rows = store.walk(
                 connection,
-                _row_range(
+                row_range(
                     where,
                     bound,
                     start_position(where, exclusive_start_key),
@@ -121,12 +121,13 @@ def _check_filter(filter_: Condition | None, schema: KeySchema) -> None:
             )
 
 
-def _row_range(
+def row_range(
     where: Target,
     bound: BoundKeyCondition,
     after: tuple[int, bytes, bytes, bytes] | None,
     forward: bool,
 ) -> store.RowRange:
+    """The rows of one partition of ``where`` that a bound key condition selects."""
     schema = where.schema
     hash_key = encode_scalar(schema.hash.type, bound.hash_value[schema.hash.type])
     lower, upper = _range_bounds(schema, bound)

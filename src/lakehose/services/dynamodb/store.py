@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from lakehose.services.dynamodb import export_store
 from lakehose.services.dynamodb.codec import Item, dump_item, load_item
 from lakehose.services.dynamodb.keys import EncodedKey
 from lakehose.services.dynamodb.tables import TableMeta
@@ -65,7 +66,7 @@ CREATE TABLE tokens (
 );
 """
 
-MIGRATIONS = (Migration(1, _SCHEMA),)
+MIGRATIONS = (Migration(1, _SCHEMA), Migration(2, export_store.SCHEMA))
 TABLE_ROWS = ""  # the index_name of a table's own rows
 
 

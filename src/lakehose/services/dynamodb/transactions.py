@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from lakehose.services.dynamodb import store, writes
 from lakehose.services.dynamodb.attributes import item_size, validate_item
 from lakehose.services.dynamodb.base import DynamoDBBase
 from lakehose.services.dynamodb.capacity import Consumed, read_units, report_all
+from lakehose.services.dynamodb.changes import ChangeContext
 from lakehose.services.dynamodb.codec import Item
 from lakehose.services.dynamodb.errors import (
     ConditionalCheckFailedException,
@@ -55,18 +57,11 @@ class TransactionOperations(DynamoDBBase):
         client_request_token: str | None = None,
     ) -> dict[str, Any]:
         actions = [_action(entry) for entry in transact_items]
-        fingerprint = _fingerprint(transact_items)
+        fingerprint = request_fingerprint(transact_items)
         now_ms = self._now_ms()
-        consumed: list[Consumed] = []
         with self.db.transaction() as connection:
-            if client_request_token is not None:
-                seen = store.token_fingerprint(
-                    connection, client_request_token, now_ms - TOKEN_WINDOW_MS
-                )
-                if seen is not None:
-                    if seen != fingerprint:
-                        raise IdempotentParameterMismatchException()
-                    return {}
+            if replayed(connection, client_request_token, fingerprint, now_ms):
+                return {}
             tables = {
                 action.body["TableName"]: self._item_table(connection, action.body["TableName"])
                 for action in actions
@@ -75,17 +70,8 @@ class TransactionOperations(DynamoDBBase):
             _check_distinct(actions, targets)
             plans = _plan_all(connection, actions, targets)
             context = self._change_context()
-            for table, plan in zip(targets, plans, strict=True):
-                # Transactions cost double; a ConditionCheck writes nothing but is charged too.
-                cost = Consumed(table.meta.name)
-                if plan is None:
-                    cost.table = 2 * read_units(0, True)
-                else:
-                    cost.merge(writes.commit(connection, table, plan, context).consumed, 2.0)
-                consumed.append(cost)
-            if client_request_token is not None:
-                store.forget_tokens(connection, now_ms - TOKEN_WINDOW_MS)
-                store.remember_token(connection, client_request_token, fingerprint, now_ms)
+            consumed = commit_all(connection, zip(targets, plans, strict=True), context)
+            remember(connection, client_request_token, fingerprint, now_ms)
         self._committed(context)
         result: dict[str, Any] = {}
         if (report := report_all(consumed, return_consumed_capacity)) is not None:
@@ -134,6 +120,48 @@ class TransactionOperations(DynamoDBBase):
         if (report := report_all(consumed, return_consumed_capacity)) is not None:
             result["ConsumedCapacity"] = report
         return result
+
+
+def replayed(
+    connection: sqlite3.Connection, token: str | None, fingerprint: bytes, now_ms: int
+) -> bool:
+    """Whether ``token`` already carried this very request within the window, so that it must
+    succeed without writing again; a token that carried other parameters is refused."""
+    if token is None:
+        return False
+    seen = store.token_fingerprint(connection, token, now_ms - TOKEN_WINDOW_MS)
+    if seen is not None and seen != fingerprint:
+        raise IdempotentParameterMismatchException()
+    return seen is not None
+
+
+def remember(
+    connection: sqlite3.Connection, token: str | None, fingerprint: bytes, now_ms: int
+) -> None:
+    """Keep ``token`` for the idempotency window, forgetting those past it."""
+    if token is not None:
+        store.forget_tokens(connection, now_ms - TOKEN_WINDOW_MS)
+        store.remember_token(connection, token, fingerprint, now_ms)
+
+
+def commit_all(
+    connection: sqlite3.Connection,
+    plans: Iterable[tuple[StoredTable, writes.Planned | None]],
+    context: ChangeContext,
+) -> list[Consumed]:
+    """Commit a transaction's planned writes; their cost (``None``: a condition check).
+
+    Transactions cost double; a condition check writes nothing but is charged as a read.
+    """
+    consumed: list[Consumed] = []
+    for table, plan in plans:
+        cost = Consumed(table.meta.name)
+        if plan is None:
+            cost.table = 2 * read_units(0, True)
+        else:
+            cost.merge(writes.commit(connection, table, plan, context).consumed, 2.0)
+        consumed.append(cost)
+    return consumed
 
 
 def _action(entry: dict[str, Any]) -> _Action:
@@ -219,7 +247,7 @@ def _plan_all(
     return plans
 
 
-def _fingerprint(transact_items: list[dict[str, Any]]) -> bytes:
+def request_fingerprint(transact_items: list[dict[str, Any]]) -> bytes:
     """What identifies a request's parameters for ClientRequestToken idempotency."""
     canonical = orjson.dumps(transact_items, option=orjson.OPT_SORT_KEYS, default=bytes.hex)
     return hashlib.sha256(canonical).digest()
