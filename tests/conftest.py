@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import pytest
 from botocore.client import BaseClient
+from hypothesis import HealthCheck, settings
 from botocore.config import Config
 
 from lakehose import Lakehose
@@ -31,6 +32,11 @@ from lakehose.clock import ManualClock
 from lakehose.settings import Settings
 
 _ENDPOINT = re.compile(r"listening on (http://\S+)")
+
+# Hypothesis's per-example deadline and its slow-generation check time the machine, not the code:
+# on a shared CI machine they fail tests whose properties hold.
+settings.register_profile("lakehose", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("lakehose")
 
 # Errors are asserted, not retried; Lambda and Firehose calls may wait on worker processes.
 NO_RETRIES = Config(retries={"total_max_attempts": 1}, read_timeout=300)
