@@ -23,8 +23,8 @@ from typing import Any, Protocol
 
 import pytest
 from botocore.client import BaseClient
-from hypothesis import HealthCheck, settings
 from botocore.config import Config
+from hypothesis import HealthCheck, settings
 
 from lakehose import Lakehose
 from lakehose.cli.admin import admin_request
