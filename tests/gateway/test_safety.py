@@ -335,6 +335,7 @@ def test_admin_signatures_are_verified_when_credentials_are_configured(tmp_path:
 def public_bucket(server: ServerProcess, name: str) -> Iterator[str]:
     s3 = server.client("s3", config=NO_RETRIES)
     s3.create_bucket(Bucket=name)
+    s3.delete_public_access_block(Bucket=name)  # new buckets block public policies
     for key in ("public/a.txt", "private/b.txt"):
         s3.put_object(Bucket=name, Key=key, Body=key.encode())
     policy = {

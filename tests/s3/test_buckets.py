@@ -224,8 +224,18 @@ def test_bucket_policy_is_stored_as_given(s3: Any, bucket: str) -> None:
     )
     statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}
     policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]}, indent=3)
-    s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    with pytest.raises(ClientError) as blocked:  # new buckets block public policies
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    assert (error_code(blocked), error_of(blocked)["Status"]) == ("AccessDenied", 403)
+    assert "because public policies are blocked by the BlockPublicPolicy" in str(blocked.value)
+    with pytest.raises(ClientError) as still_none:
+        s3.get_bucket_policy(Bucket=bucket)
+    assert error_code(still_none) == "NoSuchBucketPolicy"
+    s3.delete_public_access_block(Bucket=bucket)
+    put = s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == policy
+    assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"] == {"IsPublic": True}
     with pytest.raises(ClientError) as malformed:
         s3.put_bucket_policy(Bucket=bucket, Policy="not json")
     assert error_code(malformed) == "MalformedPolicy"

@@ -9,17 +9,20 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from lakehose.services.engine import EngineEnvironment, SqliteEngine
-from lakehose.services.s3 import store
+from lakehose.services.s3 import store, version_store, versions
 from lakehose.services.s3.blobs import BlobStore
 from lakehose.services.s3.errors import (
     InvalidStorageClass,
     MetadataTooLarge,
+    MethodNotAllowed,
     NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
+    NoSuchVersion,
     UnsupportedHeader,
 )
 from lakehose.services.s3.names import encode_key
@@ -150,6 +153,46 @@ class S3Base(SqliteEngine):
         if item is None:
             raise NoSuchKey(key)
         return item
+
+    @staticmethod
+    def _locate_version(
+        connection: sqlite3.Connection,
+        bucket: BucketRow,
+        key: str,
+        version_id: str | None,
+        *,
+        method: str,
+    ) -> ObjectRow:
+        """The version a request names (the current object when it names none).
+
+        Errors as S3 gives them: ``NoSuchKey`` (with the delete marker's headers when one is the
+        latest version), ``NoSuchVersion`` for an id of this bucket's making that is gone,
+        ``InvalidArgument`` for any other id, ``MethodNotAllowed`` for a delete marker.
+        """
+        raw_key = encode_key(key)
+        current = store.find_object(connection, bucket.id, raw_key)
+        if version_id is None:
+            if current is not None:
+                return current
+            newest = version_store.newest(connection, bucket.id, raw_key)
+            if newest is not None and newest.delete_marker:
+                raise NoSuchKey(key, DeleteMarker=True, VersionId=newest.version)
+            raise NoSuchKey(key)
+        wanted = versions.parse(version_id)
+        if current is not None and current.version_id == wanted:
+            return current
+        found = version_store.find(connection, bucket.id, raw_key, wanted)
+        if found is None:
+            raise NoSuchVersion(key, version_id)
+        if found.delete_marker:
+            raise MethodNotAllowed(
+                method,
+                "DeleteMarker",
+                DeleteMarker=True,
+                VersionId=found.version,
+                LastModified=datetime.fromtimestamp(found.modified, UTC),
+            )
+        return found
 
     @staticmethod
     def _locate_upload(

@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from lakehose.services.s3 import checksums, store
+from lakehose.services.s3 import checksums, encryption, store, versions, write_options
 from lakehose.services.s3.base import (
     Requester,
     quoted,
+    refuse_unknown,
     standard_headers,
     storage_class_of,
     unquoted,
@@ -95,11 +96,15 @@ class MultipartOperations(ObjectOperations):
         storage_class: str | None = None,
         checksum_algorithm: str | None = None,
         checksum_type: str | None = None,
+        **options: Any,
     ) -> dict[str, Any]:
+        write = write_options.split(options)
+        refuse_unknown(write.checksum_values, ())
         algorithm = checksums.algorithm_named(checksum_algorithm) if checksum_algorithm else None
+        target = self._bucket_named(bucket)
         upload = UploadRow(
             upload_id=secrets.token_urlsafe(48),
-            bucket_id=self._bucket_named(bucket).id,
+            bucket_id=target.id,
             key=encode_key(key),
             initiated=self.clock.now(),
             headers=standard_headers(
@@ -114,11 +119,13 @@ class MultipartOperations(ObjectOperations):
             checksum_algorithm=algorithm,
             checksum_type=checksum_type_for(algorithm, checksum_type),
             storage_class=storage_class_of(storage_class),
+            attributes=self._attributes(target, write),
         )
         with self.db.transaction() as connection:
             self._locate_bucket(connection, bucket)
             store.insert_upload(connection, upload)
         result = {"Bucket": bucket, "Key": key, "UploadId": upload.upload_id}
+        result |= encryption.reported(upload.attributes)
         if algorithm is not None:
             result |= {"ChecksumAlgorithm": algorithm, "ChecksumType": str(upload.checksum_type)}
         return result
@@ -152,7 +159,8 @@ class MultipartOperations(ObjectOperations):
             checksum,
         )
         self._store_part(upload, part)
-        return {"ETag": quoted(part.etag), **_part_members(checksum)}
+        result = {"ETag": quoted(part.etag), **_part_members(checksum)}
+        return result | encryption.reported(upload.attributes)
 
     def upload_part_copy(
         self,
@@ -169,7 +177,7 @@ class MultipartOperations(ObjectOperations):
         copy_source_if_unmodified_since: datetime | None = None,
     ) -> dict[str, Any]:
         check_part_number(part_number)
-        source_bucket, source_key = parse_copy_source(copy_source)
+        source_bucket, source_key, source_version = parse_copy_source(copy_source)
         upload = self._upload(bucket, key, upload_id)
         conditions = Conditions(
             copy_source_if_match,
@@ -179,7 +187,7 @@ class MultipartOperations(ObjectOperations):
         )
         with self.db.read() as connection:
             origin = self._locate_bucket(connection, source_bucket)
-            source = self._locate_object(connection, origin, source_key)
+            source = self._copy_source(connection, origin, source_key, source_version)
             conditions.check(source, copy=True)
             selected = (
                 parse_copy_range(copy_source_range, source.size) if copy_source_range else None
@@ -226,7 +234,16 @@ class MultipartOperations(ObjectOperations):
         numbers = [int(part.get("PartNumber", 0)) for part in listed]
         if any(later <= earlier for earlier, later in itertools.pairwise(numbers)):
             raise InvalidPartOrder(upload_id)
-        upload = self._upload(bucket, key, upload_id)
+        location = f"http://{context.host}/{bucket}/{quote(key, safe='/')}"
+        try:
+            upload = self._upload(bucket, key, upload_id)
+        except NoSuchUpload:
+            # S3 answers a repeated Complete of an upload it completed with the same result.
+            repeated = self._completed(bucket, key, upload_id)
+            if repeated is None:
+                raise
+            row, versioned = repeated
+            return self._completion_result(row, versioned, location, bucket, key)
         if checksum_type is not None and checksum_type != upload.checksum_type:
             raise InvalidRequest(
                 f"The upload was created using the {upload.checksum_type or 'null'} checksum "
@@ -258,14 +275,39 @@ class MultipartOperations(ObjectOperations):
                 checksum=checksum,
                 parts_count=len(chosen),
                 storage_class=upload.storage_class,
+                attributes={
+                    **upload.attributes,
+                    "parts": [part.size for part in chosen],
+                    "upload_id": upload.upload_id,
+                },
             )
         except BaseException:
             self.blobs.discard(upload.bucket_id, [blob])
             raise
-        self._commit_completion(bucket, upload, row, if_match, if_none_match)
-        location = f"http://{context.host}/{bucket}/{quote(key, safe='/')}"
+        done, versioned = self._commit_completion(bucket, upload, row, if_match, if_none_match)
+        return self._completion_result(done, versioned, location, bucket, key)
+
+    @staticmethod
+    def _completion_result(
+        row: ObjectRow, versioned: bool, location: str, bucket: str, key: str
+    ) -> dict[str, Any]:
         result = {"Location": location, "Bucket": bucket, "Key": key, "ETag": quoted(row.etag)}
-        return result | (checksum.members() if checksum else {})
+        result |= row.checksum.members() if row.checksum else {}
+        result |= encryption.reported(row.attributes)
+        if versioned:
+            result["VersionId"] = row.version
+        return result
+
+    def _completed(self, bucket: str, key: str, upload_id: str) -> tuple[ObjectRow, bool] | None:
+        """The current object of ``key`` if the upload ``upload_id`` made it."""
+        raw_key = encode_key(key)
+        with self.db.read() as connection:
+            found = self._locate_bucket(connection, bucket)
+            current = store.find_object(connection, found.id, raw_key)
+            versioned = versions.status(connection, found.id) is not None
+        if current is None or current.attributes.get("upload_id") != upload_id:
+            return None
+        return current, versioned
 
     def abort_multipart_upload(self, *, bucket: str, key: str, upload_id: str) -> dict[str, Any]:
         raw_key = encode_key(key)
@@ -328,16 +370,17 @@ class MultipartOperations(ObjectOperations):
         row: ObjectRow,
         if_match: str | None,
         if_none_match: str | None,
-    ) -> None:
-        def commit(connection: Any) -> tuple[None, list[str]]:
+    ) -> tuple[ObjectRow, bool]:
+        def commit(connection: Any) -> tuple[tuple[ObjectRow, bool], list[str]]:
             if store.find_upload(connection, upload.upload_id) is None:
                 raise NoSuchUpload(upload.upload_id)
             part_blobs = store.delete_upload(connection, upload.upload_id)
             # The conditions and the bucket are checked by the same transaction as the write.
-            replaced = self._put_row(connection, bucket, row, if_match, if_none_match)
-            return None, part_blobs + replaced
+            stored, replaced = self._put_row(connection, bucket, row, if_match, if_none_match)
+            versioned = versions.status(connection, row.bucket_id) is not None
+            return (stored, versioned), part_blobs + replaced
 
-        self._publish(row.bucket_id, row.blob, commit)
+        return self._publish(row.bucket_id, row.blob, commit)
 
 
 def _part_members(checksum: Checksum | None) -> dict[str, str]:
