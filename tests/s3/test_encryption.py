@@ -66,7 +66,11 @@ def test_kms_key_ids_are_checked_as_s3_does(s3: Any, bucket: str) -> None:
     for key_id, message in cases:
         with pytest.raises(ClientError) as caught:
             s3.put_object(
-                Bucket=bucket, Key="k", Body=b"d", ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id
+                Bucket=bucket,
+                Key="k",
+                Body=b"d",
+                ServerSideEncryption="aws:kms",
+                SSEKMSKeyId=key_id,
             )
         details = error_of(caught)
         assert (details["Code"], details["Message"], details["Status"]) == (
@@ -95,7 +99,11 @@ def test_unknown_algorithm_and_sse_c_are_refused(unchecked: Any, bucket: str) ->
     )
     with pytest.raises(ClientError) as customer:
         unchecked.put_object(
-            Bucket=bucket, Key="k", Body=b"d", SSECustomerAlgorithm="AES256", SSECustomerKey="k" * 32
+            Bucket=bucket,
+            Key="k",
+            Body=b"d",
+            SSECustomerAlgorithm="AES256",
+            SSECustomerKey="k" * 32,
         )
     details = error_of(customer)
     assert (details["Code"], details["Status"]) == ("NotImplemented", 501)

@@ -139,13 +139,21 @@ def delete_version(
     current = store.find_object(connection, bucket_id, key)
     if current is not None and current.version_id == version_id:
         store.delete_object(connection, bucket_id, key)
-        newest = version_store.newest(connection, bucket_id, key)
-        if newest is not None and not newest.delete_marker:
-            version_store.remove(connection, bucket_id, key, newest.version_id)
-            store.put_object(connection, newest)
-        return current, [current.blob]
-    found = version_store.find(connection, bucket_id, key, version_id)
-    if found is None:
-        return None, []
-    blob = version_store.remove(connection, bucket_id, key, version_id)
-    return found, [blob] if blob else []
+        removed: ObjectRow | None = current
+        blobs = [current.blob]
+    else:
+        removed = version_store.find(connection, bucket_id, key, version_id)
+        blob = version_store.remove(connection, bucket_id, key, version_id)
+        blobs = [blob] if blob else []
+    _promote(connection, bucket_id, key)
+    return removed, blobs
+
+
+def _promote(connection: sqlite3.Connection, bucket_id: int, key: bytes) -> None:
+    """Without a current object, the newest version becomes current unless it is a marker."""
+    if store.find_object(connection, bucket_id, key) is not None:
+        return
+    newest = version_store.newest(connection, bucket_id, key)
+    if newest is not None and not newest.delete_marker:
+        version_store.remove(connection, bucket_id, key, newest.version_id)
+        store.put_object(connection, newest)
