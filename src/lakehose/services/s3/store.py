@@ -241,11 +241,14 @@ def loads(value: bytes | None) -> dict[str, Any]:
     return dict(orjson.loads(value)) if value is not None else {}
 
 
-def _object(row: sqlite3.Row) -> ObjectRow:
+def object_row(row: sqlite3.Row) -> ObjectRow:
+    """An ``objects`` row, or a ``versions`` row (which may be a delete marker, without blob)."""
+    # ``in`` on a sqlite3.Row looks at values; its column names are its keys().
+    marker = "delete_marker" in row.keys() and bool(row["delete_marker"])  # noqa: SIM118
     return ObjectRow(
         bucket_id=row["bucket_id"],
         key=bytes(row["key"]),
-        blob=row["blob"],
+        blob=row["blob"] or "",
         size=row["size"],
         etag=row["etag"],
         modified=row["modified"],
@@ -258,6 +261,7 @@ def _object(row: sqlite3.Row) -> ObjectRow:
         storage_class=row["storage_class"],
         version_id=row["version_id"],
         attributes=loads(row["attributes"]),
+        delete_marker=marker,
     )
 
 
@@ -265,7 +269,7 @@ def find_object(connection: sqlite3.Connection, bucket_id: int, key: bytes) -> O
     row = connection.execute(
         f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket_id = ? AND key = ?", (bucket_id, key)
     ).fetchone()
-    return _object(row) if row else None
+    return object_row(row) if row else None
 
 
 def put_object(connection: sqlite3.Connection, item: ObjectRow) -> str | None:
@@ -331,7 +335,7 @@ def scan_objects(
         parameters.append(high)
     sql += " ORDER BY key LIMIT ?"
     parameters.append(limit)
-    return [_object(row) for row in connection.execute(sql, parameters)]
+    return [object_row(row) for row in connection.execute(sql, parameters)]
 
 
 def has_objects(connection: sqlite3.Connection, bucket_id: int) -> bool:

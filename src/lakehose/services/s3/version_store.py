@@ -18,33 +18,12 @@ from typing import Any
 import orjson
 
 from lakehose.services.s3 import store
-from lakehose.services.s3.store import ObjectRow, checksum_of, loads, object_values
+from lakehose.services.s3.store import ObjectRow, object_row, object_values
 
 _COLUMNS = (
     "bucket_id, key, blob, size, etag, modified, headers, metadata, checksum_algorithm, "
     "checksum_value, checksum_type, parts_count, storage_class, version_id, attributes"
 )
-
-
-def _row(row: sqlite3.Row) -> ObjectRow:
-    return ObjectRow(
-        bucket_id=row["bucket_id"],
-        key=bytes(row["key"]),
-        blob=row["blob"] or "",
-        size=row["size"],
-        etag=row["etag"],
-        modified=row["modified"],
-        headers=orjson.loads(row["headers"]),
-        metadata=orjson.loads(row["metadata"]),
-        checksum=checksum_of(
-            row["checksum_algorithm"], row["checksum_value"], row["checksum_type"]
-        ),
-        parts_count=row["parts_count"],
-        storage_class=row["storage_class"],
-        version_id=row["version_id"],
-        attributes=loads(row["attributes"]),
-        delete_marker=bool(row["delete_marker"]),
-    )
 
 
 def push(connection: sqlite3.Connection, item: ObjectRow) -> None:
@@ -72,7 +51,7 @@ def of_key(connection: sqlite3.Connection, bucket_id: int, key: bytes) -> list[O
         "ORDER BY seq DESC",
         (bucket_id, key),
     )
-    return [_row(row) for row in rows]
+    return [object_row(row) for row in rows]
 
 
 def newest(connection: sqlite3.Connection, bucket_id: int, key: bytes) -> ObjectRow | None:
@@ -81,7 +60,7 @@ def newest(connection: sqlite3.Connection, bucket_id: int, key: bytes) -> Object
         "ORDER BY seq DESC LIMIT 1",
         (bucket_id, key),
     ).fetchone()
-    return _row(row) if row else None
+    return object_row(row) if row else None
 
 
 def find(
@@ -92,7 +71,7 @@ def find(
         "AND version_id IS ?",
         (bucket_id, key, version_id),
     ).fetchone()
-    return _row(row) if row else None
+    return object_row(row) if row else None
 
 
 def remove(
