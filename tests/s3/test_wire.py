@@ -241,3 +241,24 @@ def test_status_codes_and_error_documents_on_the_socket(server: ServerProcess, n
     s3.delete_bucket(Bucket=name)
     with pytest.raises(ClientError):
         s3.head_bucket(Bucket=name)
+
+
+def test_presigned_urls_expire_without_credentials(tmp_path: Path) -> None:
+    # The URL's lifetime holds even where any key is accepted.
+    with Lakehose(home=tmp_path / "home", clock=ManualClock(time.time())) as lake:
+        s3 = lake.client("s3", endpoint_url=lake.endpoint(), config=NO_RETRIES)
+        s3.create_bucket(Bucket="open")
+        s3.put_object(Bucket="open", Key="k", Body=b"ok")
+        url = s3.generate_presigned_url(
+            "get_object", Params={"Bucket": "open", "Key": "k"}, ExpiresIn=60
+        )
+        assert urlopen(url)[:2] == (200, b"ok")
+        assert isinstance(lake.clock, ManualClock)
+        lake.clock.advance(120)
+        status, body, _ = urlopen(url)
+        document = ET.fromstring(body)
+        assert (status, document.findtext("Code"), document.findtext("Message")) == (
+            403,
+            "AccessDenied",
+            "Request has expired",
+        )
