@@ -17,6 +17,7 @@ PUBLIC_ACCESS_BLOCK = "public_access_block"
 ENCRYPTION = "encryption"
 VERSIONING = "versioning"
 ACL = "acl"
+LIFECYCLE = "lifecycle"
 
 
 def read(connection: sqlite3.Connection, bucket_id: int, name: str) -> Any:
@@ -37,3 +38,11 @@ def write(connection: sqlite3.Connection, bucket_id: int, name: str, value: Any)
         "INSERT OR REPLACE INTO bucket_settings (bucket_id, name, value) VALUES (?, ?, ?)",
         (bucket_id, name, orjson.dumps(value)),
     )
+
+
+def all_with(connection: sqlite3.Connection, name: str) -> list[tuple[int, Any]]:
+    """Every bucket that has the setting, with its value."""
+    rows = connection.execute(
+        "SELECT bucket_id, value FROM bucket_settings WHERE name = ?", (name,)
+    )
+    return [(row["bucket_id"], orjson.loads(row["value"])) for row in rows]

@@ -1,8 +1,9 @@
 """The S3 engine: buckets and objects on the filesystem, metadata in SQLite.
 
 The operations are grouped by noun in mixins (``buckets``, ``access``, ``objects``, ``listing``,
-``multipart``, ``uploads``, ``port``, ``version_listing``, ``object_tagging``); this class adds
-the life cycle: opening the database, removing what a crash left behind, closing.
+``multipart``, ``uploads``, ``port``, ``version_listing``, ``object_tagging``,
+``lifecycle_operations``); this class adds the life cycle: opening the database, removing what a
+crash left behind, closing.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import ClassVar
 
 from lakehose.services.s3 import store
 from lakehose.services.s3.buckets import BucketOperations
+from lakehose.services.s3.lifecycle_operations import LifecycleOperations
 from lakehose.services.s3.listing import ListingOperations
 from lakehose.services.s3.multipart import MultipartOperations
 from lakehose.services.s3.object_tagging import ObjectTaggingOperations
@@ -30,6 +32,7 @@ class S3Engine(
     ObjectPort,
     VersioningOperations,
     ObjectTaggingOperations,
+    LifecycleOperations,
 ):
     """Amazon S3 (general purpose buckets) in the engine's directory."""
 

@@ -391,3 +391,11 @@ class InvalidPartNumber(S3Error):
 
     def __init__(self, requested: int, count: int) -> None:
         super().__init__(PartNumberRequested=requested, ActualPartCount=count)
+
+
+class NoSuchLifecycleConfiguration(S3Error):
+    status = 404
+    default_message = "The lifecycle configuration does not exist"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(BucketName=bucket)

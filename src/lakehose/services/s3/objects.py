@@ -19,6 +19,7 @@ from lakehose.services.s3 import (
     bucket_settings,
     checksums,
     encryption,
+    lifecycle,
     store,
     tags,
     versions,
@@ -463,12 +464,15 @@ class ObjectOperations(AccessOperations):
             target = self._locate_bucket(connection, bucket)
             item = self._locate_version(connection, target, key, version_id, method=method)
             versioned = versions.status(connection, target.id) is not None
+            rules = bucket_settings.read(connection, target.id, bucket_settings.LIFECYCLE)
             conditions.check(item)
             selected = _part_range(item, part_number, range)
             if selected is None:
                 selected = parse_range(range, item.size)
             handle = self.blobs.open(target.id, item.blob) if with_body else None
         result = describe(item, versioned=versioned)
+        if rules and version_id is None:
+            result["Expiration"] = lifecycle.expiration_header(rules["Rules"], item)
         start, length = (selected.start, selected.length) if selected else (0, item.size)
         if handle is not None:
             with handle:
