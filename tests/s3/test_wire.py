@@ -262,3 +262,57 @@ def test_presigned_urls_expire_without_credentials(tmp_path: Path) -> None:
             "AccessDenied",
             "Request has expired",
         )
+
+
+def test_non_ascii_metadata_comes_back_rfc_2047_encoded(server: ServerProcess, name: str) -> None:
+    s3 = server.client("s3", config=NO_RETRIES)
+    s3.create_bucket(Bucket=name)
+    host = server.endpoint.removeprefix("http://")
+    connection = http.client.HTTPConnection(host, timeout=30)
+    try:
+        connection.putrequest("PUT", f"/{name}/k")
+        for header, value in sigv4_stub("s3").items():
+            connection.putheader(header, value)
+        connection.putheader("x-amz-meta-title", "ÄMÄZÕÑ S3 — é_%.pdf".encode())
+        connection.putheader("x-amz-meta-plain", "ascii only")
+        connection.putheader("x-amz-meta-given", "=?UTF-8?B?YWJj?=")
+        connection.putheader("Content-Length", "0")
+        connection.endheaders()
+        assert connection.getresponse().status == 200
+    finally:
+        connection.close()
+    assert s3.head_object(Bucket=name, Key="k")["Metadata"] == {
+        "title": "=?UTF-8?Q?=C3=84M=C3=84Z=C3=95=C3=91_S3_=E2=80=94_=C3=A9=5F%.pdf?=",
+        "plain": "ascii only",
+        "given": "=?UTF-8?B?YWJj?=",
+    }
+    s3.delete_object(Bucket=name, Key="k")
+    s3.delete_bucket(Bucket=name)
+
+
+def test_a_put_without_content_length_is_refused(server: ServerProcess, name: str) -> None:
+    s3 = server.client("s3", config=NO_RETRIES)
+    s3.create_bucket(Bucket=name)
+    host = server.endpoint.removeprefix("http://")
+    connection = http.client.HTTPConnection(host, timeout=30)
+    try:
+        # A body of unknown length: chunked transfer coding, no Content-Length.
+        connection.putrequest("PUT", f"/{name}/k")
+        for header, value in sigv4_stub("s3").items():
+            connection.putheader(header, value)
+        connection.putheader("Transfer-Encoding", "chunked")
+        connection.endheaders()
+        connection.send(b"5\r\nhello\r\n0\r\n\r\n")
+        response = connection.getresponse()
+        document = ET.fromstring(response.read())
+    finally:
+        connection.close()
+    assert (response.status, document.findtext("Code"), document.findtext("Message")) == (
+        411,
+        "MissingContentLength",
+        "You must provide the Content-Length HTTP header.",
+    )
+    with pytest.raises(ClientError) as nothing:
+        s3.head_object(Bucket=name, Key="k")
+    assert nothing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    s3.delete_bucket(Bucket=name)

@@ -88,9 +88,32 @@ def standard_headers(
     return {name: value for name, value in headers.items() if value is not None}
 
 
+def mail_safe(value: str) -> str:
+    """A metadata value as S3 keeps and returns it: non-ASCII values RFC 2047 Q-encoded.
+
+    Header values reach the engine decoded as ISO-8859-1, so their bytes are the bytes sent
+    (UTF-8, as clients send them); values already RFC 2047-encoded are ASCII and kept as given.
+    """
+    if value.isascii():
+        return value
+    try:
+        raw = value.encode("latin-1")
+    except UnicodeEncodeError:  # given as text, not as header bytes
+        raw = value.encode()
+    encoded = "".join(
+        "_"
+        if byte == 0x20
+        else chr(byte)
+        if 0x21 <= byte <= 0x7E and chr(byte) not in "=?_"
+        else f"={byte:02X}"
+        for byte in raw
+    )
+    return f"=?UTF-8?Q?{encoded}?="
+
+
 def user_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
     """``x-amz-meta-*`` values, with names lower-cased as S3 returns them (2 KB at most)."""
-    result = {str(name).lower(): str(value) for name, value in (metadata or {}).items()}
+    result = {str(name).lower(): mail_safe(str(value)) for name, value in (metadata or {}).items()}
     size = sum(len(name.encode()) + len(value.encode()) for name, value in result.items())
     if size > MAX_METADATA_BYTES:
         raise MetadataTooLarge(size, MAX_METADATA_BYTES)

@@ -399,3 +399,8 @@ class NoSuchLifecycleConfiguration(S3Error):
 
     def __init__(self, bucket: str) -> None:
         super().__init__(BucketName=bucket)
+
+
+class MissingContentLength(S3Error):
+    status = 411
+    default_message = "You must provide the Content-Length HTTP header."

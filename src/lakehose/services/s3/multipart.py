@@ -40,6 +40,7 @@ from lakehose.services.s3.errors import (
     InvalidPartOrder,
     InvalidRequest,
     MalformedXML,
+    MissingContentLength,
     NoSuchUpload,
 )
 from lakehose.services.s3.names import encode_key
@@ -143,6 +144,8 @@ class MultipartOperations(ObjectOperations):
         checksum_algorithm: str | None = None,
         **checksum_values: str,
     ) -> dict[str, Any]:
+        if content_length is None:
+            raise MissingContentLength()
         check_part_number(part_number)
         declared = checksums.requested(checksum_algorithm, checksum_values)
         upload = self._upload(bucket, key, upload_id)

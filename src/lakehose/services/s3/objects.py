@@ -50,6 +50,7 @@ from lakehose.services.s3.errors import (
     KeyTooLongError,
     MalformedXML,
     MethodNotAllowed,
+    MissingContentLength,
     NoSuchBucket,
 )
 from lakehose.services.s3.names import encode_key
@@ -125,6 +126,8 @@ class ObjectOperations(AccessOperations):
         checksum_algorithm: str | None = None,
         **options: Any,
     ) -> dict[str, Any]:
+        if content_length is None:
+            raise MissingContentLength()  # S3 reads no body of unknown length
         write = write_options.split(options)
         target = self._bucket_named(bucket)
         raw_key = encode_key(key)
