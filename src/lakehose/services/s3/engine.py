@@ -2,8 +2,8 @@
 
 The operations are grouped by noun in mixins (``buckets``, ``access``, ``objects``, ``listing``,
 ``multipart``, ``uploads``, ``port``, ``version_listing``, ``object_tagging``,
-``lifecycle_operations``); this class adds the life cycle: opening the database, removing what a
-crash left behind, closing.
+``lifecycle_operations``, ``object_attributes``); this class adds the life cycle: opening the
+database, removing what a crash left behind, closing.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from lakehose.services.s3.buckets import BucketOperations
 from lakehose.services.s3.lifecycle_operations import LifecycleOperations
 from lakehose.services.s3.listing import ListingOperations
 from lakehose.services.s3.multipart import MultipartOperations
+from lakehose.services.s3.object_attributes import ObjectAttributesOperations
 from lakehose.services.s3.object_tagging import ObjectTaggingOperations
 from lakehose.services.s3.port import ObjectPort
 from lakehose.services.s3.uploads import UploadListingOperations
@@ -33,6 +34,7 @@ class S3Engine(
     VersioningOperations,
     ObjectTaggingOperations,
     LifecycleOperations,
+    ObjectAttributesOperations,
 ):
     """Amazon S3 (general purpose buckets) in the engine's directory."""
 
