@@ -18,6 +18,7 @@ ENCRYPTION = "encryption"
 VERSIONING = "versioning"
 ACL = "acl"
 LIFECYCLE = "lifecycle"
+CORS = "cors"
 
 
 def read(connection: sqlite3.Connection, bucket_id: int, name: str) -> Any:

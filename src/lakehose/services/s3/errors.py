@@ -404,3 +404,11 @@ class NoSuchLifecycleConfiguration(S3Error):
 class MissingContentLength(S3Error):
     status = 411
     default_message = "You must provide the Content-Length HTTP header."
+
+
+class NoSuchCORSConfiguration(S3Error):
+    status = 404
+    default_message = "The CORS configuration does not exist"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(BucketName=bucket)
