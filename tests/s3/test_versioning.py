@@ -187,13 +187,18 @@ def test_listing_versions_with_prefix_delimiter_and_markers(s3: Any, bucket: str
     assert {v["Key"] for v in after_key["Versions"]} == {"dir/x", "dir/y"}
 
 
-def test_versions_survive_kill_9(tmp_path: Path) -> None:
+def test_versions_and_settings_survive_kill_9(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path / "home")
     s3 = server.client("s3", config=NO_RETRIES)
     s3.create_bucket(Bucket="kept")
     versioned(s3, "kept")
-    first = s3.put_object(Bucket="kept", Key="k", Body=b"one")["VersionId"]
+    first = s3.put_object(Bucket="kept", Key="k", Body=b"one", Tagging="t=1")["VersionId"]
     marker = s3.delete_object(Bucket="kept", Key="k")["VersionId"]
+    s3.put_bucket_ownership_controls(
+        Bucket="kept", OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
+    )
+    rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}
+    s3.put_bucket_encryption(Bucket="kept", ServerSideEncryptionConfiguration={"Rules": [rule]})
     server.kill()
     again = ServerProcess(tmp_path / "home")
     try:
@@ -203,5 +208,13 @@ def test_versions_survive_kill_9(tmp_path: Path) -> None:
         assert [v["VersionId"] for v in listed["Versions"]] == [first]
         assert [m["VersionId"] for m in listed["DeleteMarkers"]] == [marker]
         assert fetch(s3, Bucket="kept", Key="k", VersionId=first)["Body"] == b"one"
+        tags = s3.get_object_tagging(Bucket="kept", Key="k", VersionId=first)["TagSet"]
+        assert tags == [{"Key": "t", "Value": "1"}]
+        ownership = s3.get_bucket_ownership_controls(Bucket="kept")["OwnershipControls"]
+        assert ownership == {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
+        encryption = s3.get_bucket_encryption(Bucket="kept")["ServerSideEncryptionConfiguration"]
+        assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"] == {
+            "SSEAlgorithm": "aws:kms"
+        }
     finally:
         again.stop()
