@@ -30,6 +30,12 @@ def test_versioning_states(unchecked: Any, bucket: str) -> None:
         with pytest.raises(ClientError) as malformed:
             versioned(s3, bucket, status)
         assert error_code(malformed) == "MalformedXML"
+    with pytest.raises(ClientError) as empty:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={})
+    assert (error_code(empty), error_of(empty)["Message"]) == (
+        "IllegalVersioningConfigurationException",
+        "The Versioning element must be specified",
+    )
     with pytest.raises(ClientError) as mfa:
         s3.put_bucket_versioning(
             Bucket=bucket, VersioningConfiguration={"Status": "Enabled", "MFADelete": "Enabled"}

@@ -84,6 +84,7 @@ def malformed_xml() -> ServiceError:
 class RestXmlProtocol(RestProtocol):
     name = "rest-xml"
     content_type = "application/xml"
+    empty_payload_is_absent = False
 
     def parse(
         self, request: HttpRequest, operation: OperationModel, uri_params: Mapping[str, str]

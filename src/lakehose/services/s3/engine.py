@@ -2,8 +2,8 @@
 
 The operations are grouped by noun in mixins (``buckets``, ``access``, ``objects``, ``listing``,
 ``multipart``, ``uploads``, ``port``, ``version_listing``, ``object_tagging``,
-``lifecycle_operations``, ``object_attributes``, ``cors``); this class adds the life cycle:
-opening the database, removing what a crash left behind, closing.
+``lifecycle_operations``, ``object_attributes``, ``cors``, ``configurations``); this class adds
+the life cycle: opening the database, removing what a crash left behind, closing.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from lakehose.services.s3 import store
 from lakehose.services.s3.buckets import BucketOperations
+from lakehose.services.s3.configurations import ConfigurationOperations
 from lakehose.services.s3.cors import CorsOperations
 from lakehose.services.s3.lifecycle_operations import LifecycleOperations
 from lakehose.services.s3.listing import ListingOperations
@@ -37,6 +38,7 @@ class S3Engine(
     LifecycleOperations,
     ObjectAttributesOperations,
     CorsOperations,
+    ConfigurationOperations,
 ):
     """Amazon S3 (general purpose buckets) in the engine's directory."""
 

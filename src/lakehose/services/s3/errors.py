@@ -412,3 +412,45 @@ class NoSuchCORSConfiguration(S3Error):
 
     def __init__(self, bucket: str) -> None:
         super().__init__(BucketName=bucket)
+
+
+class NoSuchWebsiteConfiguration(S3Error):
+    status = 404
+    default_message = "The specified bucket does not have a website configuration"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(BucketName=bucket)
+
+
+class ReplicationConfigurationNotFoundError(S3Error):
+    status = 404
+    default_message = "The replication configuration was not found"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(BucketName=bucket)
+
+
+class ObjectLockConfigurationNotFoundError(S3Error):
+    status = 404
+    default_message = "Object Lock configuration does not exist for this bucket"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(BucketName=bucket)
+
+
+class InvalidTargetBucketForLogging(S3Error):
+    status = 400
+    default_message = "The target bucket for logging does not exist"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(TargetBucket=bucket)
+
+
+class CrossLocationLoggingProhibitted(S3Error):
+    """S3's own spelling of the code."""
+
+    status = 403
+    default_message = "Cross S3 location logging not allowed. "
+
+    def __init__(self, region: str) -> None:
+        super().__init__(TargetBucketLocation=region)
