@@ -324,15 +324,23 @@ def delete_object(connection: sqlite3.Connection, bucket_id: int, key: bytes) ->
     return str(row["blob"]) if row else None
 
 
-def scan_objects(
-    connection: sqlite3.Connection, bucket_id: int, low: bytes, high: bytes | None, limit: int
-) -> list[ObjectRow]:
-    """Objects with ``low <= key < high`` (no upper bound if ``None``), in key order."""
-    sql = f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ?"
+def in_key_range(
+    select: str, bucket_id: int, low: bytes, high: bytes | None
+) -> tuple[str, list[Any]]:
+    """``select`` (from one table) narrowed to a bucket's keys ``low <= key < high``."""
+    sql = f"{select} WHERE bucket_id = ? AND key >= ?"
     parameters: list[Any] = [bucket_id, low]
     if high is not None:
         sql += " AND key < ?"
         parameters.append(high)
+    return sql, parameters
+
+
+def scan_objects(
+    connection: sqlite3.Connection, bucket_id: int, low: bytes, high: bytes | None, limit: int
+) -> list[ObjectRow]:
+    """Objects with ``low <= key < high`` (no upper bound if ``None``), in key order."""
+    sql, parameters = in_key_range(f"SELECT {_OBJECT_COLUMNS} FROM objects", bucket_id, low, high)
     sql += " ORDER BY key LIMIT ?"
     parameters.append(limit)
     return [object_row(row) for row in connection.execute(sql, parameters)]
@@ -395,11 +403,7 @@ def uploads_in(
     connection: sqlite3.Connection, bucket_id: int, low: bytes, high: bytes | None
 ) -> list[UploadRow]:
     """Uploads with ``low <= key < high``, by key, then oldest first (S3's listing order)."""
-    sql = "SELECT * FROM uploads WHERE bucket_id = ? AND key >= ?"
-    parameters: list[Any] = [bucket_id, low]
-    if high is not None:
-        sql += " AND key < ?"
-        parameters.append(high)
+    sql, parameters = in_key_range("SELECT * FROM uploads", bucket_id, low, high)
     sql += " ORDER BY key, initiated, upload_id"
     return [_upload(row) for row in connection.execute(sql, parameters)]
 

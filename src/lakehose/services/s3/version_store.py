@@ -107,11 +107,7 @@ def scan(
     connection: sqlite3.Connection, bucket_id: int, low: bytes, high: bytes | None, limit: int
 ) -> list[bytes]:
     """Distinct keys with noncurrent rows, ``low <= key < high``, in key order."""
-    sql = "SELECT DISTINCT key FROM versions WHERE bucket_id = ? AND key >= ?"
-    parameters: list[Any] = [bucket_id, low]
-    if high is not None:
-        sql += " AND key < ?"
-        parameters.append(high)
+    sql, parameters = store.in_key_range("SELECT DISTINCT key FROM versions", bucket_id, low, high)
     sql += " ORDER BY key LIMIT ?"
     parameters.append(limit)
     return [bytes(row["key"]) for row in connection.execute(sql, parameters)]
