@@ -351,3 +351,11 @@ def test_not_modified_carries_the_etag(s3: Any, bucket: str) -> None:
     assert response["HTTPStatusCode"] == 304
     assert response["HTTPHeaders"]["etag"] == etag
     assert "last-modified" in response["HTTPHeaders"]
+
+
+def test_not_implemented_names_the_parameter(unchecked: Any, bucket: str) -> None:
+    with pytest.raises(ClientError) as caught:
+        unchecked.put_object(Bucket=bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE")
+    details = error_of(caught)
+    assert (details["Code"], details["Status"]) == ("NotImplemented", 501)
+    assert details["Message"].endswith("(lakehose does not implement ObjectLockMode)")

@@ -121,10 +121,12 @@ def user_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def refuse_unknown(options: Mapping[str, Any], supported: Collection[str]) -> None:
-    """Options an engine method gathered with ``**`` must all be ones it implements."""
+    """Options an engine method gathered with ``**`` must all be ones it implements; the one
+    that is not is named as the API names it (``expected_bucket_owner``: ExpectedBucketOwner)."""
     for name, value in options.items():
         if name not in supported and value is not None:
-            raise UnsupportedHeader(name)
+            member = name if name[:1].isupper() else name.title().replace("_", "")
+            raise UnsupportedHeader(member)
 
 
 def storage_class_of(requested: str | None) -> str:
