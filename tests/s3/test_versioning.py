@@ -224,3 +224,10 @@ def test_versions_and_settings_survive_kill_9(tmp_path: Path) -> None:
         }
     finally:
         again.stop()
+
+
+def test_mfa_delete_disabled_alone_leaves_a_bucket_unversioned(s3: Any, bucket: str) -> None:
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"MFADelete": "Disabled"})
+    assert s3.get_bucket_versioning(Bucket=bucket)["MFADelete"] == "Disabled"
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
+    assert "VersionId" not in s3.put_object(Bucket=bucket, Key="k", Body=b"x")

@@ -61,8 +61,12 @@ class VersioningOperations(S3Base):
             raise AccessDenied("Mfa Authentication must be used for this request")
         with self.db.transaction() as connection:
             found = self._locate_bucket(connection, bucket)
-            current = bucket_settings.read(connection, found.id, bucket_settings.VERSIONING)
-            document = {"Status": state or (current or {}).get("Status", versions.SUSPENDED)}
+            # A document without a status keeps the bucket's (an unversioned one stays so).
+            document = dict(
+                bucket_settings.read(connection, found.id, bucket_settings.VERSIONING) or {}
+            )
+            if state is not None:
+                document["Status"] = state
             if configuration.get("MFADelete") is not None:
                 document["MFADelete"] = configuration["MFADelete"]
             bucket_settings.write(connection, found.id, bucket_settings.VERSIONING, document)

@@ -56,8 +56,8 @@ def parse(version_id: str) -> str | None:
 
 def status(connection: sqlite3.Connection, bucket_id: int) -> str | None:
     """``Enabled``, ``Suspended``, or ``None`` for a bucket that was never versioned."""
-    stored = bucket_settings.read(connection, bucket_id, bucket_settings.VERSIONING)
-    return str(stored["Status"]) if stored else None
+    stored = bucket_settings.read(connection, bucket_id, bucket_settings.VERSIONING) or {}
+    return str(stored["Status"]) if stored.get("Status") else None
 
 
 def write(connection: sqlite3.Connection, row: ObjectRow) -> tuple[ObjectRow, list[str]]:
