@@ -231,3 +231,25 @@ def test_mfa_delete_disabled_alone_leaves_a_bucket_unversioned(s3: Any, bucket: 
     assert s3.get_bucket_versioning(Bucket=bucket)["MFADelete"] == "Disabled"
     assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
     assert "VersionId" not in s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+
+
+def test_upload_part_copy_from_a_version(s3: Any, bucket: str) -> None:
+    versioned(s3, bucket)
+    first = s3.put_object(Bucket=bucket, Key="src", Body=b"first")["VersionId"]
+    s3.put_object(Bucket=bucket, Key="src", Body=b"second")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    copied = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=upload,
+        PartNumber=1,
+        CopySource={"Bucket": bucket, "Key": "src", "VersionId": first},
+    )
+    assert (copied["CopySourceVersionId"], copied["ServerSideEncryption"]) == (first, "AES256")
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": copied["CopyPartResult"]["ETag"]}]},
+    )
+    assert fetch(s3, Bucket=bucket, Key="dst")["Body"] == b"first"

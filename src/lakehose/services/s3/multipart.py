@@ -191,6 +191,7 @@ class MultipartOperations(ObjectOperations):
         with self.db.read() as connection:
             origin = self._locate_bucket(connection, source_bucket)
             source = self._copy_source(connection, origin, source_key, source_version)
+            source_versioned = versions.status(connection, origin.id) is not None
             conditions.check(source, copy=True)
             selected = (
                 parse_copy_range(copy_source_range, source.size) if copy_source_range else None
@@ -214,7 +215,10 @@ class MultipartOperations(ObjectOperations):
             "LastModified": modified,
             **_part_members(part.checksum),
         }
-        return {"CopyPartResult": result}
+        answer = {"CopyPartResult": result, **encryption.reported(upload.attributes)}
+        if source_versioned or source_version is not None:
+            answer["CopySourceVersionId"] = source.version
+        return answer
 
     def complete_multipart_upload(
         self,
