@@ -85,6 +85,15 @@ def test_create_bucket_with_acls(s3: Any, name: str) -> None:
         "InvalidBucketAclWithObjectOwnership",
         "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
     )
+    with pytest.raises(ClientError) as public:
+        s3.create_bucket(Bucket=name, ACL="public-read", ObjectOwnership="ObjectWriter")
+    assert (error_code(public), error_of(public)["Status"]) == ("AccessDenied", 403)
+    s3.create_bucket(Bucket=name, ACL="log-delivery-write", ObjectOwnership="ObjectWriter")
+    try:
+        grants = s3.get_bucket_acl(Bucket=name)["Grants"]
+        assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL", "WRITE", "READ_ACP"]
+    finally:
+        s3.delete_bucket(Bucket=name)
     with pytest.raises(ClientError) as invalid:
         s3.create_bucket(Bucket=name, ObjectOwnership="RandomValue")
     assert (error_code(invalid), error_of(invalid)["Message"]) == (

@@ -64,6 +64,9 @@ class BucketOperations(AccessOperations):
         enforced = ownership == acl.BUCKET_OWNER_ENFORCED
         if grants is not None and enforced and not acl.owner_only(grants, owner_id):
             raise InvalidBucketAclWithObjectOwnership()
+        if grants is not None and acl.is_public(grants):
+            # New buckets start with Block Public Access on: a public ACL is refused.
+            raise AccessDenied()
         with self.db.transaction() as connection:
             existing = store.find_bucket(connection, bucket)
             if existing is not None:
