@@ -363,6 +363,23 @@ def public_bucket(server: ServerProcess, name: str) -> Iterator[str]:
     s3.delete_bucket(Bucket=name)
 
 
+def test_restrict_public_buckets_ends_anonymous_reads(
+    server: ServerProcess, public_bucket: str
+) -> None:
+    anonymous = server.client("s3", config=Config(signature_version=UNSIGNED).merge(NO_RETRIES))
+    assert anonymous.get_object(Bucket=public_bucket, Key="public/a.txt")["Body"].read()
+    owner = server.client("s3", config=NO_RETRIES)
+    owner.put_public_access_block(
+        Bucket=public_bucket, PublicAccessBlockConfiguration={"RestrictPublicBuckets": True}
+    )
+    try:
+        with pytest.raises(ClientError) as caught:
+            anonymous.get_object(Bucket=public_bucket, Key="public/a.txt")
+        assert caught.value.response["Error"]["Code"] == "AccessDenied"
+    finally:
+        owner.delete_public_access_block(Bucket=public_bucket)
+
+
 def test_a_bucket_policy_makes_reads_public(server: ServerProcess, public_bucket: str) -> None:
     anonymous = server.client("s3", config=Config(signature_version=UNSIGNED).merge(NO_RETRIES))
     got = anonymous.get_object(Bucket=public_bucket, Key="public/a.txt")
