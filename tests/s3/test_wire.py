@@ -264,23 +264,34 @@ def test_presigned_urls_expire_without_credentials(tmp_path: Path) -> None:
         )
 
 
+def raw_put(
+    server: ServerProcess, path: str, headers: list[tuple[str, str | bytes]], body: bytes = b""
+) -> tuple[int, bytes]:
+    """A PUT with exactly these headers (and a SigV4 structure), its bytes sent as given."""
+    connection = http.client.HTTPConnection(server.endpoint.removeprefix("http://"), timeout=30)
+    try:
+        connection.putrequest("PUT", path)
+        for header, value in [*sigv4_stub("s3").items(), *headers]:
+            connection.putheader(header, value)
+        connection.endheaders()
+        if body:
+            connection.send(body)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
 def test_non_ascii_metadata_comes_back_rfc_2047_encoded(server: ServerProcess, name: str) -> None:
     s3 = server.client("s3", config=NO_RETRIES)
     s3.create_bucket(Bucket=name)
-    host = server.endpoint.removeprefix("http://")
-    connection = http.client.HTTPConnection(host, timeout=30)
-    try:
-        connection.putrequest("PUT", f"/{name}/k")
-        for header, value in sigv4_stub("s3").items():
-            connection.putheader(header, value)
-        connection.putheader("x-amz-meta-title", "ÄMÄZÕÑ S3 — é_%.pdf".encode())
-        connection.putheader("x-amz-meta-plain", "ascii only")
-        connection.putheader("x-amz-meta-given", "=?UTF-8?B?YWJj?=")
-        connection.putheader("Content-Length", "0")
-        connection.endheaders()
-        assert connection.getresponse().status == 200
-    finally:
-        connection.close()
+    headers: list[tuple[str, str | bytes]] = [
+        ("x-amz-meta-title", "ÄMÄZÕÑ S3 — é_%.pdf".encode()),
+        ("x-amz-meta-plain", "ascii only"),
+        ("x-amz-meta-given", "=?UTF-8?B?YWJj?="),
+        ("Content-Length", "0"),
+    ]
+    assert raw_put(server, f"/{name}/k", headers)[0] == 200
     assert s3.head_object(Bucket=name, Key="k")["Metadata"] == {
         "title": "=?UTF-8?Q?=C3=84M=C3=84Z=C3=95=C3=91_S3_=E2=80=94_=C3=A9=5F%.pdf?=",
         "plain": "ascii only",
@@ -293,21 +304,11 @@ def test_non_ascii_metadata_comes_back_rfc_2047_encoded(server: ServerProcess, n
 def test_a_put_without_content_length_is_refused(server: ServerProcess, name: str) -> None:
     s3 = server.client("s3", config=NO_RETRIES)
     s3.create_bucket(Bucket=name)
-    host = server.endpoint.removeprefix("http://")
-    connection = http.client.HTTPConnection(host, timeout=30)
-    try:
-        # A body of unknown length: chunked transfer coding, no Content-Length.
-        connection.putrequest("PUT", f"/{name}/k")
-        for header, value in sigv4_stub("s3").items():
-            connection.putheader(header, value)
-        connection.putheader("Transfer-Encoding", "chunked")
-        connection.endheaders()
-        connection.send(b"5\r\nhello\r\n0\r\n\r\n")
-        response = connection.getresponse()
-        document = ET.fromstring(response.read())
-    finally:
-        connection.close()
-    assert (response.status, document.findtext("Code"), document.findtext("Message")) == (
+    # A body of unknown length: chunked transfer coding, no Content-Length.
+    chunked: list[tuple[str, str | bytes]] = [("Transfer-Encoding", "chunked")]
+    status, body = raw_put(server, f"/{name}/k", chunked, b"5\r\nhello\r\n0\r\n\r\n")
+    document = ET.fromstring(body)
+    assert (status, document.findtext("Code"), document.findtext("Message")) == (
         411,
         "MissingContentLength",
         "You must provide the Content-Length HTTP header.",
