@@ -117,8 +117,10 @@ def test_expiration_is_applied_by_the_clock(lake: Lakehose) -> None:
             ]
         },
     )
-    s3.put_object(Bucket="aging", Key="tmp/a", Body=b"x")
-    s3.put_object(Bucket="aging", Key="keep/b", Body=b"x")
+    put = s3.put_object(Bucket="aging", Key="tmp/a", Body=b"x")
+    kept = s3.put_object(Bucket="aging", Key="keep/b", Body=b"x")
+    assert put["Expiration"] == 'expiry-date="Thu, 16 Nov 2023 00:00:00 GMT", rule-id="tmp"'
+    assert "Expiration" not in kept
     upload = s3.create_multipart_upload(Bucket="aging", Key="tmp/upload")["UploadId"]
     head = s3.head_object(Bucket="aging", Key="tmp/a")
     # Created at 2023-11-14 22:13:20 UTC: one day later, rounded up to midnight.

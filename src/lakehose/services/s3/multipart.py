@@ -44,7 +44,7 @@ from lakehose.services.s3.errors import (
     NoSuchUpload,
 )
 from lakehose.services.s3.names import encode_key
-from lakehose.services.s3.objects import ObjectOperations
+from lakehose.services.s3.objects import ObjectOperations, Stored, stored_in
 from lakehose.services.s3.store import ObjectRow, PartRow, UploadRow
 
 MIN_PART_SIZE = 5 * 1024 * 1024
@@ -249,8 +249,7 @@ class MultipartOperations(ObjectOperations):
             repeated = self._completed(bucket, key, upload_id)
             if repeated is None:
                 raise
-            row, versioned = repeated
-            return self._completion_result(row, versioned, location, bucket, key)
+            return _completion_result(repeated, location, bucket, key)
         if checksum_type is not None and checksum_type != upload.checksum_type:
             raise InvalidRequest(
                 f"The upload was created using the {upload.checksum_type or 'null'} checksum "
@@ -291,30 +290,18 @@ class MultipartOperations(ObjectOperations):
         except BaseException:
             self.blobs.discard(upload.bucket_id, [blob])
             raise
-        done, versioned = self._commit_completion(bucket, upload, row, if_match, if_none_match)
-        return self._completion_result(done, versioned, location, bucket, key)
+        done = self._commit_completion(bucket, upload, row, if_match, if_none_match)
+        return _completion_result(done, location, bucket, key)
 
-    @staticmethod
-    def _completion_result(
-        row: ObjectRow, versioned: bool, location: str, bucket: str, key: str
-    ) -> dict[str, Any]:
-        result = {"Location": location, "Bucket": bucket, "Key": key, "ETag": quoted(row.etag)}
-        result |= row.checksum.members() if row.checksum else {}
-        result |= encryption.reported(row.attributes)
-        if versioned:
-            result["VersionId"] = row.version
-        return result
-
-    def _completed(self, bucket: str, key: str, upload_id: str) -> tuple[ObjectRow, bool] | None:
+    def _completed(self, bucket: str, key: str, upload_id: str) -> Stored | None:
         """The current object of ``key`` if the upload ``upload_id`` made it."""
         raw_key = encode_key(key)
         with self.db.read() as connection:
             found = self._locate_bucket(connection, bucket)
             current = store.find_object(connection, found.id, raw_key)
-            versioned = versions.status(connection, found.id) is not None
-        if current is None or current.attributes.get("upload_id") != upload_id:
-            return None
-        return current, versioned
+            if current is None or current.attributes.get("upload_id") != upload_id:
+                return None
+            return stored_in(connection, current)
 
     def abort_multipart_upload(self, *, bucket: str, key: str, upload_id: str) -> dict[str, Any]:
         raw_key = encode_key(key)
@@ -377,17 +364,23 @@ class MultipartOperations(ObjectOperations):
         row: ObjectRow,
         if_match: str | None,
         if_none_match: str | None,
-    ) -> tuple[ObjectRow, bool]:
-        def commit(connection: Any) -> tuple[tuple[ObjectRow, bool], list[str]]:
+    ) -> Stored:
+        def commit(connection: Any) -> tuple[Stored, list[str]]:
             if store.find_upload(connection, upload.upload_id) is None:
                 raise NoSuchUpload(upload.upload_id)
             part_blobs = store.delete_upload(connection, upload.upload_id)
             # The conditions and the bucket are checked by the same transaction as the write.
             stored, replaced = self._put_row(connection, bucket, row, if_match, if_none_match)
-            versioned = versions.status(connection, row.bucket_id) is not None
-            return (stored, versioned), part_blobs + replaced
+            return stored_in(connection, stored), part_blobs + replaced
 
         return self._publish(row.bucket_id, row.blob, commit)
+
+
+def _completion_result(done: Stored, location: str, bucket: str, key: str) -> dict[str, Any]:
+    row = done.row
+    result = {"Location": location, "Bucket": bucket, "Key": key, "ETag": quoted(row.etag)}
+    result |= row.checksum.members() if row.checksum else {}
+    return result | done.members()
 
 
 def _part_members(checksum: Checksum | None) -> dict[str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -93,13 +94,36 @@ def describe(item: ObjectRow, *, versioned: bool) -> dict[str, Any]:
     return result
 
 
-def written(row: ObjectRow, *, versioned: bool) -> dict[str, Any]:
-    """The output members of a write: ETag, checksum, encryption and version."""
+@dataclass(frozen=True)
+class Stored:
+    """A version just made current, and what a write's answer says of it besides."""
+
+    row: ObjectRow
+    versioned: bool  # the bucket has a versioning state: the answer names the version
+    expiration: str | None  # x-amz-expiration, when a lifecycle rule will expire it
+
+    def members(self) -> dict[str, Any]:
+        """Encryption, version and expiration members of the write's answer."""
+        result = encryption.reported(self.row.attributes)
+        if self.versioned:
+            result["VersionId"] = self.row.version
+        if self.expiration is not None:
+            result["Expiration"] = self.expiration
+        return result
+
+
+def stored_in(connection: sqlite3.Connection, row: ObjectRow) -> Stored:
+    """``row`` as its bucket's versioning and lifecycle rules describe it (in a transaction)."""
+    rules = bucket_settings.read(connection, row.bucket_id, bucket_settings.LIFECYCLE)
+    expiration = lifecycle.expiration_header(rules["Rules"], row) if rules else None
+    return Stored(row, versions.status(connection, row.bucket_id) is not None, expiration)
+
+
+def written(stored: Stored) -> dict[str, Any]:
+    """The output members of a PUT: ETag, checksum, encryption, version and expiration."""
+    row = stored.row
     result = {"ETag": quoted(row.etag), **(row.checksum.members() if row.checksum else {})}
-    result.update(encryption.reported(row.attributes))
-    if versioned:
-        result["VersionId"] = row.version
-    return result
+    return result | stored.members()
 
 
 class ObjectOperations(AccessOperations):
@@ -160,8 +184,7 @@ class ObjectOperations(AccessOperations):
             storage_class=stored_class,
             attributes=attributes,
         )
-        stored, versioned = self._store_object(bucket, row, if_match, if_none_match)
-        return written(stored, versioned=versioned)
+        return written(self._store_object(bucket, row, if_match, if_none_match))
 
     def get_object(self, *, bucket: str, key: str, **options: Any) -> dict[str, Any]:
         return self._read(bucket, key, with_body=True, **options)
@@ -332,14 +355,12 @@ class ObjectOperations(AccessOperations):
         except BaseException:
             self.blobs.discard(target.id, [blob])
             raise
-        stored, versioned = self._store_object(bucket, row, if_match, if_none_match)
+        stored = self._store_object(bucket, row, if_match, if_none_match)
         result = {"ETag": quoted(etag), "LastModified": datetime.fromtimestamp(row.modified, UTC)}
         answer: dict[str, Any] = {
             "CopyObjectResult": result | (checksum.members() if checksum else {}),
-            **encryption.reported(attributes),
+            **stored.members(),
         }
-        if versioned:
-            answer["VersionId"] = stored.version
         if source_versioned or source_version is not None:
             answer["CopySourceVersionId"] = source.version
         return answer
@@ -398,15 +419,12 @@ class ObjectOperations(AccessOperations):
 
     def _store_object(
         self, bucket: str, row: ObjectRow, if_match: str | None, if_none_match: str | None
-    ) -> tuple[ObjectRow, bool]:
-        """Commit ``row`` (its blob already durable) if the bucket and the conditions allow.
+    ) -> Stored:
+        """Commit ``row`` (its blob already durable) if the bucket and the conditions allow."""
 
-        Returns the row as stored (with its version id) and whether the bucket is versioned.
-        """
-
-        def commit(connection: sqlite3.Connection) -> tuple[tuple[ObjectRow, bool], list[str]]:
+        def commit(connection: sqlite3.Connection) -> tuple[Stored, list[str]]:
             stored, dropped = self._put_row(connection, bucket, row, if_match, if_none_match)
-            return (stored, versions.status(connection, row.bucket_id) is not None), dropped
+            return stored_in(connection, stored), dropped
 
         return self._publish(row.bucket_id, row.blob, commit)
 
