@@ -510,3 +510,49 @@ def test_custom_named_resource_cannot_be_replaced(
         deploy_dict(deployer, name, {"Resources": {"T": renamed_key}})
     assert clients("dynamodb").get_item(TableName=name, Key={"id": {"S": "x"}})["Item"]
     deployer.destroy(name)
+
+
+def test_a_template_that_lifts_block_public_access_may_attach_a_public_policy(
+    clients: Clients, deployer: Deployer, name: str
+) -> None:
+    open_to_all = {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False,
+    }
+    body = {
+        "Resources": {
+            "Site": {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {
+                    "BucketName": f"{name}-site",
+                    "PublicAccessBlockConfiguration": open_to_all,
+                },
+            },
+            "Public": {
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": {"Ref": "Site"},
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "s3:GetObject",
+                                "Resource": {"Fn::Sub": "${Site.Arn}/*"},
+                            }
+                        ],
+                    },
+                },
+            },
+        }
+    }
+    deploy_dict(deployer, name, body)
+    s3 = clients("s3")
+    block = s3.get_public_access_block(Bucket=f"{name}-site")["PublicAccessBlockConfiguration"]
+    assert block == open_to_all
+    assert s3.get_bucket_policy_status(Bucket=f"{name}-site")["PolicyStatus"]["IsPublic"] is True
+    deployer.destroy(name)
+    assert gone(s3.head_bucket, "404", Bucket=f"{name}-site")

@@ -44,6 +44,10 @@ def test_unimplemented_s3_operation_is_not_implemented(aws: AwsTarget) -> None:
     assert response["Error"]["Code"] == "NotImplemented"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert response["ResponseMetadata"]["HTTPHeaders"]["x-amz-request-id"]
+    # S3's message names nothing; lakehose's adds the operation it does not implement.
+    assert response["Error"]["Message"].endswith(
+        "(lakehose does not implement S3 GetBucketAnalyticsConfiguration)"
+    )
 
 
 # (service, operation, params, the message AWS's Coral validation gives)

@@ -335,6 +335,7 @@ def test_admin_signatures_are_verified_when_credentials_are_configured(tmp_path:
 def public_bucket(server: ServerProcess, name: str) -> Iterator[str]:
     s3 = server.client("s3", config=NO_RETRIES)
     s3.create_bucket(Bucket=name)
+    s3.delete_public_access_block(Bucket=name)  # new buckets block public policies
     for key in ("public/a.txt", "private/b.txt"):
         s3.put_object(Bucket=name, Key=key, Body=key.encode())
     policy = {
@@ -360,6 +361,23 @@ def public_bucket(server: ServerProcess, name: str) -> Iterator[str]:
         s3.delete_object(Bucket=name, Key=key)
     s3.delete_bucket_policy(Bucket=name)
     s3.delete_bucket(Bucket=name)
+
+
+def test_restrict_public_buckets_ends_anonymous_reads(
+    server: ServerProcess, public_bucket: str
+) -> None:
+    anonymous = server.client("s3", config=Config(signature_version=UNSIGNED).merge(NO_RETRIES))
+    assert anonymous.get_object(Bucket=public_bucket, Key="public/a.txt")["Body"].read()
+    owner = server.client("s3", config=NO_RETRIES)
+    owner.put_public_access_block(
+        Bucket=public_bucket, PublicAccessBlockConfiguration={"RestrictPublicBuckets": True}
+    )
+    try:
+        with pytest.raises(ClientError) as caught:
+            anonymous.get_object(Bucket=public_bucket, Key="public/a.txt")
+        assert caught.value.response["Error"]["Code"] == "AccessDenied"
+    finally:
+        owner.delete_public_access_block(Bucket=public_bucket)
 
 
 def test_a_bucket_policy_makes_reads_public(server: ServerProcess, public_bucket: str) -> None:

@@ -77,3 +77,22 @@ def test_a_50_mb_file_goes_up_in_parts_and_comes_back_exact(
     back = tmp_path / "back.bin"
     aws_cli(server, tmp_path, "s3", "cp", f"s3://{cli_bucket}/big.bin", str(back))
     assert filecmp.cmp(big, back, shallow=False)
+
+
+def test_what_tools_send_in_setup(server: ServerProcess, cli_bucket: str, tmp_path: Path) -> None:
+    source = tmp_path / "data.csv"
+    source.write_bytes(b"a,b\n1,2\n")
+    target = f"s3://{cli_bucket}/data.csv"
+    aws_cli(
+        server, tmp_path, "s3", "cp", str(source), target, "--sse", "AES256", "--acl",
+        "bucket-owner-full-control",
+    )  # fmt: skip
+    head = server.client("s3").head_object(Bucket=cli_bucket, Key="data.csv")
+    assert head["ServerSideEncryption"] == "AES256"
+    versioning = aws_cli(server, tmp_path, "s3api", "get-bucket-versioning", "--bucket", cli_bucket)
+    assert versioning.strip() == ""  # an unversioned bucket answers an empty configuration
+    attributes = aws_cli(
+        server, tmp_path, "s3api", "get-object-attributes", "--bucket", cli_bucket, "--key",
+        "data.csv", "--object-attributes", "ObjectSize",
+    )  # fmt: skip
+    assert '"ObjectSize": 8' in attributes

@@ -224,8 +224,18 @@ def test_bucket_policy_is_stored_as_given(s3: Any, bucket: str) -> None:
     )
     statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}
     policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]}, indent=3)
-    s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    with pytest.raises(ClientError) as blocked:  # new buckets block public policies
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    assert (error_code(blocked), error_of(blocked)["Status"]) == ("AccessDenied", 403)
+    assert "because public policies are blocked by the BlockPublicPolicy" in str(blocked.value)
+    with pytest.raises(ClientError) as still_none:
+        s3.get_bucket_policy(Bucket=bucket)
+    assert error_code(still_none) == "NoSuchBucketPolicy"
+    s3.delete_public_access_block(Bucket=bucket)
+    put = s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == policy
+    assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"] == {"IsPublic": True}
     with pytest.raises(ClientError) as malformed:
         s3.put_bucket_policy(Bucket=bucket, Policy="not json")
     assert error_code(malformed) == "MalformedPolicy"
@@ -250,3 +260,46 @@ def test_operations_on_a_missing_bucket(s3: Any, name: str) -> None:
             404,
             name,
         )
+
+
+def test_cors_configuration_crud(unchecked: Any, bucket: str) -> None:
+    s3 = unchecked
+    with pytest.raises(ClientError) as none:
+        s3.get_bucket_cors(Bucket=bucket)
+    details = error_of(none)
+    assert (details["Code"], details["Message"], details["Status"], details["BucketName"]) == (
+        "NoSuchCORSConfiguration",
+        "The CORS configuration does not exist",
+        404,
+        bucket,
+    )
+    rules = [
+        {
+            "AllowedOrigins": ["https://example.com"],
+            "AllowedMethods": ["GET", "PUT"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 3000,
+        }
+    ]
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"] == rules
+    with pytest.raises(ClientError) as method:
+        s3.put_bucket_cors(
+            Bucket=bucket,
+            CORSConfiguration={
+                "CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["MYMETHOD"]}]
+            },
+        )
+    assert (error_code(method), error_of(method)["Message"]) == (
+        "InvalidRequest",
+        "Found unsupported HTTP method in CORS config. Unsupported method is MYMETHOD",
+    )
+    with pytest.raises(ClientError) as empty:
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": []})
+    assert error_code(empty) == "MalformedXML"
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"] == rules  # refused puts changed nothing
+    assert s3.delete_bucket_cors(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(ClientError) as gone:
+        s3.get_bucket_cors(Bucket=bucket)
+    assert error_code(gone) == "NoSuchCORSConfiguration"

@@ -140,3 +140,28 @@ def test_xxhash_is_refused_as_not_implemented(s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as error:
         s3.put_object(Bucket=bucket, Key="k", Body=b"x", ChecksumXXHASH64="AAAAAAAAAAA=")
     assert (error_code(error), error_of(error)["Status"]) == ("NotImplemented", 501)
+
+
+def test_object_attributes(s3: Any, bucket: str) -> None:
+    put = s3.put_object(Bucket=bucket, Key="k", Body=b"attrs", ChecksumAlgorithm="SHA256")
+    everything = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
+    got = s3.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=everything)
+    assert {k: v for k, v in got.items() if k not in ("ResponseMetadata", "LastModified")} == {
+        "ETag": put["ETag"].strip('"'),  # without quotes, as S3 sends it here
+        "Checksum": {"ChecksumSHA256": put["ChecksumSHA256"], "ChecksumType": "FULL_OBJECT"},
+        "StorageClass": "STANDARD",
+        "ObjectSize": 5,
+    }
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="m")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="m", UploadId=upload, PartNumber=1, Body=b"p")
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="m",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
+    parts = s3.get_object_attributes(Bucket=bucket, Key="m", ObjectAttributes=["ObjectParts"])
+    assert parts["ObjectParts"] == {"TotalPartsCount": 1}
+    with pytest.raises(ClientError) as missing:
+        s3.get_object_attributes(Bucket=bucket, Key="absent", ObjectAttributes=["ETag"])
+    assert error_code(missing) == "NoSuchKey"

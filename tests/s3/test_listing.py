@@ -189,3 +189,27 @@ def test_paginators_agree(s3: Any, filled: str) -> None:
         for key in keys_of(page)
     ]
     assert v1 == v2 == byte_order(KEYS)
+
+
+def raw_listing(client: Any, call: Any) -> bytes:
+    """The XML body of a listing call, before botocore decodes it."""
+    captured: list[bytes] = []
+
+    def keep(**kwargs: Any) -> None:
+        captured.append(bytes(kwargs["http_response"].content))
+
+    client.meta.events.register("after-call.s3", keep)
+    try:
+        call()
+    finally:
+        client.meta.events.unregister("after-call.s3", keep)
+    return captured[-1]
+
+
+def test_url_encoding_writes_a_space_as_percent_20(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="a b+c/d", Body=b"")
+    body = raw_listing(s3, lambda: s3.list_objects_v2(Bucket=bucket, EncodingType="url"))
+    assert b"<Key>a%20b%2Bc/d</Key>" in body
+    v1 = raw_listing(s3, lambda: s3.list_objects(Bucket=bucket, EncodingType="url", Prefix="a b"))
+    assert b"<Prefix>a b</Prefix>" in v1  # v1 leaves the top-level Prefix as given
+    assert s3.list_objects(Bucket=bucket, Prefix="a b")["Contents"][0]["Key"] == "a b+c/d"

@@ -263,3 +263,46 @@ def test_conditional_completion(s3: Any, bucket: str) -> None:
         )
     assert error_code(error) == "PreconditionFailed"
     assert fetch(s3, Bucket=bucket, Key="k")["Body"] == b"exists"
+
+
+def test_a_repeated_complete_answers_the_same_result(s3: Any, bucket: str) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    first = s3.upload_part(
+        Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"a" * MiB * 5
+    )
+    second = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=2, Body=b"bc")
+    parts = {
+        "Parts": [
+            {"PartNumber": 1, "ETag": first["ETag"]},
+            {"PartNumber": 2, "ETag": second["ETag"]},
+        ]
+    }
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload=parts
+    )
+    again = s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload=parts
+    )
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert (again["ETag"], again["Key"], again["Location"]) == (
+        done["ETag"],
+        done["Key"],
+        done["Location"],
+    )
+    # ?partNumber= reads one part of the object, as a ranged GET.
+    part = s3.get_object(Bucket=bucket, Key="k", PartNumber=2)
+    assert part["Body"].read() == b"bc"
+    assert (part["PartsCount"], part["ContentRange"]) == (
+        2,
+        f"bytes {5 * MiB}-{5 * MiB + 1}/{5 * MiB + 2}",
+    )
+    assert part["ResponseMetadata"]["HTTPStatusCode"] == 206
+    with pytest.raises(ClientError) as beyond:
+        s3.head_object(Bucket=bucket, Key="k", PartNumber=3)
+    assert error_of(beyond)["Status"] == 416
+    # Another upload's id is still unknown.
+    with pytest.raises(ClientError) as unknown:
+        s3.complete_multipart_upload(
+            Bucket=bucket, Key="k", UploadId=upload + "x", MultipartUpload=parts
+        )
+    assert error_code(unknown) == "NoSuchUpload"

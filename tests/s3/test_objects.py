@@ -341,3 +341,21 @@ def test_unsupported_options_are_refused_not_dropped(s3: Any, bucket: str) -> No
     assert error_of(version)["Status"] in (400, 501)
     s3.put_object(Bucket=bucket, Key="ia", Body=b"x", StorageClass="STANDARD_IA")
     assert s3.head_object(Bucket=bucket, Key="ia")["StorageClass"] == "STANDARD_IA"
+
+
+def test_not_modified_carries_the_etag(s3: Any, bucket: str) -> None:
+    etag = s3.put_object(Bucket=bucket, Key="k", Body=DATA)["ETag"]
+    with pytest.raises(ClientError) as current:
+        s3.get_object(Bucket=bucket, Key="k", IfNoneMatch=etag)
+    response = current.value.response["ResponseMetadata"]
+    assert response["HTTPStatusCode"] == 304
+    assert response["HTTPHeaders"]["etag"] == etag
+    assert "last-modified" in response["HTTPHeaders"]
+
+
+def test_not_implemented_names_the_parameter(unchecked: Any, bucket: str) -> None:
+    with pytest.raises(ClientError) as caught:
+        unchecked.put_object(Bucket=bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE")
+    details = error_of(caught)
+    assert (details["Code"], details["Status"]) == ("NotImplemented", 501)
+    assert details["Message"].endswith("(lakehose does not implement ObjectLockMode)")

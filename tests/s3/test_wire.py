@@ -241,3 +241,79 @@ def test_status_codes_and_error_documents_on_the_socket(server: ServerProcess, n
     s3.delete_bucket(Bucket=name)
     with pytest.raises(ClientError):
         s3.head_bucket(Bucket=name)
+
+
+def test_presigned_urls_expire_without_credentials(tmp_path: Path) -> None:
+    # The URL's lifetime holds even where any key is accepted.
+    with Lakehose(home=tmp_path / "home", clock=ManualClock(time.time())) as lake:
+        s3 = lake.client("s3", endpoint_url=lake.endpoint(), config=NO_RETRIES)
+        s3.create_bucket(Bucket="open")
+        s3.put_object(Bucket="open", Key="k", Body=b"ok")
+        url = s3.generate_presigned_url(
+            "get_object", Params={"Bucket": "open", "Key": "k"}, ExpiresIn=60
+        )
+        assert urlopen(url)[:2] == (200, b"ok")
+        assert isinstance(lake.clock, ManualClock)
+        lake.clock.advance(120)
+        status, body, _ = urlopen(url)
+        document = ET.fromstring(body)
+        assert (status, document.findtext("Code"), document.findtext("Message")) == (
+            403,
+            "AccessDenied",
+            "Request has expired",
+        )
+
+
+def raw_put(
+    server: ServerProcess, path: str, headers: list[tuple[str, str | bytes]], body: bytes = b""
+) -> tuple[int, bytes]:
+    """A PUT with exactly these headers (and a SigV4 structure), its bytes sent as given."""
+    connection = http.client.HTTPConnection(server.endpoint.removeprefix("http://"), timeout=30)
+    try:
+        connection.putrequest("PUT", path)
+        for header, value in [*sigv4_stub("s3").items(), *headers]:
+            connection.putheader(header, value)
+        connection.endheaders()
+        if body:
+            connection.send(body)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_non_ascii_metadata_comes_back_rfc_2047_encoded(server: ServerProcess, name: str) -> None:
+    s3 = server.client("s3", config=NO_RETRIES)
+    s3.create_bucket(Bucket=name)
+    headers: list[tuple[str, str | bytes]] = [
+        ("x-amz-meta-title", "ÄMÄZÕÑ S3 — é_%.pdf".encode()),
+        ("x-amz-meta-plain", "ascii only"),
+        ("x-amz-meta-given", "=?UTF-8?B?YWJj?="),
+        ("Content-Length", "0"),
+    ]
+    assert raw_put(server, f"/{name}/k", headers)[0] == 200
+    assert s3.head_object(Bucket=name, Key="k")["Metadata"] == {
+        "title": "=?UTF-8?Q?=C3=84M=C3=84Z=C3=95=C3=91_S3_=E2=80=94_=C3=A9=5F%.pdf?=",
+        "plain": "ascii only",
+        "given": "=?UTF-8?B?YWJj?=",
+    }
+    s3.delete_object(Bucket=name, Key="k")
+    s3.delete_bucket(Bucket=name)
+
+
+def test_a_put_without_content_length_is_refused(server: ServerProcess, name: str) -> None:
+    s3 = server.client("s3", config=NO_RETRIES)
+    s3.create_bucket(Bucket=name)
+    # A body of unknown length: chunked transfer coding, no Content-Length.
+    chunked: list[tuple[str, str | bytes]] = [("Transfer-Encoding", "chunked")]
+    status, body = raw_put(server, f"/{name}/k", chunked, b"5\r\nhello\r\n0\r\n\r\n")
+    document = ET.fromstring(body)
+    assert (status, document.findtext("Code"), document.findtext("Message")) == (
+        411,
+        "MissingContentLength",
+        "You must provide the Content-Length HTTP header.",
+    )
+    with pytest.raises(ClientError) as nothing:
+        s3.head_object(Bucket=name, Key="k")
+    assert nothing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    s3.delete_bucket(Bucket=name)

@@ -64,8 +64,11 @@ _UNEVALUATED = ("Condition", "NotPrincipal", "NotAction", "NotResource")
 
 
 def policy_reader(engine: object | None) -> PolicyReader:
-    """Bucket policies as the S3 engine's own ``get_bucket_policy`` operation returns them."""
+    """Bucket policies as the S3 engine's own ``get_bucket_policy`` operation returns them,
+    none for a bucket whose Block Public Access restricts public buckets
+    (``RestrictPublicBuckets``: only the owner's account may then use the policy)."""
     operation = getattr(engine, "get_bucket_policy", None)
+    blocks = getattr(engine, "get_public_access_block", None)
 
     def read(bucket: str) -> str | None:
         if not callable(operation):
@@ -75,9 +78,22 @@ def policy_reader(engine: object | None) -> PolicyReader:
         except ServiceError:  # NoSuchBucket, NoSuchBucketPolicy
             return None
         policy = found.get("Policy") if isinstance(found, dict) else None
-        return policy if isinstance(policy, str) else None
+        if not isinstance(policy, str) or _restricted(blocks, bucket):
+            return None
+        return policy
 
     return read
+
+
+def _restricted(blocks: Any, bucket: str) -> bool:
+    if not callable(blocks):
+        return False
+    try:
+        found = blocks(bucket=bucket)
+    except ServiceError:  # NoSuchPublicAccessBlockConfiguration: nothing is blocked
+        return False
+    settings = found.get("PublicAccessBlockConfiguration") if isinstance(found, dict) else None
+    return isinstance(settings, dict) and bool(settings.get("RestrictPublicBuckets"))
 
 
 def public_read(request: HttpRequest, policies: PolicyReader) -> bool:

@@ -33,7 +33,13 @@ from botocore.model import OperationModel
 
 from lakehose.gateway.anonymous import PolicyReader, public_read
 from lakehose.gateway.http import HttpRequest, HttpResponse
-from lakehose.gateway.sigv4 import ALGORITHM, SecretResolver, read_signature, verify_signature
+from lakehose.gateway.sigv4 import (
+    ALGORITHM,
+    SecretResolver,
+    check_presigned_lifetime,
+    read_signature,
+    verify_signature,
+)
 from lakehose.settings import Credentials
 
 # A key no request can name (credential scopes have five non-empty parts): verify_signature with
@@ -87,6 +93,8 @@ def authenticate(
         # raises the error AWS sends for exactly what is missing or malformed.
         verify_signature(request, _NOBODY, protocol=protocol, service=service, now=now)
         raise AssertionError("no request is signed by nobody")  # pragma: no cover
+    else:
+        check_presigned_lifetime(request, protocol=protocol, now=now)
 
 
 def served_unsigned(

@@ -270,8 +270,10 @@ class Gateway:
 
     def _unknown_operation(self, resolved: _Resolved, name: str | None) -> ServiceError:
         if resolved.service == "s3":
+            # S3's code and text for a feature it lacks; the operation is named when known.
+            named = f" (lakehose does not implement S3 {name})" if name else ""
             return ServiceError(
-                "A header you provided implies functionality that is not implemented",
+                f"A header you provided implies functionality that is not implemented{named}",
                 code="NotImplemented",
                 status=501,
             )

@@ -6,7 +6,7 @@ their models: the method must agree, the path must fit the template, and every q
 template requires (``?uploads``, ``?list-type=2``) must be present, and so must every header the
 operation requires (S3's ``CopyObject`` is ``PutObject``'s URI plus ``x-amz-copy-source``). Among
 several matches the most specific wins: more required query keys and headers, then more literal
-characters.
+characters, and a current operation before a deprecated one.
 """
 
 from __future__ import annotations
@@ -55,9 +55,11 @@ class RestRouter:
     """Matches method + path + query against one REST service's ``requestUri`` templates."""
 
     def __init__(self, model: ServiceModel) -> None:
+        # Where a deprecated operation shares its route with its successor (S3's
+        # GetBucketLifecycle and GetBucketLifecycleConfiguration), the successor is meant.
         self._templates = sorted(
             (_compile(model.operation_model(name)) for name in model.operation_names),
-            key=lambda t: t.specificity,
+            key=lambda t: (*t.specificity, not t.operation.deprecated),
             reverse=True,
         )
         # Most specific first within each method, so a request is tried only against its own.

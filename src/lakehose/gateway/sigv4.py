@@ -107,6 +107,16 @@ def read_signature(request: HttpRequest) -> SignatureInfo:
     return SignatureInfo(parts[0], parts[2], parts[3], presigned)
 
 
+def check_presigned_lifetime(request: HttpRequest, *, protocol: str, now: float) -> None:
+    """A presigned URL expires whoever signed it: its lifetime holds even when no key is
+    checked (``AccessDenied`` "Request has expired" once it is over)."""
+    if "X-Amz-Credential" not in request.query_params():
+        return
+    sig = _parse(request, protocol)
+    if sig.expires is not None:
+        _check_time(sig, protocol, now)
+
+
 def verify_signature(
     request: HttpRequest,
     credentials: Credentials,

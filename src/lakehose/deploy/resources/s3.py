@@ -13,12 +13,13 @@ from lakehose.deploy.state import STATE_BUCKET
 
 class S3Bucket(ResourceHandler):
     type = "AWS::S3::Bucket"
-    # Access control and encryption at rest are not enforced locally, as IAM is not.
+    # Access control and encryption at rest are not enforced locally, as IAM is not. Block Public
+    # Access is applied: S3 blocks public bucket policies by default, so a template that allows
+    # one must be able to turn the block off.
     ignored = frozenset(
-        {"BucketEncryption", "PublicAccessBlockConfiguration", "OwnershipControls", "AccessControl",
-         "CorsConfiguration"}
-    )  # fmt: skip
-    properties = frozenset({"BucketName", "Tags", *ignored})
+        {"BucketEncryption", "OwnershipControls", "AccessControl", "CorsConfiguration"}
+    )
+    properties = frozenset({"BucketName", "Tags", "PublicAccessBlockConfiguration", *ignored})
     replacement = frozenset({"BucketName"})
     missing = ("NoSuchBucket",)
 
@@ -36,6 +37,7 @@ class S3Bucket(ResourceHandler):
         s3.create_bucket(**arguments)
         if props.get("Tags"):
             s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": props["Tags"]})
+        _apply_public_access_block(s3, name, props)
         return name, self._attributes(name, ctx)
 
     def update(
@@ -47,6 +49,8 @@ class S3Bucket(ResourceHandler):
                 s3.put_bucket_tagging(Bucket=physical_id, Tagging={"TagSet": new["Tags"]})
             else:
                 s3.delete_bucket_tagging(Bucket=physical_id)
+        if changed(old, new, "PublicAccessBlockConfiguration"):
+            _apply_public_access_block(ctx.client("s3"), physical_id, new)
         return self._attributes(physical_id, ctx)
 
     def delete(self, physical_id: str, props: Mapping[str, Any], ctx: Context) -> None:
@@ -62,6 +66,21 @@ class S3Bucket(ResourceHandler):
             "DualStackDomainName": f"{name}.s3.dualstack.{region}.amazonaws.com",
             "WebsiteURL": f"http://{name}.s3-website-{region}.amazonaws.com",
         }
+
+
+def _apply_public_access_block(s3: Any, bucket: str, props: Mapping[str, Any]) -> None:
+    """The template's Block Public Access settings (S3's default, all on, when it has none)."""
+    settings = props.get("PublicAccessBlockConfiguration")
+    if settings is None:
+        return
+    names = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    configuration = {name: _true(settings.get(name, False)) for name in names}
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=configuration)
+
+
+def _true(value: Any) -> bool:
+    """A template boolean, which may come as the string "true"."""
+    return value is True or str(value).lower() == "true"
 
 
 class S3BucketPolicy(ResourceHandler):

@@ -87,6 +87,7 @@ class RestProtocol(WireProtocol):
     """A REST protocol: HTTP bindings here, body encoding in the subclass."""
 
     content_type = "application/octet-stream"
+    empty_payload_is_absent = True
 
     # -- what a subclass supplies -----------------------------------------------------------
 
@@ -145,9 +146,12 @@ class RestProtocol(WireProtocol):
                 # An empty body means "no payload", as the protocol tests specify.
                 if request.body:
                     params[name] = self._raw_payload(request.body, name, member)
-            elif request.body.strip() and (value := self.decode_payload(request.body, member)):
-                # botocore sends "{}" for an absent structure payload: an empty one is absent.
-                params[name] = value
+            elif request.body.strip():
+                value = self.decode_payload(request.body, member)
+                # botocore sends "{}" for an absent JSON structure payload: an empty one is
+                # absent there, while an empty XML element is a document that is present.
+                if value or (value is not None and not self.empty_payload_is_absent):
+                    params[name] = value
         elif body_members(shape) and request.body.strip():
             params.update(self.decode_body(request.body, shape))
         return params

@@ -31,6 +31,7 @@ from lakehose.gateway.chunked import dechunk
 from lakehose.gateway.http import HttpRequest, HttpResponse
 from lakehose.gateway.protocols.rest import (
     RestProtocol,
+    bind_response,
     body_members,
     scalar_text,
     wire_name,
@@ -68,6 +69,12 @@ _RESULT_ROOTS = {
     "GetBucketNotificationConfiguration": "NotificationConfiguration",
 }
 _ERROR_ELEMENTS = ("Code", "Message", "RequestId", "HostId")
+# Errors S3 sends with some of the operation's output headers: a 304 names the current ETag, a
+# 404 or 405 caused by a delete marker says so (x-amz-delete-marker, x-amz-version-id).
+_HEADED_ERRORS = frozenset({"NotModified", "NoSuchKey", "MethodNotAllowed"})
+_ERROR_HEADERS = frozenset({"ETag", "LastModified", "DeleteMarker", "VersionId"})
+# Operations S3 answers 204 No Content although the model declares no status.
+_NO_CONTENT = frozenset({"PutBucketPolicy"})
 
 
 def malformed_xml() -> ServiceError:
@@ -77,6 +84,7 @@ def malformed_xml() -> ServiceError:
 class RestXmlProtocol(RestProtocol):
     name = "rest-xml"
     content_type = "application/xml"
+    empty_payload_is_absent = False
 
     def parse(
         self, request: HttpRequest, operation: OperationModel, uri_params: Mapping[str, str]
@@ -97,6 +105,8 @@ class RestXmlProtocol(RestProtocol):
         response = super().serialize(result, operation, request_id)
         if result.get("ContentRange") is not None and response.status == 200:
             response.status = 206  # a ranged GetObject or HeadObject: Partial Content
+        if operation.name in _NO_CONTENT and not response.body:
+            response.status = 204
         return response
 
     def serialize_error(
@@ -106,7 +116,12 @@ class RestXmlProtocol(RestProtocol):
         operation: OperationModel | None,
         request_id: str,
     ) -> HttpResponse:
+        # S3 sends some errors with the operation's output headers (a 304's ETag, the
+        # x-amz-delete-marker of a 404): fields named as header-bound output members go there.
+        headed = _output_headers(error, operation)
         response = super().serialize_error(error, service, operation, request_id)
+        if headed and operation is not None and operation.output_shape is not None:
+            bind_response(headed, operation.output_shape, response.headers)
         if response.status == 304:
             # Not Modified has no body in HTTP; S3 sends none and clients read the status.
             response.body = b""
@@ -179,6 +194,21 @@ class RestXmlProtocol(RestProtocol):
 
 
 _CONTAINERS = ("structure", "list", "map")
+
+
+def _output_headers(error: ServiceError, operation: OperationModel | None) -> dict[str, Any]:
+    """Take the fields that name header-bound output members out of ``error.fields``."""
+    shape = operation.output_shape if operation is not None else None
+    if shape is None or error.error_code not in _HEADED_ERRORS:
+        return {}
+    headed = {
+        name: value
+        for name, value in error.fields.items()
+        if name in _ERROR_HEADERS and name in shape.members
+    }
+    for name in headed:
+        del error.fields[name]
+    return headed
 
 
 def _missing(wire: str, member: Shape) -> ServiceError:

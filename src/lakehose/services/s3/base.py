@@ -9,17 +9,20 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from lakehose.services.engine import EngineEnvironment, SqliteEngine
-from lakehose.services.s3 import store
+from lakehose.services.s3 import store, version_store, versions
 from lakehose.services.s3.blobs import BlobStore
 from lakehose.services.s3.errors import (
     InvalidStorageClass,
     MetadataTooLarge,
+    MethodNotAllowed,
     NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
+    NoSuchVersion,
     UnsupportedHeader,
 )
 from lakehose.services.s3.names import encode_key
@@ -85,9 +88,32 @@ def standard_headers(
     return {name: value for name, value in headers.items() if value is not None}
 
 
+def mail_safe(value: str) -> str:
+    """A metadata value as S3 keeps and returns it: non-ASCII values RFC 2047 Q-encoded.
+
+    Header values reach the engine decoded as ISO-8859-1, so their bytes are the bytes sent
+    (UTF-8, as clients send them); values already RFC 2047-encoded are ASCII and kept as given.
+    """
+    if value.isascii():
+        return value
+    try:
+        raw = value.encode("latin-1")
+    except UnicodeEncodeError:  # given as text, not as header bytes
+        raw = value.encode()
+    encoded = "".join(
+        "_"
+        if byte == 0x20
+        else chr(byte)
+        if 0x21 <= byte <= 0x7E and chr(byte) not in "=?_"
+        else f"={byte:02X}"
+        for byte in raw
+    )
+    return f"=?UTF-8?Q?{encoded}?="
+
+
 def user_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
     """``x-amz-meta-*`` values, with names lower-cased as S3 returns them (2 KB at most)."""
-    result = {str(name).lower(): str(value) for name, value in (metadata or {}).items()}
+    result = {str(name).lower(): mail_safe(str(value)) for name, value in (metadata or {}).items()}
     size = sum(len(name.encode()) + len(value.encode()) for name, value in result.items())
     if size > MAX_METADATA_BYTES:
         raise MetadataTooLarge(size, MAX_METADATA_BYTES)
@@ -95,10 +121,12 @@ def user_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def refuse_unknown(options: Mapping[str, Any], supported: Collection[str]) -> None:
-    """Options an engine method gathered with ``**`` must all be ones it implements."""
+    """Options an engine method gathered with ``**`` must all be ones it implements; the one
+    that is not is named as the API names it (``expected_bucket_owner``: ExpectedBucketOwner)."""
     for name, value in options.items():
         if name not in supported and value is not None:
-            raise UnsupportedHeader(name)
+            member = name if name[:1].isupper() else name.title().replace("_", "")
+            raise UnsupportedHeader(member)
 
 
 def storage_class_of(requested: str | None) -> str:
@@ -150,6 +178,46 @@ class S3Base(SqliteEngine):
         if item is None:
             raise NoSuchKey(key)
         return item
+
+    @staticmethod
+    def _locate_version(
+        connection: sqlite3.Connection,
+        bucket: BucketRow,
+        key: str,
+        version_id: str | None,
+        *,
+        method: str,
+    ) -> ObjectRow:
+        """The version a request names (the current object when it names none).
+
+        Errors as S3 gives them: ``NoSuchKey`` (with the delete marker's headers when one is the
+        latest version), ``NoSuchVersion`` for an id of this bucket's making that is gone,
+        ``InvalidArgument`` for any other id, ``MethodNotAllowed`` for a delete marker.
+        """
+        raw_key = encode_key(key)
+        current = store.find_object(connection, bucket.id, raw_key)
+        if version_id is None:
+            if current is not None:
+                return current
+            newest = version_store.newest(connection, bucket.id, raw_key)
+            if newest is not None and newest.delete_marker:
+                raise NoSuchKey(key, DeleteMarker=True, VersionId=newest.version)
+            raise NoSuchKey(key)
+        wanted = versions.parse(version_id)
+        if current is not None and current.version_id == wanted:
+            return current
+        found = version_store.find(connection, bucket.id, raw_key, wanted)
+        if found is None:
+            raise NoSuchVersion(key, version_id)
+        if found.delete_marker:
+            raise MethodNotAllowed(
+                method,
+                "DeleteMarker",
+                DeleteMarker=True,
+                VersionId=found.version,
+                LastModified=datetime.fromtimestamp(found.modified, UTC),
+            )
+        return found
 
     @staticmethod
     def _locate_upload(

@@ -10,53 +10,32 @@ from typing import Any
 
 import orjson
 
-from lakehose.services.s3 import store
-from lakehose.services.s3.base import Requester, S3Base, refuse_unknown
+from lakehose.services.s3 import acl, bucket_settings, store
+from lakehose.services.s3 import tags as tags_module
+from lakehose.services.s3.access import (
+    DEFAULT_PUBLIC_ACCESS_BLOCK,
+    AccessOperations,
+    public_policy,
+)
+from lakehose.services.s3.base import Requester, refuse_unknown
 from lakehose.services.s3.errors import (
+    AccessDenied,
     BucketAlreadyExists,
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
     InvalidArgument,
-    InvalidTag,
+    InvalidBucketAclWithObjectOwnership,
     MalformedPolicy,
     NoSuchBucketPolicy,
     NoSuchTagSet,
+    UnsupportedHeader,
 )
 from lakehose.services.s3.names import US_EAST_1, bucket_region, check_bucket_name
 
-MAX_BUCKET_TAGS = 50
-MAX_TAG_KEY = 128
-MAX_TAG_VALUE = 256
 MAX_BUCKETS_PAGE = 10_000
-_TAG_PUNCTUATION = frozenset(" _.:/=+-@")
 
 
-def _tag_text_ok(text: str) -> bool:
-    return all(char.isalnum() or char.isspace() or char in _TAG_PUNCTUATION for char in text)
-
-
-def check_tags(tags: list[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """A tag set as S3 accepts it for a bucket (``InvalidTag`` otherwise)."""
-    if len(tags) > MAX_BUCKET_TAGS:
-        raise InvalidTag(f"Bucket tag count cannot be greater than {MAX_BUCKET_TAGS}")
-    checked: list[dict[str, str]] = []
-    seen: set[str] = set()
-    for tag in tags:
-        key, value = str(tag.get("Key", "")), str(tag.get("Value", ""))
-        if not 1 <= len(key) <= MAX_TAG_KEY or not _tag_text_ok(key):
-            raise InvalidTag("The TagKey you have provided is invalid")
-        if len(value) > MAX_TAG_VALUE or not _tag_text_ok(value):
-            raise InvalidTag("The TagValue you have provided is invalid")
-        if key.lower().startswith("aws:"):
-            raise InvalidTag("System tags cannot be added/updated by requester")
-        if key in seen:
-            raise InvalidTag("Cannot provide multiple Tags with the same key")
-        seen.add(key)
-        checked.append({"Key": key, "Value": value})
-    return checked
-
-
-class BucketOperations(S3Base):
+class BucketOperations(AccessOperations):
     """The life cycle and settings of buckets."""
 
     def create_bucket(
@@ -65,14 +44,29 @@ class BucketOperations(S3Base):
         bucket: str,
         context: Requester,
         create_bucket_configuration: Mapping[str, Any] | None = None,
+        object_ownership: str | None = None,
+        object_lock_enabled_for_bucket: bool | None = None,
+        **options: Any,
     ) -> dict[str, Any]:
         check_bucket_name(bucket)
+        refuse_unknown(options, acl.ACL_OPTIONS)
+        if object_lock_enabled_for_bucket:
+            raise UnsupportedHeader("x-amz-bucket-object-lock-enabled")
         configuration = dict(create_bucket_configuration or {})
         constraint = configuration.pop("LocationConstraint", None)
         tags = configuration.pop("Tags", None)
         refuse_unknown(configuration, ())
         region = bucket_region(constraint, context.region)
-        checked_tags = check_tags(tags) if tags else None
+        checked_tags = tags_module.check(tags, bucket=True) if tags else None
+        ownership = _ownership_header(object_ownership)
+        owner_id = self._owner(context.account_id)["ID"]
+        grants = acl.requested(options, owner_id)
+        enforced = ownership == acl.BUCKET_OWNER_ENFORCED
+        if grants is not None and enforced and not acl.owner_only(grants, owner_id):
+            raise InvalidBucketAclWithObjectOwnership()
+        if grants is not None and acl.is_public(grants):
+            # New buckets start with Block Public Access on: a public ACL is refused.
+            raise AccessDenied()
         with self.db.transaction() as connection:
             existing = store.find_bucket(connection, bucket)
             if existing is not None:
@@ -88,6 +82,15 @@ class BucketOperations(S3Base):
                 )
                 if checked_tags:
                     store.set_tags(connection, created.id, checked_tags)
+                # S3's defaults for new buckets since April 2023: ACLs disabled, public access
+                # blocked.
+                settings = {
+                    bucket_settings.OWNERSHIP: {"Rules": [{"ObjectOwnership": ownership}]},
+                    bucket_settings.PUBLIC_ACCESS_BLOCK: DEFAULT_PUBLIC_ACCESS_BLOCK,
+                    bucket_settings.ACL: grants,
+                }
+                for name, value in settings.items():
+                    bucket_settings.write(connection, created.id, name, value)
         location = f"/{bucket}" if region == US_EAST_1 else f"http://{bucket}.s3.amazonaws.com/"
         return {"Location": location}
 
@@ -164,7 +167,7 @@ class BucketOperations(S3Base):
         checksum_algorithm: str | None = None,
     ) -> dict[str, Any]:
         # content_md5 / checksum_algorithm: integrity of the XML body (see deviations).
-        tags = check_tags(list(tagging.get("TagSet") or []))
+        tags = tags_module.check(list(tagging.get("TagSet") or []), bucket=True)
         with self.db.transaction() as connection:
             store.set_tags(connection, self._locate_bucket(connection, bucket).id, tags)
         return {}
@@ -190,7 +193,7 @@ class BucketOperations(S3Base):
         content_md5: str | None = None,
         checksum_algorithm: str | None = None,
     ) -> dict[str, Any]:
-        # Stored as given; lakehose has one principal and does not evaluate policies.
+        # Stored as given; the gateway evaluates it for anonymous reads only.
         try:
             document = orjson.loads(policy)
         except orjson.JSONDecodeError:
@@ -198,7 +201,15 @@ class BucketOperations(S3Base):
         if not isinstance(document, dict) or not policy.lstrip().startswith("{"):
             raise MalformedPolicy()
         with self.db.transaction() as connection:
-            store.set_policy(connection, self._locate_bucket(connection, bucket).id, policy)
+            found = self._locate_bucket(connection, bucket)
+            block = bucket_settings.read(connection, found.id, bucket_settings.PUBLIC_ACCESS_BLOCK)
+            if block and block.get("BlockPublicPolicy") and public_policy(policy):
+                raise AccessDenied(
+                    f"User: arn:aws:iam::{found.owner}:root is not authorized to perform: "
+                    f's3:PutBucketPolicy on resource: "arn:aws:s3:::{bucket}" because public '
+                    "policies are blocked by the BlockPublicPolicy block public access setting."
+                )
+            store.set_policy(connection, found.id, policy)
         return {}
 
     def get_bucket_policy(self, *, bucket: str) -> dict[str, Any]:
@@ -211,6 +222,17 @@ class BucketOperations(S3Base):
         with self.db.transaction() as connection:
             store.set_policy(connection, self._locate_bucket(connection, bucket).id, None)
         return {}
+
+
+def _ownership_header(value: str | None) -> str:
+    """The Object Ownership a CreateBucket asks for (S3's default: ``BucketOwnerEnforced``)."""
+    if value is None:
+        return acl.BUCKET_OWNER_ENFORCED
+    if value not in acl.OWNERSHIPS:
+        raise InvalidArgument(
+            f"Invalid x-amz-object-ownership header: {value}", "x-amz-object-ownership", None
+        )
+    return value
 
 
 def _bucket_token(token: str) -> str:

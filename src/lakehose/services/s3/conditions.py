@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from lakehose.services.s3.base import unquoted
@@ -58,7 +58,11 @@ class Conditions:
             current = "If-Modified-Since"
         if current is not None:
             # A copy has nothing to answer 304 with: its source condition simply failed.
-            raise PreconditionFailed(prefix + current) if copy else NotModified()
+            if copy:
+                raise PreconditionFailed(prefix + current)
+            # The 304 still names the current representation (RFC 7232 section 4.1).
+            modified = datetime.fromtimestamp(item.modified, UTC)
+            raise NotModified(ETag=f'"{item.etag}"', LastModified=modified)
 
 
 def etag_matches(header: str, etag: str) -> bool:
@@ -132,18 +136,18 @@ def parse_copy_range(header: str, size: int) -> ByteRange:
     return ByteRange(start, end)
 
 
-def parse_copy_source(header: str) -> tuple[str, str]:
-    """``bucket/key`` (URL-encoded, optionally with a leading slash) split in two."""
+def parse_copy_source(header: str) -> tuple[str, str, str | None]:
+    """``bucket/key[?versionId=...]`` (URL-encoded, optionally with a leading slash) split up."""
     path, _, query = header.partition("?")
+    version = None
     if query:
-        version = query.partition("versionId=")[2]
-        if version != "null":
-            # Buckets here are never versioned; only the "null" version exists.
+        name, _, version = query.partition("=")
+        if name != "versionId" or not version:
             raise InvalidArgument("Invalid version id specified", "x-amz-copy-source", header)
     bucket, slash, key = unquote(path.removeprefix("/")).partition("/")
     if not slash or not bucket or not key:
         raise InvalidArgument("Invalid copy source object key", "x-amz-copy-source", header)
-    return bucket, key
+    return bucket, key, version
 
 
 def _seconds(moment: datetime) -> int:

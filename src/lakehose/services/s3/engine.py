@@ -1,8 +1,9 @@
 """The S3 engine: buckets and objects on the filesystem, metadata in SQLite.
 
-The operations are grouped by noun in mixins (``buckets``, ``objects``, ``listing``,
-``multipart``, ``uploads``, ``port``); this class adds the life cycle: opening the database,
-removing what a crash left behind, closing.
+The operations are grouped by noun in mixins (``buckets``, ``access``, ``objects``, ``listing``,
+``multipart``, ``uploads``, ``port``, ``version_listing``, ``object_tagging``,
+``lifecycle_operations``, ``object_attributes``, ``cors``, ``configurations``); this class adds
+the life cycle: opening the database, removing what a crash left behind, closing.
 """
 
 from __future__ import annotations
@@ -12,10 +13,16 @@ from typing import ClassVar
 
 from lakehose.services.s3 import store
 from lakehose.services.s3.buckets import BucketOperations
+from lakehose.services.s3.configurations import ConfigurationOperations
+from lakehose.services.s3.cors import CorsOperations
+from lakehose.services.s3.lifecycle_operations import LifecycleOperations
 from lakehose.services.s3.listing import ListingOperations
 from lakehose.services.s3.multipart import MultipartOperations
+from lakehose.services.s3.object_attributes import ObjectAttributesOperations
+from lakehose.services.s3.object_tagging import ObjectTaggingOperations
 from lakehose.services.s3.port import ObjectPort
 from lakehose.services.s3.uploads import UploadListingOperations
+from lakehose.services.s3.version_listing import VersioningOperations
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +33,14 @@ class S3Engine(
     UploadListingOperations,
     MultipartOperations,
     ObjectPort,
+    VersioningOperations,
+    ObjectTaggingOperations,
+    LifecycleOperations,
+    ObjectAttributesOperations,
+    CorsOperations,
+    ConfigurationOperations,
 ):
-    """Amazon S3 (general purpose buckets, unversioned) in the engine's directory."""
+    """Amazon S3 (general purpose buckets) in the engine's directory."""
 
     # ``port.ObjectPort``: what Athena, Firehose, Glue and Lambda's adapters read and write by.
     PORT_METHODS: ClassVar[frozenset[str]] = frozenset(

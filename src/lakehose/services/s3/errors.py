@@ -9,8 +9,15 @@ table, responses recorded from S3 by moto, LocalStack and the SDKs' own tests (n
 
 Exception tree (all ``lakehose.errors.ServiceError``)::
 
-    NoSuchBucket, NoSuchKey, NoSuchUpload, NoSuchTagSet, NoSuchBucketPolicy     404
+    NoSuchBucket, NoSuchKey, NoSuchUpload, NoSuchTagSet, NoSuchBucketPolicy,
+    NoSuchVersion, OwnershipControlsNotFoundError,
+    NoSuchPublicAccessBlockConfiguration                                         404
+    AccessDenied                                                                 403
+    MethodNotAllowed                                                             405
     BucketAlreadyExists, BucketAlreadyOwnedByYou, BucketNotEmpty                 409
+    AccessControlListNotSupported, InvalidBucketAclWithObjectOwnership,
+    MalformedACLError, MissingSecurityHeader, UnexpectedContent,
+    KmsNotFound (code KMS.NotFoundException), IllegalVersioningConfigurationException 400
     InvalidBucketName, IllegalLocationConstraintException, InvalidLocationConstraint,
     KeyTooLongError, InvalidArgument, InvalidRequest, InvalidPart, InvalidPartOrder,
     EntityTooSmall, BadDigest, InvalidDigest, InvalidTag, MalformedPolicy,
@@ -46,11 +53,14 @@ class NoSuchBucket(S3Error):
 
 
 class NoSuchKey(S3Error):
+    """No such key; when a delete marker is the key's latest version, its output headers
+    (``DeleteMarker``, ``VersionId``) travel as ``fields`` the protocol puts in the headers."""
+
     status = 404
     default_message = "The specified key does not exist."
 
-    def __init__(self, key: str) -> None:
-        super().__init__(Key=key)
+    def __init__(self, key: str, **headers: Any) -> None:
+        super().__init__(Key=key, **headers)
 
 
 class NoSuchUpload(S3Error):
@@ -263,18 +273,184 @@ class InvalidRange(S3Error):
 
 
 class NotModified(S3Error):
-    """GET or HEAD with a condition that says the client's copy is current: 304, no body."""
+    """GET or HEAD with a condition that says the client's copy is current: 304, no body.
+
+    S3 still sends the object's ``ETag`` and ``Last-Modified`` (RFC 7232 section 4.1), given
+    as output members in ``fields``."""
 
     status = 304
     default_message = "Not Modified"
 
+    def __init__(self, **headers: Any) -> None:
+        super().__init__(**headers)
+
 
 class UnsupportedHeader(S3Error):
-    """S3's ``NotImplemented``: a header asks for a feature lakehose does not have."""
+    """S3's ``NotImplemented``: a header asks for a feature lakehose does not have.
+
+    S3's message names nothing; the header it means is added, so that a user learns what.
+    """
 
     code = "NotImplemented"
     status = 501
-    default_message = "A header you provided implies functionality that is not implemented"
 
     def __init__(self, header: str) -> None:
-        super().__init__(Header=header)
+        super().__init__(
+            "A header you provided implies functionality that is not implemented "
+            f"(lakehose does not implement {header})",
+            Header=header,
+        )
+
+
+class NoSuchVersion(S3Error):
+    status = 404
+    default_message = "The specified version does not exist."
+
+    def __init__(self, key: str, version_id: str) -> None:
+        super().__init__(Key=key, VersionId=version_id)
+
+
+class OwnershipControlsNotFoundError(S3Error):
+    status = 404
+    default_message = "The bucket ownership controls were not found"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(BucketName=bucket)
+
+
+class NoSuchPublicAccessBlockConfiguration(S3Error):
+    status = 404
+    default_message = "The public access block configuration was not found"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(BucketName=bucket)
+
+
+class AccessDenied(S3Error):
+    status = 403
+    default_message = "Access Denied"
+
+
+class MethodNotAllowed(S3Error):
+    """A version id that names a delete marker, read as an object (405)."""
+
+    status = 405
+    default_message = "The specified method is not allowed against this resource."
+
+    def __init__(self, method: str, resource_type: str, **headers: Any) -> None:
+        super().__init__(Method=method, ResourceType=resource_type, **headers)
+
+
+class AccessControlListNotSupported(S3Error):
+    status = 400
+    default_message = "The bucket does not allow ACLs"
+
+
+class InvalidBucketAclWithObjectOwnership(S3Error):
+    status = 400
+    default_message = (
+        "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"
+    )
+
+
+class MalformedACLError(S3Error):
+    status = 400
+    default_message = (
+        "The XML you provided was not well-formed or did not validate against our published schema"
+    )
+
+
+class MissingSecurityHeader(S3Error):
+    status = 400
+    default_message = "Your request was missing a required header"
+
+    def __init__(self, header: str) -> None:
+        super().__init__(MissingHeaderName=header)
+
+
+class UnexpectedContent(S3Error):
+    status = 400
+    default_message = "This request does not support content"
+
+
+class KmsNotFound(S3Error):
+    """A KMS key id S3 cannot use (the message says why), as KMS's NotFoundException."""
+
+    code = "KMS.NotFoundException"
+    status = 400
+
+
+class IllegalVersioningConfigurationException(S3Error):
+    status = 400
+    default_message = "The Versioning element must be specified"
+
+
+class InvalidPartNumber(S3Error):
+    status = 416
+    default_message = "The requested partnumber is not satisfiable"
+
+    def __init__(self, requested: int, count: int) -> None:
+        super().__init__(PartNumberRequested=requested, ActualPartCount=count)
+
+
+class NoSuchLifecycleConfiguration(S3Error):
+    status = 404
+    default_message = "The lifecycle configuration does not exist"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(BucketName=bucket)
+
+
+class MissingContentLength(S3Error):
+    status = 411
+    default_message = "You must provide the Content-Length HTTP header."
+
+
+class NoSuchCORSConfiguration(S3Error):
+    status = 404
+    default_message = "The CORS configuration does not exist"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(BucketName=bucket)
+
+
+class NoSuchWebsiteConfiguration(S3Error):
+    status = 404
+    default_message = "The specified bucket does not have a website configuration"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(BucketName=bucket)
+
+
+class ReplicationConfigurationNotFoundError(S3Error):
+    status = 404
+    default_message = "The replication configuration was not found"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(BucketName=bucket)
+
+
+class ObjectLockConfigurationNotFoundError(S3Error):
+    status = 404
+    default_message = "Object Lock configuration does not exist for this bucket"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(BucketName=bucket)
+
+
+class InvalidTargetBucketForLogging(S3Error):
+    status = 400
+    default_message = "The target bucket for logging does not exist"
+
+    def __init__(self, bucket: str) -> None:
+        super().__init__(TargetBucket=bucket)
+
+
+class CrossLocationLoggingProhibitted(S3Error):
+    """S3's own spelling of the code."""
+
+    status = 403
+    default_message = "Cross S3 location logging not allowed. "
+
+    def __init__(self, region: str) -> None:
+        super().__init__(TargetBucketLocation=region)

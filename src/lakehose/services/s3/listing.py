@@ -18,7 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote
 
 from lakehose.services.s3 import store
 from lakehose.services.s3.base import S3Base, quoted
@@ -53,8 +53,8 @@ def encoder(encoding_type: str | None) -> Any:
         raise InvalidArgument(
             "Invalid Encoding Method specified in Request", "encoding-type", encoding_type
         )
-    # botocore reads these back with unquote_plus; "/" stays as it is, as S3 sends it.
-    return lambda text: quote_plus(text, safe="/")
+    # S3 writes a space as %20 (never "+") and leaves "/" as it is.
+    return lambda text: quote(text, safe="/")
 
 
 def check_max(name: str, value: int | None, default: int, wire: str) -> int:
@@ -180,6 +180,8 @@ class ListingOperations(S3Base):
         low = raw_marker + b"\0" if raw_marker else b""
         page = self._page(bucket, prefix, delimiter, low, limit, raw_marker)
         result = self._listed(bucket, page, prefix, delimiter, limit, encode, True)
+        # ListObjects (v1) sends the top-level Prefix as it was given, even with encoding-type.
+        result["Prefix"] = prefix or ""
         result["Marker"] = encode(marker or "")
         # S3 sends NextMarker only with a delimiter; without one, the last key is the marker.
         if page.truncated and delimiter and page.entries:

@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from lakehose.services.s3 import checksums, store
+from lakehose.services.s3 import checksums, encryption, store, versions, write_options
 from lakehose.services.s3.base import (
     Requester,
     quoted,
+    refuse_unknown,
     standard_headers,
     storage_class_of,
     unquoted,
@@ -39,10 +40,11 @@ from lakehose.services.s3.errors import (
     InvalidPartOrder,
     InvalidRequest,
     MalformedXML,
+    MissingContentLength,
     NoSuchUpload,
 )
 from lakehose.services.s3.names import encode_key
-from lakehose.services.s3.objects import ObjectOperations
+from lakehose.services.s3.objects import ObjectOperations, Stored, stored_in
 from lakehose.services.s3.store import ObjectRow, PartRow, UploadRow
 
 MIN_PART_SIZE = 5 * 1024 * 1024
@@ -95,11 +97,15 @@ class MultipartOperations(ObjectOperations):
         storage_class: str | None = None,
         checksum_algorithm: str | None = None,
         checksum_type: str | None = None,
+        **options: Any,
     ) -> dict[str, Any]:
+        write = write_options.split(options)
+        refuse_unknown(write.checksum_values, ())
         algorithm = checksums.algorithm_named(checksum_algorithm) if checksum_algorithm else None
+        target = self._bucket_named(bucket)
         upload = UploadRow(
             upload_id=secrets.token_urlsafe(48),
-            bucket_id=self._bucket_named(bucket).id,
+            bucket_id=target.id,
             key=encode_key(key),
             initiated=self.clock.now(),
             headers=standard_headers(
@@ -114,11 +120,13 @@ class MultipartOperations(ObjectOperations):
             checksum_algorithm=algorithm,
             checksum_type=checksum_type_for(algorithm, checksum_type),
             storage_class=storage_class_of(storage_class),
+            attributes=self._attributes(target, write),
         )
         with self.db.transaction() as connection:
             self._locate_bucket(connection, bucket)
             store.insert_upload(connection, upload)
         result = {"Bucket": bucket, "Key": key, "UploadId": upload.upload_id}
+        result |= encryption.reported(upload.attributes)
         if algorithm is not None:
             result |= {"ChecksumAlgorithm": algorithm, "ChecksumType": str(upload.checksum_type)}
         return result
@@ -136,6 +144,8 @@ class MultipartOperations(ObjectOperations):
         checksum_algorithm: str | None = None,
         **checksum_values: str,
     ) -> dict[str, Any]:
+        if content_length is None:
+            raise MissingContentLength()
         check_part_number(part_number)
         declared = checksums.requested(checksum_algorithm, checksum_values)
         upload = self._upload(bucket, key, upload_id)
@@ -152,7 +162,8 @@ class MultipartOperations(ObjectOperations):
             checksum,
         )
         self._store_part(upload, part)
-        return {"ETag": quoted(part.etag), **_part_members(checksum)}
+        result = {"ETag": quoted(part.etag), **_part_members(checksum)}
+        return result | encryption.reported(upload.attributes)
 
     def upload_part_copy(
         self,
@@ -169,7 +180,7 @@ class MultipartOperations(ObjectOperations):
         copy_source_if_unmodified_since: datetime | None = None,
     ) -> dict[str, Any]:
         check_part_number(part_number)
-        source_bucket, source_key = parse_copy_source(copy_source)
+        source_bucket, source_key, source_version = parse_copy_source(copy_source)
         upload = self._upload(bucket, key, upload_id)
         conditions = Conditions(
             copy_source_if_match,
@@ -179,7 +190,8 @@ class MultipartOperations(ObjectOperations):
         )
         with self.db.read() as connection:
             origin = self._locate_bucket(connection, source_bucket)
-            source = self._locate_object(connection, origin, source_key)
+            source = self._copy_source(connection, origin, source_key, source_version)
+            source_versioned = versions.status(connection, origin.id) is not None
             conditions.check(source, copy=True)
             selected = (
                 parse_copy_range(copy_source_range, source.size) if copy_source_range else None
@@ -203,7 +215,10 @@ class MultipartOperations(ObjectOperations):
             "LastModified": modified,
             **_part_members(part.checksum),
         }
-        return {"CopyPartResult": result}
+        answer = {"CopyPartResult": result, **encryption.reported(upload.attributes)}
+        if source_versioned or source_version is not None:
+            answer["CopySourceVersionId"] = source.version
+        return answer
 
     def complete_multipart_upload(
         self,
@@ -226,7 +241,15 @@ class MultipartOperations(ObjectOperations):
         numbers = [int(part.get("PartNumber", 0)) for part in listed]
         if any(later <= earlier for earlier, later in itertools.pairwise(numbers)):
             raise InvalidPartOrder(upload_id)
-        upload = self._upload(bucket, key, upload_id)
+        location = f"http://{context.host}/{bucket}/{quote(key, safe='/')}"
+        try:
+            upload = self._upload(bucket, key, upload_id)
+        except NoSuchUpload:
+            # S3 answers a repeated Complete of an upload it completed with the same result.
+            repeated = self._completed(bucket, key, upload_id)
+            if repeated is None:
+                raise
+            return _completion_result(repeated, location, bucket, key)
         if checksum_type is not None and checksum_type != upload.checksum_type:
             raise InvalidRequest(
                 f"The upload was created using the {upload.checksum_type or 'null'} checksum "
@@ -258,14 +281,27 @@ class MultipartOperations(ObjectOperations):
                 checksum=checksum,
                 parts_count=len(chosen),
                 storage_class=upload.storage_class,
+                attributes={
+                    **upload.attributes,
+                    "parts": [part.size for part in chosen],
+                    "upload_id": upload.upload_id,
+                },
             )
         except BaseException:
             self.blobs.discard(upload.bucket_id, [blob])
             raise
-        self._commit_completion(bucket, upload, row, if_match, if_none_match)
-        location = f"http://{context.host}/{bucket}/{quote(key, safe='/')}"
-        result = {"Location": location, "Bucket": bucket, "Key": key, "ETag": quoted(row.etag)}
-        return result | (checksum.members() if checksum else {})
+        done = self._commit_completion(bucket, upload, row, if_match, if_none_match)
+        return _completion_result(done, location, bucket, key)
+
+    def _completed(self, bucket: str, key: str, upload_id: str) -> Stored | None:
+        """The current object of ``key`` if the upload ``upload_id`` made it."""
+        raw_key = encode_key(key)
+        with self.db.read() as connection:
+            found = self._locate_bucket(connection, bucket)
+            current = store.find_object(connection, found.id, raw_key)
+            if current is None or current.attributes.get("upload_id") != upload_id:
+                return None
+            return stored_in(connection, current)
 
     def abort_multipart_upload(self, *, bucket: str, key: str, upload_id: str) -> dict[str, Any]:
         raw_key = encode_key(key)
@@ -328,16 +364,23 @@ class MultipartOperations(ObjectOperations):
         row: ObjectRow,
         if_match: str | None,
         if_none_match: str | None,
-    ) -> None:
-        def commit(connection: Any) -> tuple[None, list[str]]:
+    ) -> Stored:
+        def commit(connection: Any) -> tuple[Stored, list[str]]:
             if store.find_upload(connection, upload.upload_id) is None:
                 raise NoSuchUpload(upload.upload_id)
             part_blobs = store.delete_upload(connection, upload.upload_id)
             # The conditions and the bucket are checked by the same transaction as the write.
-            replaced = self._put_row(connection, bucket, row, if_match, if_none_match)
-            return None, part_blobs + replaced
+            stored, replaced = self._put_row(connection, bucket, row, if_match, if_none_match)
+            return stored_in(connection, stored), part_blobs + replaced
 
-        self._publish(row.bucket_id, row.blob, commit)
+        return self._publish(row.bucket_id, row.blob, commit)
+
+
+def _completion_result(done: Stored, location: str, bucket: str, key: str) -> dict[str, Any]:
+    row = done.row
+    result = {"Location": location, "Bucket": bucket, "Key": key, "ETag": quoted(row.etag)}
+    result |= row.checksum.members() if row.checksum else {}
+    return result | done.members()
 
 
 def _part_members(checksum: Checksum | None) -> dict[str, str]:

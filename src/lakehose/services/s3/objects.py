@@ -1,9 +1,10 @@
 """Object operations: PutObject, GetObject, HeadObject, DeleteObject(s), CopyObject.
 
 Every write follows ``base.S3Base._publish``: the data becomes a durable blob first, then one
-transaction checks the bucket and the write conditions and points the key at it, then the blob
-it replaced is unlinked. Reads open the blob while holding the database lock, so a concurrent
-overwrite, which unlinks the old blob only after its commit, can never pull it away.
+transaction checks the bucket and the write conditions and makes it the key's current version
+(``versions``), then the blobs no version points at any more are unlinked. Reads open the blob
+while holding the database lock, so a concurrent overwrite, which unlinks the old blob only after
+its commit, can never pull it away.
 """
 
 from __future__ import annotations
@@ -11,13 +12,23 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from lakehose.services.s3 import checksums, store
+from lakehose.services.s3 import (
+    bucket_settings,
+    checksums,
+    encryption,
+    lifecycle,
+    store,
+    tags,
+    versions,
+    write_options,
+)
+from lakehose.services.s3.access import AccessOperations
 from lakehose.services.s3.base import (
     STANDARD,
-    S3Base,
     quoted,
     refuse_unknown,
     standard_headers,
@@ -26,16 +37,25 @@ from lakehose.services.s3.base import (
 )
 from lakehose.services.s3.blobs import read_ranges
 from lakehose.services.s3.checksums import Checksum
-from lakehose.services.s3.conditions import Conditions, check_write, parse_copy_source, parse_range
+from lakehose.services.s3.conditions import (
+    ByteRange,
+    Conditions,
+    check_write,
+    parse_copy_source,
+    parse_range,
+)
 from lakehose.services.s3.errors import (
     InvalidArgument,
+    InvalidPartNumber,
     InvalidRequest,
     KeyTooLongError,
     MalformedXML,
+    MethodNotAllowed,
+    MissingContentLength,
     NoSuchBucket,
 )
 from lakehose.services.s3.names import encode_key
-from lakehose.services.s3.store import ObjectRow
+from lakehose.services.s3.store import BucketRow, ObjectRow
 
 MAX_DELETE_KEYS = 1000
 _OVERRIDES = {
@@ -53,7 +73,7 @@ _SELF_COPY = (
 )
 
 
-def describe(item: ObjectRow) -> dict[str, Any]:
+def describe(item: ObjectRow, *, versioned: bool) -> dict[str, Any]:
     """What GetObject and HeadObject say about an object, body aside."""
     result: dict[str, Any] = {
         "LastModified": datetime.fromtimestamp(item.modified, UTC),
@@ -61,15 +81,52 @@ def describe(item: ObjectRow) -> dict[str, Any]:
         "ETag": quoted(item.etag),
         "AcceptRanges": "bytes",
         **item.headers,
+        **encryption.reported(item.attributes),
     }
     if item.metadata:
         result["Metadata"] = item.metadata
     if item.storage_class != STANDARD:
         result["StorageClass"] = item.storage_class  # S3 omits the header for STANDARD
+    if versioned:
+        result["VersionId"] = item.version
+    if item.attributes.get("tags"):
+        result["TagCount"] = len(item.attributes["tags"])
     return result
 
 
-class ObjectOperations(S3Base):
+@dataclass(frozen=True)
+class Stored:
+    """A version just made current, and what a write's answer says of it besides."""
+
+    row: ObjectRow
+    versioned: bool  # the bucket has a versioning state: the answer names the version
+    expiration: str | None  # x-amz-expiration, when a lifecycle rule will expire it
+
+    def members(self) -> dict[str, Any]:
+        """Encryption, version and expiration members of the write's answer."""
+        result = encryption.reported(self.row.attributes)
+        if self.versioned:
+            result["VersionId"] = self.row.version
+        if self.expiration is not None:
+            result["Expiration"] = self.expiration
+        return result
+
+
+def stored_in(connection: sqlite3.Connection, row: ObjectRow) -> Stored:
+    """``row`` as its bucket's versioning and lifecycle rules describe it (in a transaction)."""
+    rules = bucket_settings.read(connection, row.bucket_id, bucket_settings.LIFECYCLE)
+    expiration = lifecycle.expiration_header(rules["Rules"], row) if rules else None
+    return Stored(row, versions.status(connection, row.bucket_id) is not None, expiration)
+
+
+def written(stored: Stored) -> dict[str, Any]:
+    """The output members of a PUT: ETag, checksum, encryption, version and expiration."""
+    row = stored.row
+    result = {"ETag": quoted(row.etag), **(row.checksum.members() if row.checksum else {})}
+    return result | stored.members()
+
+
+class ObjectOperations(AccessOperations):
     """Single-object reads and writes."""
 
     def put_object(
@@ -91,11 +148,14 @@ class ObjectOperations(S3Base):
         if_match: str | None = None,
         if_none_match: str | None = None,
         checksum_algorithm: str | None = None,
-        **checksum_values: str,
+        **options: Any,
     ) -> dict[str, Any]:
+        if content_length is None:
+            raise MissingContentLength()  # S3 reads no body of unknown length
+        write = write_options.split(options)
         target = self._bucket_named(bucket)
         raw_key = encode_key(key)
-        declared = checksums.requested(checksum_algorithm, checksum_values)
+        declared = checksums.requested(checksum_algorithm, write.checksum_values)
         headers = standard_headers(
             content_type=content_type,
             content_encoding=content_encoding,
@@ -106,6 +166,7 @@ class ObjectOperations(S3Base):
         )
         metadata = user_metadata(metadata)
         stored_class = storage_class_of(storage_class)
+        attributes = self._attributes(target, write)
         md5 = hashlib.md5(body).digest()
         checksums.check_content_md5(content_md5, md5)
         checksum = checksums.verify(declared, body)
@@ -121,9 +182,9 @@ class ObjectOperations(S3Base):
             checksum=checksum,
             parts_count=None,
             storage_class=stored_class,
+            attributes=attributes,
         )
-        self._store_object(bucket, row, if_match, if_none_match)
-        return {"ETag": quoted(row.etag), **(checksum.members() if checksum else {})}
+        return written(self._store_object(bucket, row, if_match, if_none_match))
 
     def get_object(self, *, bucket: str, key: str, **options: Any) -> dict[str, Any]:
         return self._read(bucket, key, with_body=True, **options)
@@ -131,48 +192,80 @@ class ObjectOperations(S3Base):
     def head_object(self, *, bucket: str, key: str, **options: Any) -> dict[str, Any]:
         return self._read(bucket, key, with_body=False, **options)
 
-    def delete_object(self, *, bucket: str, key: str) -> dict[str, Any]:
-        # Deleting a key that does not exist succeeds: S3's DELETE is idempotent.
+    def delete_object(
+        self,
+        *,
+        bucket: str,
+        key: str,
+        version_id: str | None = None,
+        bypass_governance_retention: bool | None = None,
+    ) -> dict[str, Any]:
+        # bypass_governance_retention: no object is ever locked here, so there is nothing to
+        # bypass. Deleting a key that does not exist succeeds: S3's DELETE is idempotent.
         raw_key = encode_key(key)
+        wanted = versions.parse(version_id) if version_id is not None else None
         with self.db.transaction() as connection:
             target = self._locate_bucket(connection, bucket)
-            blob = store.delete_object(connection, target.id, raw_key)
-        if blob is not None:
-            self.blobs.discard(target.id, [blob])
-        return {}
+            result, dropped = self._delete_one(connection, target.id, raw_key, version_id, wanted)
+        self.blobs.discard(target.id, dropped)
+        return result
 
     def delete_objects(
-        self, *, bucket: str, delete: Mapping[str, Any], checksum_algorithm: str | None = None
+        self,
+        *,
+        bucket: str,
+        delete: Mapping[str, Any],
+        checksum_algorithm: str | None = None,
+        bypass_governance_retention: bool | None = None,
     ) -> dict[str, Any]:
         # checksum_algorithm: the body's checksum is the transport's business (see deviations).
         listed = delete.get("Objects") or []
         if len(listed) > MAX_DELETE_KEYS:
             raise MalformedXML()
-        deleted: list[dict[str, str]] = []
+        deleted: list[dict[str, Any]] = []
         errors: list[dict[str, str]] = []
         blobs: list[str] = []
         with self.db.transaction() as connection:
             target = self._locate_bucket(connection, bucket)
             for entry in listed:
                 name = str(entry.get("Key", ""))
-                if entry.get("VersionId") not in (None, "null"):
-                    errors.append(_delete_error(name, "NoSuchVersion", _NO_SUCH_VERSION))
-                    continue
+                version_id = entry.get("VersionId")
                 try:
                     raw_key = encode_key(name)
                 except KeyTooLongError as error:
                     errors.append(_delete_error(name, error.error_code, error.message))
                     continue
-                if (blob := store.delete_object(connection, target.id, raw_key)) is not None:
-                    blobs.append(blob)
-                deleted.append({"Key": name})
+                if (
+                    version_id is not None
+                    and version_id != "null"
+                    and not versions.issued(version_id)
+                ):
+                    errors.append(
+                        {
+                            **_delete_error(name, "NoSuchVersion", _NO_SUCH_VERSION),
+                            "VersionId": version_id,
+                        }
+                    )
+                    continue
+                wanted = versions.parse(version_id) if version_id is not None else None
+                result, dropped = self._delete_one(
+                    connection, target.id, raw_key, version_id, wanted
+                )
+                blobs += dropped
+                entry_result: dict[str, Any] = {"Key": name}
+                if version_id is not None:
+                    entry_result["VersionId"] = version_id
+                if result.get("DeleteMarker"):
+                    entry_result["DeleteMarker"] = True
+                    entry_result["DeleteMarkerVersionId"] = result["VersionId"]
+                deleted.append(entry_result)
         self.blobs.discard(target.id, blobs)
-        result: dict[str, Any] = {}
+        response: dict[str, Any] = {}
         if deleted and not delete.get("Quiet"):
-            result["Deleted"] = deleted
+            response["Deleted"] = deleted
         if errors:
-            result["Errors"] = errors
-        return result
+            response["Errors"] = errors
+        return response
 
     def copy_object(
         self,
@@ -181,6 +274,7 @@ class ObjectOperations(S3Base):
         key: str,
         copy_source: str,
         metadata_directive: str | None = None,
+        tagging_directive: str | None = None,
         metadata: Mapping[str, str] | None = None,
         content_type: str | None = None,
         content_encoding: str | None = None,
@@ -196,13 +290,12 @@ class ObjectOperations(S3Base):
         copy_source_if_unmodified_since: datetime | None = None,
         if_match: str | None = None,
         if_none_match: str | None = None,
+        **options: Any,
     ) -> dict[str, Any]:
-        source_bucket, source_key = parse_copy_source(copy_source)
-        directive = metadata_directive or "COPY"
-        if directive not in ("COPY", "REPLACE"):
-            raise InvalidArgument(
-                "Unknown metadata directive.", "x-amz-metadata-directive", directive
-            )
+        write = write_options.split(options)
+        source_bucket, source_key, source_version = parse_copy_source(copy_source)
+        directive = _directive(metadata_directive, "metadata")
+        tags_directive = _directive(tagging_directive, "tagging")
         algorithm = checksums.algorithm_named(checksum_algorithm) if checksum_algorithm else None
         raw_key, raw_source = encode_key(key), encode_key(source_key)
         conditions = Conditions(
@@ -211,12 +304,20 @@ class ObjectOperations(S3Base):
             copy_source_if_modified_since,
             copy_source_if_unmodified_since,
         )
+        target = self._bucket_named(bucket)
+        attributes = self._attributes(target, write, tagged=tags_directive == "REPLACE")
         with self.db.read() as connection:
             target = self._locate_bucket(connection, bucket)
             origin = self._locate_bucket(connection, source_bucket)
-            source = self._locate_object(connection, origin, source_key)
+            source = self._copy_source(connection, origin, source_key, source_version)
+            source_versioned = versions.status(connection, origin.id) is not None
             conditions.check(source, copy=True)
-            unchanged = directive == "COPY" and storage_class is None and algorithm is None
+            unchanged = (
+                directive == "COPY"
+                and storage_class is None
+                and algorithm is None
+                and not write.sse
+            )
             if (origin.id, raw_source) == (target.id, raw_key) and unchanged:
                 raise InvalidRequest(_SELF_COPY)
             # Linked while the lock keeps the source blob from being replaced and unlinked.
@@ -233,6 +334,8 @@ class ObjectOperations(S3Base):
             metadata = user_metadata(metadata)
         else:
             headers, metadata = source.headers, source.metadata
+        if tags_directive == "COPY" and source.attributes.get("tags"):
+            attributes["tags"] = source.attributes["tags"]
         try:
             etag, checksum = self._copied_digests(source, target.id, blob, algorithm)
             row = ObjectRow(
@@ -247,25 +350,83 @@ class ObjectOperations(S3Base):
                 checksum=checksum,
                 parts_count=None,
                 storage_class=storage_class_of(storage_class),
+                attributes=attributes,
             )
         except BaseException:
             self.blobs.discard(target.id, [blob])
             raise
-        self._store_object(bucket, row, if_match, if_none_match)
+        stored = self._store_object(bucket, row, if_match, if_none_match)
         result = {"ETag": quoted(etag), "LastModified": datetime.fromtimestamp(row.modified, UTC)}
-        return {"CopyObjectResult": result | (checksum.members() if checksum else {})}
+        answer: dict[str, Any] = {
+            "CopyObjectResult": result | (checksum.members() if checksum else {}),
+            **stored.members(),
+        }
+        if source_versioned or source_version is not None:
+            answer["CopySourceVersionId"] = source.version
+        return answer
+
+    def _attributes(
+        self, target: BucketRow, write: write_options.WriteOptions, *, tagged: bool = True
+    ) -> dict[str, Any]:
+        """What a new object keeps of its write's options: encryption, ACL and tags."""
+        with self.db.read() as connection:
+            configuration = bucket_settings.read(connection, target.id, bucket_settings.ENCRYPTION)
+            grants = self._acl_for_write(connection, target, write.acl)
+        owner = target.owner or self.account_id
+        attributes: dict[str, Any] = {
+            "sse": encryption.requested(write.sse, configuration, target.region, owner)
+        }
+        if grants is not None:
+            attributes["acl"] = grants
+        if tagged and write.tagging is not None:
+            tag_set = tags.from_header(write.tagging)
+            if tag_set:
+                attributes["tags"] = tag_set
+        return attributes
+
+    def _copy_source(
+        self, connection: sqlite3.Connection, origin: BucketRow, key: str, version: str | None
+    ) -> ObjectRow:
+        try:
+            return self._locate_version(connection, origin, key, version, method="GET")
+        except MethodNotAllowed:
+            raise InvalidRequest(
+                "The source of a copy request may not specifically refer to a delete marker by "
+                "version id."
+            ) from None
+
+    def _delete_one(
+        self,
+        connection: sqlite3.Connection,
+        bucket_id: int,
+        raw_key: bytes,
+        version_id: str | None,
+        wanted: str | None,
+    ) -> tuple[dict[str, Any], list[str]]:
+        """One key's delete inside a transaction: its output members and the blobs it freed."""
+        if version_id is None:
+            marker, dropped = versions.delete(connection, bucket_id, raw_key, self._now_seconds())
+            if marker is None:
+                return {}, dropped
+            return {"DeleteMarker": True, "VersionId": marker.version}, dropped
+        removed, dropped = versions.delete_version(connection, bucket_id, raw_key, wanted)
+        result: dict[str, Any] = {"VersionId": version_id}
+        if removed is not None and removed.delete_marker:
+            result["DeleteMarker"] = True
+        return result, dropped
 
     # -- shared -----------------------------------------------------------------------------
 
     def _store_object(
         self, bucket: str, row: ObjectRow, if_match: str | None, if_none_match: str | None
-    ) -> None:
+    ) -> Stored:
         """Commit ``row`` (its blob already durable) if the bucket and the conditions allow."""
 
-        def commit(connection: sqlite3.Connection) -> tuple[None, list[str]]:
-            return None, self._put_row(connection, bucket, row, if_match, if_none_match)
+        def commit(connection: sqlite3.Connection) -> tuple[Stored, list[str]]:
+            stored, dropped = self._put_row(connection, bucket, row, if_match, if_none_match)
+            return stored_in(connection, stored), dropped
 
-        self._publish(row.bucket_id, row.blob, commit)
+        return self._publish(row.bucket_id, row.blob, commit)
 
     def _put_row(
         self,
@@ -274,14 +435,14 @@ class ObjectOperations(S3Base):
         row: ObjectRow,
         if_match: str | None,
         if_none_match: str | None,
-    ) -> list[str]:
-        """Point the key at ``row`` inside a transaction; returns the blob it replaced, if any."""
+    ) -> tuple[ObjectRow, list[str]]:
+        """Make ``row`` the key's current version inside a transaction; returns it as stored and
+        the blobs no version points at any more."""
         if self._locate_bucket(connection, bucket).id != row.bucket_id:
             raise NoSuchBucket(bucket)  # deleted (and perhaps re-created) meanwhile
         current = store.find_object(connection, row.bucket_id, row.key)
         check_write(current, row.key.decode(), if_match, if_none_match)
-        replaced = store.put_object(connection, row)
-        return [replaced] if replaced else []
+        return versions.write(connection, row)
 
     def _copied_digests(
         self, source: ObjectRow, bucket_id: int, blob: str, algorithm: str | None
@@ -306,6 +467,8 @@ class ObjectOperations(S3Base):
         *,
         with_body: bool,
         range: str | None = None,
+        version_id: str | None = None,
+        part_number: int | None = None,
         if_match: str | None = None,
         if_none_match: str | None = None,
         if_modified_since: datetime | None = None,
@@ -313,20 +476,31 @@ class ObjectOperations(S3Base):
         checksum_mode: str | None = None,
         **overrides: Any,
     ) -> dict[str, Any]:
+        encryption.refuse_customer_keys(overrides)
+        overrides = {k: v for k, v in overrides.items() if k not in encryption.SSE_C_OPTIONS}
         refuse_unknown(overrides, _OVERRIDES)
         conditions = Conditions(if_match, if_none_match, if_modified_since, if_unmodified_since)
+        method = "GET" if with_body else "HEAD"
         with self.db.read() as connection:
             target = self._locate_bucket(connection, bucket)
-            item = self._locate_object(connection, target, key)
+            item = self._locate_version(connection, target, key, version_id, method=method)
+            versioned = versions.status(connection, target.id) is not None
+            rules = bucket_settings.read(connection, target.id, bucket_settings.LIFECYCLE)
             conditions.check(item)
-            selected = parse_range(range, item.size)
+            selected = _part_range(item, part_number, range)
+            if selected is None:
+                selected = parse_range(range, item.size)
             handle = self.blobs.open(target.id, item.blob) if with_body else None
-        result = describe(item)
+        result = describe(item, versioned=versioned)
+        if rules and version_id is None:
+            result["Expiration"] = lifecycle.expiration_header(rules["Rules"], item)
         start, length = (selected.start, selected.length) if selected else (0, item.size)
         if handle is not None:
             with handle:
                 handle.seek(start)
                 result["Body"] = handle.read(length)
+        if part_number is not None and item.parts_count:
+            result["PartsCount"] = item.parts_count
         if selected is not None:
             result["ContentRange"] = selected.content_range(item.size)
             result["ContentLength"] = length
@@ -344,3 +518,24 @@ _NO_SUCH_VERSION = "The specified version does not exist."
 
 def _delete_error(key: str, code: str, message: str) -> dict[str, str]:
     return {"Key": key, "Code": code, "Message": message}
+
+
+def _directive(value: str | None, what: str) -> str:
+    """``x-amz-metadata-directive`` / ``x-amz-tagging-directive``: COPY (default) or REPLACE."""
+    directive = value or "COPY"
+    if directive not in ("COPY", "REPLACE"):
+        raise InvalidArgument(f"Unknown {what} directive.", f"x-amz-{what}-directive", directive)
+    return directive
+
+
+def _part_range(item: ObjectRow, part_number: int | None, header: str | None) -> ByteRange | None:
+    """The bytes ``?partNumber=`` selects: a part of a multipart object, else part 1, the whole."""
+    if part_number is None:
+        return None
+    if header is not None:
+        raise InvalidRequest("Cannot specify both Range header and partNumber query parameter")
+    sizes = list(item.attributes.get("parts") or [item.size])
+    if not 1 <= part_number <= len(sizes) or sizes[part_number - 1] == 0:
+        raise InvalidPartNumber(part_number, len(sizes))
+    start = sum(sizes[: part_number - 1])
+    return ByteRange(start, start + sizes[part_number - 1] - 1)

@@ -51,6 +51,7 @@ class ObjectPort(ObjectOperations):
             bucket=bucket,
             key=key,
             body=data,
+            content_length=len(data),
             content_type=content_type,
             content_encoding=content_encoding,
             metadata=metadata,

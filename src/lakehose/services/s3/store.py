@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -75,10 +75,50 @@ CREATE TABLE parts (
 # Buckets made before accounts were told apart have no owner until the engine adopts them.
 _OWNERS = "ALTER TABLE buckets ADD COLUMN owner TEXT;"
 
-MIGRATIONS = (Migration(1, _SCHEMA), Migration(2, _OWNERS))
+# Bucket settings (ownership, public access block, encryption, versioning...) as JSON documents
+# by name; object versions: ``version_id`` NULL is S3's "null" version, ``attributes`` holds
+# the encryption, ACL and tags an object was written with. ``versions`` keeps what is not the
+# current object of its key: noncurrent versions and delete markers, ordered by ``seq``.
+_SETTINGS_AND_VERSIONS = """
+CREATE TABLE bucket_settings (
+    bucket_id INTEGER NOT NULL REFERENCES buckets(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (bucket_id, name)
+) WITHOUT ROWID;
+ALTER TABLE objects ADD COLUMN version_id TEXT;
+ALTER TABLE objects ADD COLUMN attributes BLOB;
+ALTER TABLE uploads ADD COLUMN attributes BLOB;
+CREATE TABLE versions (
+    bucket_id INTEGER NOT NULL REFERENCES buckets(id) ON DELETE CASCADE,
+    key BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    version_id TEXT,
+    delete_marker INTEGER NOT NULL,
+    blob TEXT,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    modified INTEGER NOT NULL,
+    headers BLOB NOT NULL,
+    metadata BLOB NOT NULL,
+    checksum_algorithm TEXT,
+    checksum_value TEXT,
+    checksum_type TEXT,
+    parts_count INTEGER,
+    storage_class TEXT NOT NULL,
+    attributes BLOB,
+    PRIMARY KEY (bucket_id, key, seq)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS = (
+    Migration(1, _SCHEMA),
+    Migration(2, _OWNERS),
+    Migration(3, _SETTINGS_AND_VERSIONS),
+)
 _OBJECT_COLUMNS = (
     "bucket_id, key, blob, size, etag, modified, headers, metadata, checksum_algorithm, "
-    "checksum_value, checksum_type, parts_count, storage_class"
+    "checksum_value, checksum_type, parts_count, storage_class, version_id, attributes"
 )
 
 
@@ -106,6 +146,14 @@ class ObjectRow:
     checksum: Checksum | None
     parts_count: int | None
     storage_class: str
+    version_id: str | None = None  # None: S3's "null" version
+    attributes: dict[str, Any] = field(default_factory=dict)  # sse, acl, tags
+    delete_marker: bool = False  # only rows of the ``versions`` table can be delete markers
+
+    @property
+    def version(self) -> str:
+        """The version id as S3 shows it."""
+        return self.version_id or "null"
 
 
 @dataclass(frozen=True)
@@ -119,6 +167,7 @@ class UploadRow:
     checksum_algorithm: str | None
     checksum_type: str | None
     storage_class: str
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -182,25 +231,37 @@ def set_policy(connection: sqlite3.Connection, bucket_id: int, policy: str | Non
 # -- objects ----------------------------------------------------------------------------------
 
 
-def _checksum(algorithm: str | None, value: str | None, kind: str | None) -> Checksum | None:
+def checksum_of(algorithm: str | None, value: str | None, kind: str | None) -> Checksum | None:
     if algorithm is None or value is None:
         return None
     return Checksum(algorithm, value, kind or "FULL_OBJECT")
 
 
-def _object(row: sqlite3.Row) -> ObjectRow:
+def loads(value: bytes | None) -> dict[str, Any]:
+    return dict(orjson.loads(value)) if value is not None else {}
+
+
+def object_row(row: sqlite3.Row) -> ObjectRow:
+    """An ``objects`` row, or a ``versions`` row (which may be a delete marker, without blob)."""
+    # ``in`` on a sqlite3.Row looks at values; its column names are its keys().
+    marker = "delete_marker" in row.keys() and bool(row["delete_marker"])  # noqa: SIM118
     return ObjectRow(
         bucket_id=row["bucket_id"],
         key=bytes(row["key"]),
-        blob=row["blob"],
+        blob=row["blob"] or "",
         size=row["size"],
         etag=row["etag"],
         modified=row["modified"],
         headers=orjson.loads(row["headers"]),
         metadata=orjson.loads(row["metadata"]),
-        checksum=_checksum(row["checksum_algorithm"], row["checksum_value"], row["checksum_type"]),
+        checksum=checksum_of(
+            row["checksum_algorithm"], row["checksum_value"], row["checksum_type"]
+        ),
         parts_count=row["parts_count"],
         storage_class=row["storage_class"],
+        version_id=row["version_id"],
+        attributes=loads(row["attributes"]),
+        delete_marker=marker,
     )
 
 
@@ -208,7 +269,7 @@ def find_object(connection: sqlite3.Connection, bucket_id: int, key: bytes) -> O
     row = connection.execute(
         f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket_id = ? AND key = ?", (bucket_id, key)
     ).fetchone()
-    return _object(row) if row else None
+    return object_row(row) if row else None
 
 
 def put_object(connection: sqlite3.Connection, item: ObjectRow) -> str | None:
@@ -216,27 +277,43 @@ def put_object(connection: sqlite3.Connection, item: ObjectRow) -> str | None:
     previous = connection.execute(
         "SELECT blob FROM objects WHERE bucket_id = ? AND key = ?", (item.bucket_id, item.key)
     ).fetchone()
-    checksum = item.checksum
     connection.execute(
         f"INSERT OR REPLACE INTO objects ({_OBJECT_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            item.bucket_id,
-            item.key,
-            item.blob,
-            item.size,
-            item.etag,
-            item.modified,
-            orjson.dumps(item.headers),
-            orjson.dumps(item.metadata),
-            checksum.algorithm if checksum else None,
-            checksum.value if checksum else None,
-            checksum.type if checksum else None,
-            item.parts_count,
-            item.storage_class,
-        ),
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        object_values(item),
     )
     return str(previous["blob"]) if previous else None
+
+
+def object_values(item: ObjectRow) -> tuple[Any, ...]:
+    """The row's values in ``_OBJECT_COLUMNS`` order."""
+    checksum = item.checksum
+    return (
+        item.bucket_id,
+        item.key,
+        item.blob,
+        item.size,
+        item.etag,
+        item.modified,
+        orjson.dumps(item.headers),
+        orjson.dumps(item.metadata),
+        checksum.algorithm if checksum else None,
+        checksum.value if checksum else None,
+        checksum.type if checksum else None,
+        item.parts_count,
+        item.storage_class,
+        item.version_id,
+        orjson.dumps(item.attributes) if item.attributes else None,
+    )
+
+
+def set_object_attributes(
+    connection: sqlite3.Connection, bucket_id: int, key: bytes, attributes: dict[str, Any]
+) -> None:
+    connection.execute(
+        "UPDATE objects SET attributes = ? WHERE bucket_id = ? AND key = ?",
+        (orjson.dumps(attributes), bucket_id, key),
+    )
 
 
 def delete_object(connection: sqlite3.Connection, bucket_id: int, key: bytes) -> str | None:
@@ -247,22 +324,35 @@ def delete_object(connection: sqlite3.Connection, bucket_id: int, key: bytes) ->
     return str(row["blob"]) if row else None
 
 
-def scan_objects(
-    connection: sqlite3.Connection, bucket_id: int, low: bytes, high: bytes | None, limit: int
-) -> list[ObjectRow]:
-    """Objects with ``low <= key < high`` (no upper bound if ``None``), in key order."""
-    sql = f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ?"
+def in_key_range(
+    select: str, bucket_id: int, low: bytes, high: bytes | None
+) -> tuple[str, list[Any]]:
+    """``select`` (from one table) narrowed to a bucket's keys ``low <= key < high``."""
+    sql = f"{select} WHERE bucket_id = ? AND key >= ?"
     parameters: list[Any] = [bucket_id, low]
     if high is not None:
         sql += " AND key < ?"
         parameters.append(high)
+    return sql, parameters
+
+
+def scan_objects(
+    connection: sqlite3.Connection, bucket_id: int, low: bytes, high: bytes | None, limit: int
+) -> list[ObjectRow]:
+    """Objects with ``low <= key < high`` (no upper bound if ``None``), in key order."""
+    sql, parameters = in_key_range(f"SELECT {_OBJECT_COLUMNS} FROM objects", bucket_id, low, high)
     sql += " ORDER BY key LIMIT ?"
     parameters.append(limit)
-    return [_object(row) for row in connection.execute(sql, parameters)]
+    return [object_row(row) for row in connection.execute(sql, parameters)]
 
 
 def has_objects(connection: sqlite3.Connection, bucket_id: int) -> bool:
-    row = connection.execute("SELECT 1 FROM objects WHERE bucket_id = ? LIMIT 1", (bucket_id,))
+    """Whether any object, noncurrent version or delete marker is left in the bucket."""
+    row = connection.execute(
+        "SELECT 1 FROM objects WHERE bucket_id = ? UNION ALL "
+        "SELECT 1 FROM versions WHERE bucket_id = ? LIMIT 1",
+        (bucket_id, bucket_id),
+    )
     return row.fetchone() is not None
 
 
@@ -280,13 +370,15 @@ def _upload(row: sqlite3.Row) -> UploadRow:
         checksum_algorithm=row["checksum_algorithm"],
         checksum_type=row["checksum_type"],
         storage_class=row["storage_class"],
+        attributes=loads(row["attributes"]),
     )
 
 
 def insert_upload(connection: sqlite3.Connection, upload: UploadRow) -> None:
     connection.execute(
         "INSERT INTO uploads (upload_id, bucket_id, key, initiated, headers, metadata, "
-        "checksum_algorithm, checksum_type, storage_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "checksum_algorithm, checksum_type, storage_class, attributes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             upload.upload_id,
             upload.bucket_id,
@@ -297,6 +389,7 @@ def insert_upload(connection: sqlite3.Connection, upload: UploadRow) -> None:
             upload.checksum_algorithm,
             upload.checksum_type,
             upload.storage_class,
+            orjson.dumps(upload.attributes) if upload.attributes else None,
         ),
     )
 
@@ -310,11 +403,7 @@ def uploads_in(
     connection: sqlite3.Connection, bucket_id: int, low: bytes, high: bytes | None
 ) -> list[UploadRow]:
     """Uploads with ``low <= key < high``, by key, then oldest first (S3's listing order)."""
-    sql = "SELECT * FROM uploads WHERE bucket_id = ? AND key >= ?"
-    parameters: list[Any] = [bucket_id, low]
-    if high is not None:
-        sql += " AND key < ?"
-        parameters.append(high)
+    sql, parameters = in_key_range("SELECT * FROM uploads", bucket_id, low, high)
     sql += " ORDER BY key, initiated, upload_id"
     return [_upload(row) for row in connection.execute(sql, parameters)]
 
@@ -333,7 +422,7 @@ def _part(row: sqlite3.Row) -> PartRow:
         size=row["size"],
         etag=row["etag"],
         modified=row["modified"],
-        checksum=_checksum(row["checksum_algorithm"], row["checksum_value"], None),
+        checksum=checksum_of(row["checksum_algorithm"], row["checksum_value"], None),
     )
 
 
@@ -379,6 +468,7 @@ def referenced_blobs(connection: sqlite3.Connection) -> dict[int, set[str]]:
     }
     rows: Iterator[sqlite3.Row] = connection.execute(
         "SELECT bucket_id, blob FROM objects UNION ALL "
+        "SELECT bucket_id, blob FROM versions WHERE blob IS NOT NULL UNION ALL "
         "SELECT u.bucket_id, p.blob FROM parts p JOIN uploads u USING (upload_id)"
     )
     for row in rows:
