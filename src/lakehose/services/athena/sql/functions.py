@@ -27,12 +27,20 @@ from datetime import datetime
 
 from sqlglot import exp
 
+from lakehose.services.athena.sql import functions_arrays as arrays
+from lakehose.services.athena.sql import functions_maps as maps
+from lakehose.services.athena.sql import functions_text as text
+from lakehose.services.athena.sql import functions_time as time
 from lakehose.services.athena.sql.datetime_patterns import UnsupportedPattern, joda_to_strftime
 from lakehose.services.athena.sql.errors import (
     INVALID_FUNCTION_ARGUMENT,
     NOT_SUPPORTED,
     QueryFailed,
 )
+from lakehose.services.athena.sql.functions_text import cast_json
+from lakehose.services.athena.sql.functions_time import cast_zoned
+from lakehose.services.athena.sql.zones import MACROS as ZONE_MACROS
+from lakehose.services.athena.sql.zones import ZONE, local, tag, zone_of
 
 MACROS = (
     "CREATE MACRO lh_json_extract_scalar(j, p) AS CASE WHEN j IS NULL OR NOT json_valid(j) "
@@ -43,6 +51,7 @@ MACROS = (
     "CREATE MACRO lh_width_bucket(x, low, high, n) AS CASE WHEN x IS NULL THEN NULL "
     "WHEN CAST(x AS DOUBLE) < low THEN 0 WHEN CAST(x AS DOUBLE) >= high THEN n + 1 "
     "ELSE CAST(floor((CAST(x AS DOUBLE) - low) * n / (high - low)) AS BIGINT) + 1 END",
+    *ZONE_MACROS,
 )
 
 
@@ -58,11 +67,6 @@ def _pattern(node: exp.Expr, function: str) -> exp.Literal:
         return exp.Literal.string(joda_to_strftime(node.name))
     except UnsupportedPattern as error:
         raise QueryFailed(INVALID_FUNCTION_ARGUMENT, str(error)) from None
-
-
-def _format_datetime(node: exp.Anonymous) -> exp.Expr:
-    value, pattern = node.expressions
-    return _call("STRFTIME", value, _pattern(pattern, "format_datetime"))
 
 
 def _parse_datetime(node: exp.Expr) -> exp.Expr:
@@ -134,11 +138,133 @@ def _row(node: exp.Struct) -> exp.Expr:
     return _call("ROW", *node.expressions)
 
 
+def _format_datetime(node: exp.Anonymous) -> exp.Expr:
+    value, pattern = node.expressions
+    zone = zone_of(value)
+    shown = local(value.copy(), zone) if zone is not None else value
+    return _call("STRFTIME", shown, _pattern(pattern, "format_datetime"))
+
+
+def _random(node: exp.Expr) -> exp.Expr:
+    low, high = node.this, node.args.get("lower")
+    if low is None:
+        return node
+    if high is None:
+        low, high = exp.Literal.number(0), low
+    integers = all(isinstance(n, exp.Literal) and n.is_int for n in (low, high))
+    span = exp.Sub(this=high.copy(), expression=low.copy())
+    drawn = exp.Add(this=low.copy(), expression=exp.Mul(this=_call("RANDOM"), expression=span))
+    if not integers:
+        return drawn
+    return exp.cast(_call("FLOOR", drawn), exp.DataType.build("INTEGER"))
+
+
+def _sha2(node: exp.Expr) -> exp.Expr:
+    length = node.args.get("length")
+    bits = int(length.name) if isinstance(length, exp.Literal) else 256
+    return _call(f"lh_sha{bits}", node.this) if bits in (256, 512) else node
+
+
+def _decimal_literal(node: exp.Cast) -> exp.Expr:
+    """``DECIMAL '44.6'`` is decimal(3,1) in Trino: precision and scale from the digits."""
+    text = node.this.name.strip().lstrip("+-")
+    whole, _, fraction = text.partition(".")
+    digits = len(whole.lstrip("0")) + len(fraction)
+    precision, scale = max(digits, 1, len(fraction)), len(fraction)
+    node.set("to", exp.DataType.build(f"DECIMAL({min(precision, 38)}, {scale})"))
+    return node
+
+
+def _cast(node: exp.Cast) -> exp.Expr:
+    target = node.to
+    if target.is_type("json"):
+        return cast_json(node)
+    if target.is_type("char") and target.expressions:
+        size = target.expressions[0].this
+        text = exp.cast(node.this, exp.DataType.build("VARCHAR"))
+        return _call("RPAD", text, size.copy(), exp.Literal.string(" "))
+    if (
+        target.is_type("decimal")
+        and not target.expressions
+        and isinstance(node.this, exp.Literal)
+        and node.this.is_string
+    ):
+        return _decimal_literal(node)
+    return cast_zoned(node)
+
+
 Rewrite = Callable[[exp.Expr], exp.Expr]
+
+
+def _udf(name: str) -> Rewrite:
+    return lambda node: _call(f"lh_{name}", *node.expressions)
+
+
+def _url(part: str) -> Rewrite:
+    return lambda node: _call("lh_url_part", node.expressions[0], exp.Literal.string(part))
+
+
+def _unsupported(node: exp.Expr) -> exp.Expr:
+    name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+    raise QueryFailed(NOT_SUPPORTED, f"Function {name.lower()} is not supported by lakehose")
+
+
+_UDF_NAMES = (
+    "crc32", "xxhash64", "hmac_md5", "hmac_sha1", "hmac_sha256", "hmac_sha512", "to_base",
+    "from_base", "parse_data_size", "parse_duration", "human_readable_seconds", "format_number",
+    "luhn_check", "to_base32", "from_base32", "to_base64url", "from_base64url",
+    "to_big_endian_32", "from_big_endian_32", "to_big_endian_64", "from_big_endian_64",
+    "to_ieee754_32", "from_ieee754_32", "to_ieee754_64", "from_ieee754_64", "url_encode",
+    "url_decode", "url_extract_port", "url_extract_parameter",
+)  # fmt: skip
+_UNSUPPORTED = (
+    "spooky_hash_v2_32", "spooky_hash_v2_64", "murmur3", "word_stem", "soundex",
+    "from_iso8601_timestamp_nanos", "from_unixtime_nanos", "current_groups", "current_user",
+)  # fmt: skip
+
 _BY_NAME: dict[str, Rewrite] = {
     "FORMAT_DATETIME": _format_datetime,  # type: ignore[dict-item]
     "MAP_AGG": _map_agg,  # type: ignore[dict-item]
+    **{name.upper(): _udf(name) for name in _UDF_NAMES},
+    "URL_EXTRACT_PORT": _udf("url_port"),
+    "URL_EXTRACT_PARAMETER": _udf("url_parameter"),
+    "URL_EXTRACT_HOST": _url("host"),
+    "URL_EXTRACT_PATH": _url("path"),
+    "URL_EXTRACT_QUERY": _url("query"),
+    "URL_EXTRACT_FRAGMENT": _url("fragment"),
+    "URL_EXTRACT_PROTOCOL": _url("scheme"),
+    **{name.upper(): _unsupported for name in _UNSUPPORTED},
+    "ZIP": arrays.zip_arrays,  # type: ignore[dict-item]
+    "TRIM_ARRAY": arrays.trim_array,  # type: ignore[dict-item]
+    "ARRAY_HISTOGRAM": arrays.array_histogram,  # type: ignore[dict-item]
+    "CONTAINS_SEQUENCE": arrays.contains_sequence,  # type: ignore[dict-item]
+    "NGRAMS": arrays.ngrams,  # type: ignore[dict-item]
+    "REPEAT": arrays.repeat,  # type: ignore[dict-item]
+    "MAP_ENTRIES": maps.map_entries,  # type: ignore[dict-item]
+    "MAP_FILTER": maps.map_filter,  # type: ignore[dict-item]
+    "TRANSFORM_KEYS": maps.transform_keys,  # type: ignore[dict-item]
+    "TRANSFORM_VALUES": maps.transform_values,  # type: ignore[dict-item]
+    "MAP_ZIP_WITH": maps.map_zip_with,  # type: ignore[dict-item]
+    "MULTIMAP_FROM_ENTRIES": maps.multimap_from_entries,  # type: ignore[dict-item]
+    "JSON_EXISTS": text.json_exists,  # type: ignore[dict-item]
+    "JSON_ARRAY_LENGTH": text.json_array_length,  # type: ignore[dict-item]
+    "JSON_ARRAY_GET": text.json_array_get,  # type: ignore[dict-item]
+    "JSON_ARRAY_CONTAINS": text.json_array_contains,  # type: ignore[dict-item]
+    "JSON_SIZE": text.json_size,  # type: ignore[dict-item]
+    "IS_JSON_SCALAR": text.is_json_scalar,  # type: ignore[dict-item]
+    "MILLISECOND": time.millisecond,  # type: ignore[dict-item]
+    "TO_ISO8601": time.to_iso8601,  # type: ignore[dict-item]
+    "AT_TIMEZONE": time.at_time_zone,
+    "WITH_TIMEZONE": time.with_timezone,  # type: ignore[dict-item]
+    "TIMEZONE_HOUR": time.timezone_hour,  # type: ignore[dict-item]
+    "TIMEZONE_MINUTE": time.timezone_minute,  # type: ignore[dict-item]
+    "YOW": lambda node: exp.YearOfWeek(this=node.expressions[0]),
 }
+_IN_ZONE = (
+    exp.Year, exp.Month, exp.Day, exp.Hour, exp.Minute, exp.Second, exp.Quarter,
+    exp.WeekOfYear, exp.YearOfWeek, exp.DayOfWeekIso, exp.DayOfWeek, exp.DayOfYear,
+    exp.DayOfMonth, exp.Extract, exp.TimeToStr,
+)  # fmt: skip
 _BY_TYPE: dict[type[exp.Expr], Rewrite] = {
     exp.ParseDatetime: _parse_datetime,
     exp.ApproxDistinct: _approx_distinct,
@@ -149,22 +275,65 @@ _BY_TYPE: dict[type[exp.Expr], Rewrite] = {
     exp.ArraySlice: _slice,
     exp.ArraySize: _cardinality,
     exp.Struct: _row,  # type: ignore[dict-item]
+    exp.Rand: _random,
+    exp.SHA2Digest: _sha2,
+    exp.SHA: lambda node: _call("lh_sha1", node.this),
+    exp.Cast: _cast,  # type: ignore[dict-item]
+    exp.ArraySort: arrays.array_sort,
+    exp.GenerateSeries: arrays.sequence,
+    exp.Reduce: arrays.reduce,
+    exp.ArrayPosition: arrays.array_position,
+    exp.Bracket: arrays.subscript,  # type: ignore[dict-item]
+    exp.RegexpReplace: text.regexp_replace,
+    exp.Format: text.format_text,
+    exp.StrPosition: text.strpos,
+    exp.Split: text.split,
+    exp.SplitPart: text.split_part,
+    exp.Typeof: text.typeof,
+    exp.JSONExtract: text.json_query,
+    exp.JSONValue: text.json_value,
+    exp.Interval: time.interval,  # type: ignore[dict-item]
+    exp.Add: time.add_interval,
+    exp.Sub: time.add_interval,
+    exp.DateAdd: time.date_add,
+    exp.TimestampAdd: time.date_add,
+    exp.TimestampTrunc: time.date_trunc,
+    exp.DateTrunc: time.date_trunc,
+    exp.AtTimeZone: time.at_time_zone,
+    exp.UnixToTime: time.from_unixtime,
+    exp.FromISO8601Timestamp: time.from_iso8601_timestamp,
+    exp.FromISO8601Date: lambda node: _call("lh_from_iso8601_date", node.this),
+    exp.CurrentTimezone: time.current_timezone,
+    **{kind: time.in_zone for kind in _IN_ZONE},
 }
 
 
 def rewrite_functions(expression: exp.Expr, now: datetime) -> exp.Expr:
-    """Every Trino function node of the tree in its DuckDB form (see the module table)."""
+    """Every Trino function node of the tree in its DuckDB form (see the module table), from
+    the leaves up, so that a rewrite sees its arguments already rewritten."""
+    tag(expression)
+    for node in reversed(list(expression.walk())):
+        replacement = _rewrite(node, now)
+        if replacement is node:
+            continue
+        zone = node.meta.get(ZONE)
+        if zone is not None:
+            replacement.meta[ZONE] = zone
+        if node is expression:
+            expression = replacement
+        else:
+            node.replace(replacement)
+    return expression
 
-    def visit(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Anonymous):
-            rewrite = _BY_NAME.get(node.name.upper())
-            return rewrite(node) if rewrite else node
-        if isinstance(node, (exp.CurrentTimestamp, exp.Localtimestamp, exp.CurrentDate)):
-            return _clock_literal(node, now)
-        rewrite = _BY_TYPE.get(type(node))
+
+def _rewrite(node: exp.Expr, now: datetime) -> exp.Expr:
+    if isinstance(node, exp.Anonymous):
+        rewrite = _BY_NAME.get(node.name.upper())
         return rewrite(node) if rewrite else node
-
-    return expression.transform(visit, copy=False)
+    if isinstance(node, (exp.CurrentTimestamp, exp.Localtimestamp, exp.CurrentDate)):
+        return _clock_literal(node, now)
+    rewrite = _BY_TYPE.get(type(node))
+    return rewrite(node) if rewrite else node
 
 
 def _clock_literal(node: exp.Expr, now: datetime) -> exp.Expr:

@@ -55,6 +55,7 @@ from lakehose.services.athena.sql.errors import (
 )
 from lakehose.services.athena.sql.functions import MACROS
 from lakehose.services.athena.sql.translate import node_offset
+from lakehose.services.athena.sql.udfs import register as register_functions
 
 INTERNAL_PREFIX = "__lh"
 # The defaults of the ``athena.*`` options (declared in lakehose/options.py).
@@ -187,6 +188,7 @@ def connect(
         connection.execute("SET lock_configuration = true")
         for macro in MACROS:
             connection.execute(macro)
+        register_functions(connection)
     except BaseException:
         connection.close()
         raise

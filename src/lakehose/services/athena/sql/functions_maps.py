@@ -1,0 +1,124 @@
+"""Trino's map functions where DuckDB has none or another shape (see ``functions``).
+
+Entries are DuckDB's ``{key, value}`` structs; the rewrites go through ``map_entries`` and
+``map_from_entries`` and keep the keys in their order (Trino's maps render in insertion order
+for these functions' documented examples).
+
+==============================  ==============================================================
+Trino                           DuckDB
+==============================  ==============================================================
+map_entries(m)                  unnamed rows (key, value), as Trino's row(K, V)
+map_filter(m, (k, v) -> p)      the entries for which p holds
+transform_keys / _values        entries with the function applied to the key / the value
+map_zip_with(m1, m2, f)         f over the union of the keys, NULL for a side without the key
+multimap_from_entries(a)        each distinct key with the list of its values
+==============================  ==============================================================
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from lakehose.services.athena.sql.errors import NOT_SUPPORTED, QueryFailed
+from lakehose.services.athena.sql.functions_arrays import fresh
+from lakehose.services.athena.sql.sqlnodes import apply, call, lam, number, ref
+
+
+def _field(entry: str, name: str) -> exp.Expr:
+    return exp.Dot(this=ref(entry), expression=exp.to_identifier(name))
+
+
+def _entry(key: exp.Expr, value: exp.Expr) -> exp.Expr:
+    return exp.Struct(
+        expressions=[
+            exp.PropertyEQ(this=exp.to_identifier("key"), expression=key),
+            exp.PropertyEQ(this=exp.to_identifier("value"), expression=value),
+        ]
+    )
+
+
+def _lambda(node: exp.Anonymous, arity: int) -> exp.Lambda:
+    function = node.expressions[-1] if node.expressions else None
+    if not isinstance(function, exp.Lambda) or len(function.expressions) != arity:
+        raise QueryFailed(NOT_SUPPORTED, f"{node.name} needs a lambda of {arity} arguments")
+    return function
+
+
+def map_entries(node: exp.Anonymous) -> exp.Expr:
+    (mapping,) = node.expressions
+    e = fresh()
+    row = call("ROW", _field(e, "key"), _field(e, "value"))
+    return call("LIST_TRANSFORM", call("MAP_ENTRIES", mapping), lam([e], row))
+
+
+def map_filter(node: exp.Anonymous) -> exp.Expr:
+    function = _lambda(node, 2)
+    e = fresh()
+    keep = apply(function, _field(e, "key"), _field(e, "value"))
+    entries = call("LIST_FILTER", call("MAP_ENTRIES", node.expressions[0]), lam([e], keep))
+    return call("MAP_FROM_ENTRIES", entries)
+
+
+def transform_keys(node: exp.Anonymous) -> exp.Expr:
+    function = _lambda(node, 2)
+    e = fresh()
+    key = apply(function, _field(e, "key"), _field(e, "value"))
+    entry = _entry(key, _field(e, "value"))
+    entries = call("LIST_TRANSFORM", call("MAP_ENTRIES", node.expressions[0]), lam([e], entry))
+    return call("MAP_FROM_ENTRIES", entries)
+
+
+def transform_values(node: exp.Anonymous) -> exp.Expr:
+    function = _lambda(node, 2)
+    e = fresh()
+    value = apply(function, _field(e, "key"), _field(e, "value"))
+    entry = _entry(_field(e, "key"), value)
+    entries = call("LIST_TRANSFORM", call("MAP_ENTRIES", node.expressions[0]), lam([e], entry))
+    return call("MAP_FROM_ENTRIES", entries)
+
+
+def _distinct_in_order(items: exp.Expr) -> exp.Expr:
+    """The list's distinct elements in order of first appearance."""
+    x, i = fresh(), fresh()
+    first = exp.EQ(this=call("LIST_POSITION", items.copy(), ref(x)), expression=ref(i))
+    return call("LIST_FILTER", items, lam([x, i], first))
+
+
+def map_zip_with(node: exp.Anonymous) -> exp.Expr:
+    function = _lambda(node, 3)
+    left, right = node.expressions[0], node.expressions[1]
+    keys = _distinct_in_order(
+        call("LIST_CONCAT", call("MAP_KEYS", left.copy()), call("MAP_KEYS", right.copy()))
+    )
+    k = fresh()
+    value = apply(
+        function,
+        ref(k),
+        call("MAP_EXTRACT_VALUE", left.copy(), ref(k)),
+        call("MAP_EXTRACT_VALUE", right.copy(), ref(k)),
+    )
+    entries = call("LIST_TRANSFORM", keys, lam([k], _entry(ref(k), value)))
+    return call("MAP_FROM_ENTRIES", entries)
+
+
+def _row_field(entry: exp.Expr, position: int) -> exp.Expr:
+    return call("STRUCT_EXTRACT", entry, number(position))
+
+
+def multimap_from_entries(node: exp.Anonymous) -> exp.Expr:
+    (entries,) = node.expressions
+    e, k = fresh(), fresh()
+    keys = _distinct_in_order(
+        call("LIST_TRANSFORM", entries.copy(), lam([e], _row_field(ref(e), 1)))
+    )
+    f = fresh()
+    matching = call(
+        "LIST_FILTER",
+        entries.copy(),
+        lam([f], exp.EQ(this=_row_field(ref(f), 1), expression=ref(k))),
+    )
+    g = fresh()
+    values = call("LIST_TRANSFORM", matching, lam([g], _row_field(ref(g), 2)))
+    return call(
+        "MAP_FROM_ENTRIES", call("LIST_TRANSFORM", keys, lam([k], _entry(ref(k), values)))
+    )
