@@ -9,7 +9,9 @@ Rules, in order:
    column reference's last name part as written (``dynamodb.newimage.Id.S`` is ``S``), and
    anything else ``_col<position>`` (decided after the run, when stars have been expanded).
 2. ``rewrite_functions``: Trino functions sqlglot leaves as Trino (``functions``).
-3. ``fix_types``: type parameters DuckDB does not take (``timestamp(3)``).
+3. ``carry_zones``: each output column holding a ``timestamp with time zone`` gets its zone in
+   a hidden column next to it (``zones``), which the engine takes off before naming.
+4. ``fix_types``: type parameters DuckDB does not take (``timestamp(3)``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from lakehose.services.athena.sql.errors import (
     position_in,
 )
 from lakehose.services.athena.sql.functions import rewrite_functions
+from lakehose.services.athena.sql.zones import ZONE_COLUMN, zone_of
 
 READ = "trino"
 WRITE = "duckdb"
@@ -162,7 +165,28 @@ def fix_types(expression: exp.Expr, now: datetime) -> exp.Expr:
     return expression.transform(visit, copy=False)
 
 
-RULES: tuple[Rule, ...] = (name_outputs, rewrite_functions, fix_types)
+def carry_zones(expression: exp.Expr, now: datetime) -> exp.Expr:
+    select = outermost_select(expression)
+    if select is None or select is not expression:
+        return expression
+    grouped = select.args.get("group") is not None or any(
+        item.find(exp.AggFunc) for item in select.expressions
+    )
+    hidden: list[exp.Expr] = []
+    for index, item in enumerate(select.expressions):
+        value = item.this if isinstance(item, exp.Alias) else item
+        zone = zone_of(value)
+        if zone is None:
+            continue
+        if grouped and not isinstance(zone, exp.Literal):
+            zone = exp.Anonymous(this="ANY_VALUE", expressions=[zone.copy()])
+        hidden.append(exp.alias_(zone.copy(), f"{ZONE_COLUMN}{index}", quoted=True))
+    if hidden:
+        select.set("expressions", [*select.expressions, *hidden])
+    return expression
+
+
+RULES: tuple[Rule, ...] = (name_outputs, rewrite_functions, carry_zones, fix_types)
 
 
 def translate(expression: exp.Expr, now: datetime) -> exp.Expr:
