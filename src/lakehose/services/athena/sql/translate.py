@@ -8,10 +8,11 @@ Rules, in order:
 1. ``name_outputs``: the query's output columns get Athena's names: an alias as written, a
    column reference's last name part as written (``dynamodb.newimage.Id.S`` is ``S``), and
    anything else ``_col<position>`` (decided after the run, when stars have been expanded).
-2. ``rewrite_functions``: Trino functions sqlglot leaves as Trino (``functions``).
-3. ``carry_zones``: each output column holding a ``timestamp with time zone`` gets its zone in
+2. ``relations``: UNNEST in FROM and FETCH FIRST WITH TIES (``unnest``).
+3. ``rewrite_functions``: Trino functions sqlglot leaves as Trino (``functions``).
+4. ``carry_zones``: each output column holding a ``timestamp with time zone`` gets its zone in
    a hidden column next to it (``zones``), which the engine takes off before naming.
-4. ``fix_types``: type parameters DuckDB does not take (``timestamp(3)``).
+5. ``fix_types``: type parameters DuckDB does not take (``timestamp(3)``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from lakehose.services.athena.sql.errors import (
     position_in,
 )
 from lakehose.services.athena.sql.functions import rewrite_functions
+from lakehose.services.athena.sql.unnest import relations
 from lakehose.services.athena.sql.zones import ZONE_COLUMN, zone_of
 
 READ = "trino"
@@ -186,7 +188,7 @@ def carry_zones(expression: exp.Expr, now: datetime) -> exp.Expr:
     return expression
 
 
-RULES: tuple[Rule, ...] = (name_outputs, rewrite_functions, carry_zones, fix_types)
+RULES: tuple[Rule, ...] = (name_outputs, relations, rewrite_functions, carry_zones, fix_types)
 
 
 def translate(expression: exp.Expr, now: datetime) -> exp.Expr:
