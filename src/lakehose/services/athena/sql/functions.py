@@ -326,10 +326,26 @@ def rewrite_functions(expression: exp.Expr, now: datetime) -> exp.Expr:
     return expression
 
 
+def _as_call(node: exp.Func) -> exp.Anonymous:
+    """A typed function node as the plain call it was written as (its arguments in order)."""
+    arguments: list[exp.Expr] = []
+    for key in node.arg_types:
+        value = node.args.get(key)
+        if isinstance(value, exp.Expr):
+            arguments.append(value)
+        elif isinstance(value, list):
+            arguments.extend(v for v in value if isinstance(v, exp.Expr))
+    return _call(node.sql_name(), *arguments)
+
+
 def _rewrite(node: exp.Expr, now: datetime) -> exp.Expr:
     if isinstance(node, exp.Anonymous):
         rewrite = _BY_NAME.get(node.name.upper())
         return rewrite(node) if rewrite else node
+    if isinstance(node, exp.Func) and type(node) not in _BY_TYPE:
+        by_name = _BY_NAME.get(node.sql_name().upper())
+        if by_name is not None:
+            return by_name(_as_call(node))
     if isinstance(node, (exp.CurrentTimestamp, exp.Localtimestamp, exp.CurrentDate)):
         return _clock_literal(node, now)
     rewrite = _BY_TYPE.get(type(node))

@@ -23,11 +23,12 @@ from datetime import datetime
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
+from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
 from sqlglot.tokenizer_core import TokenType
 
 from lakehose.services.athena.sql.errors import (
     INVALID_PARAMETER_USAGE,
+    NOT_SUPPORTED,
     SYNTAX_ERROR,
     QueryFailed,
     position_in,
@@ -198,7 +199,14 @@ def translate(expression: exp.Expr, now: datetime) -> exp.Expr:
 
 
 def to_duckdb(expression: exp.Expr) -> str:
-    return expression.sql(dialect=WRITE)
+    """DuckDB's SQL for a translated tree; a construct sqlglot cannot say in DuckDB (it would
+    otherwise drop it with a warning, and the query would silently mean something else) fails
+    as NOT_SUPPORTED, naming the construct."""
+    try:
+        return expression.sql(dialect=WRITE, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as error:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else "a construct"
+        raise QueryFailed(NOT_SUPPORTED, f"Not supported by lakehose: {detail}") from None
 
 
 def transpile(query: str, now: datetime) -> str:

@@ -281,14 +281,18 @@ def human_readable_seconds(seconds: float) -> str:
 
 
 def format_number(value: float) -> str:
-    """Trino's ``format_number``: a unit symbol (K, M, B, T, Q) and at most two decimals."""
+    """Trino's ``format_number``: a unit symbol (K, M, B, T, Q) and three significant digits
+    (the documented examples: 123456 is ``123K``, 1000000 ``1M``)."""
     number = abs(value)
     for unit, size in (("Q", 1e15), ("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
         if number >= size:
-            shown = f"{value / size:.2f}".rstrip("0").rstrip(".")
-            return shown + unit
-    shown = f"{value:.2f}".rstrip("0").rstrip(".")
-    return shown
+            return _significant(value / size) + unit
+    return _significant(value)
+
+
+def _significant(value: float) -> str:
+    text = f"{value:.3g}"
+    return format(Decimal(text), "f") if "e" in text else text
 
 
 def luhn_check(text: str) -> bool:
