@@ -29,6 +29,7 @@ from sqlglot import exp
 
 from lakehose.services.athena.sql import functions_arrays as arrays
 from lakehose.services.athena.sql import functions_maps as maps
+from lakehose.services.athena.sql import functions_math as math
 from lakehose.services.athena.sql import functions_text as text
 from lakehose.services.athena.sql import functions_time as time
 from lakehose.services.athena.sql.datetime_patterns import UnsupportedPattern, joda_to_strftime
@@ -37,7 +38,7 @@ from lakehose.services.athena.sql.errors import (
     NOT_SUPPORTED,
     QueryFailed,
 )
-from lakehose.services.athena.sql.functions_text import cast_json
+from lakehose.services.athena.sql.functions_text import cast_json, cast_json_text
 from lakehose.services.athena.sql.functions_time import cast_zoned
 from lakehose.services.athena.sql.zones import MACROS as ZONE_MACROS
 from lakehose.services.athena.sql.zones import ZONE, local, tag, zone_of
@@ -129,7 +130,12 @@ def _slice(node: exp.Expr) -> exp.Expr:
 
 
 def _cardinality(node: exp.Expr) -> exp.Expr:
-    return _call("LEN", node.this)
+    return exp.cast(_call("CARDINALITY", node.this), exp.DataType.build("BIGINT"))
+
+
+def _from_utf8(node: exp.Expr) -> exp.Expr:
+    replacement = node.args.get("replace") or exp.Literal.string("\ufffd")
+    return _call("lh_from_utf8", node.this, replacement)
 
 
 def _row(node: exp.Struct) -> exp.Expr:
@@ -175,10 +181,18 @@ def _decimal_literal(node: exp.Cast) -> exp.Expr:
     return node
 
 
+def _is_json(node: exp.Expr) -> bool:
+    return (isinstance(node, exp.Cast) and node.to.is_type("json")) or isinstance(
+        node, (exp.ParseJSON, exp.JSONExtract)
+    ) or (isinstance(node, exp.Anonymous) and node.name.upper() in ("TO_JSON", "JSON", "JSON_EXTRACT"))
+
+
 def _cast(node: exp.Cast) -> exp.Expr:
     target = node.to
     if target.is_type("json"):
         return cast_json(node)
+    if target.is_type(*exp.DataType.TEXT_TYPES) and _is_json(node.this):
+        return cast_json_text(node)
     if target.is_type("char") and target.expressions:
         size = target.expressions[0].this
         text = exp.cast(node.this, exp.DataType.build("VARCHAR"))
@@ -259,6 +273,34 @@ _BY_NAME: dict[str, Rewrite] = {
     "TIMEZONE_HOUR": time.timezone_hour,  # type: ignore[dict-item]
     "TIMEZONE_MINUTE": time.timezone_minute,  # type: ignore[dict-item]
     "YOW": lambda node: exp.YearOfWeek(this=node.expressions[0]),
+    "ZIP_WITH": arrays.zip_with,  # type: ignore[dict-item]
+    "ALL_MATCH": arrays.all_match,  # type: ignore[dict-item]
+    "ANY_MATCH": arrays.any_match,  # type: ignore[dict-item]
+    "NONE_MATCH": arrays.none_match,  # type: ignore[dict-item]
+    "COMBINATIONS": arrays.combinations,  # type: ignore[dict-item]
+    "ARRAY_UNION": arrays.array_union,  # type: ignore[dict-item]
+    "ARRAYS_OVERLAP": arrays.arrays_overlap,  # type: ignore[dict-item]
+    "HISTOGRAM": maps.histogram,  # type: ignore[dict-item]
+    "COSINE_SIMILARITY": maps.cosine_similarity,  # type: ignore[dict-item]
+    "E": lambda node: math.constant("E"),
+    "NAN": lambda node: math.constant("NAN"),
+    "INFINITY": lambda node: math.constant("INFINITY"),
+    "IS_FINITE": lambda node: _call("ISFINITE", *node.expressions),
+    "IS_INFINITE": lambda node: _call("ISINF", *node.expressions),
+    "CODEPOINT": lambda node: exp.cast(_call("UNICODE", *node.expressions), exp.DataType.build("INTEGER")),
+    "HAMMING_DISTANCE": lambda node: _call("HAMMING", *node.expressions),
+    "BIT_COUNT": _udf("bit_count"),
+    "BITWISE_LEFT_SHIFT": math.shift_left,  # type: ignore[dict-item]
+    "BITWISE_RIGHT_SHIFT": math.shift_right,  # type: ignore[dict-item]
+    "BITWISE_RIGHT_SHIFT_ARITHMETIC": math.shift_right_arithmetic,  # type: ignore[dict-item]
+    "TO_MILLISECONDS": math.to_milliseconds,  # type: ignore[dict-item]
+    "REDUCE_AGG": math.reduce_agg,  # type: ignore[dict-item]
+    "CBRT": _udf("cbrt"),
+    "REGEXP_POSITION": lambda node: _call(
+        "lh_regexp_position",
+        *node.expressions,
+        *[exp.Literal.number(1)] * (4 - len(node.expressions)),
+    ),
 }
 _IN_ZONE = (
     exp.Year, exp.Month, exp.Day, exp.Hour, exp.Minute, exp.Second, exp.Quarter,
@@ -305,6 +347,22 @@ _BY_TYPE: dict[type[exp.Expr], Rewrite] = {
     exp.FromISO8601Date: lambda node: _call("lh_from_iso8601_date", node.this),
     exp.CurrentTimezone: time.current_timezone,
     **{kind: time.in_zone for kind in _IN_ZONE},
+    exp.ArrayDistinct: arrays.array_distinct,
+    exp.ArrayExcept: arrays.array_except,
+    exp.Reverse: arrays.reverse,
+    exp.DPipe: arrays.concat_element,  # type: ignore[dict-item]
+    exp.StrToMap: maps.split_to_map,
+    exp.IsNan: lambda node: _call("ISNAN", node.this),
+    exp.Sign: math.sign,
+    exp.BitwiseAnd: math.bitwise(exp.BitwiseAnd),
+    exp.BitwiseOr: math.bitwise(exp.BitwiseOr),
+    exp.BitwiseXor: math.bitwise(exp.BitwiseXor),
+    exp.BitwiseNot: math.bitwise(exp.BitwiseNot),
+    exp.Length: math.length,
+    exp.Normalize: lambda node: _call(
+        "lh_normalize", node.this, exp.Literal.string((node.args.get("form") or exp.var("NFC")).name)
+    ),
+    exp.Decode: _from_utf8,
 }
 
 

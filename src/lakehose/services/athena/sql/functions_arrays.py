@@ -64,12 +64,15 @@ def array_sort(node: exp.Expr) -> exp.Expr:
     def compare(first: str, second: str) -> exp.Expr:
         return apply(comparator, _at(array, ref(first)), _at(array, ref(second)))
 
+    # j goes before i when the comparator says so (and does not say the reverse too, as a
+    # comparator that puts NULL first against itself does), or on a tie by position.
+    earlier = exp.LT(this=ref(j), expression=ref(i))
     before = exp.or_(
-        exp.LT(this=compare(j, i), expression=number(0)),
         exp.and_(
-            exp.EQ(this=compare(j, i), expression=number(0)),
-            exp.LT(this=ref(j), expression=ref(i)),
+            exp.LT(this=compare(j, i), expression=number(0)),
+            exp.or_(exp.GTE(this=compare(i, j), expression=number(0)), earlier.copy()),
         ),
+        exp.and_(exp.EQ(this=compare(j, i), expression=number(0)), earlier.copy()),
     )
     positions = call("RANGE", number(1), exp.Add(this=_length(array), expression=number(1)))
     rank = call("LEN", call("LIST_FILTER", positions.copy(), lam([j], before)))
@@ -187,6 +190,8 @@ def _trino_index(node: exp.Bracket) -> exp.Expr:
     index = node.expressions[0]
     if isinstance(index, exp.Literal) and not index.is_string:
         return number(int(index.name) + 1)
+    if isinstance(index, exp.Neg) and isinstance(index.this, exp.Literal):
+        return number(1 - int(index.this.name))
     return index.copy()
 
 
@@ -256,11 +261,159 @@ def trim_array(node: exp.Anonymous) -> exp.Expr:
     return call("LIST_SLICE", array, number(1), end)
 
 
+def distinct_in_order(items: exp.Expr) -> exp.Expr:
+    """The list's distinct elements in order of first appearance (Trino keeps that order)."""
+    x, i = fresh(), fresh()
+    first = exp.EQ(this=call("LIST_POSITION", items.copy(), ref(x)), expression=ref(i))
+    return call("LIST_FILTER", items, lam([x, i], first))
+
+
+def _present(array: exp.Expr) -> exp.Expr:
+    x = fresh()
+    return call(
+        "LIST_FILTER", array, lam([x], exp.Not(this=exp.Is(this=ref(x), expression=exp.Null())))
+    )
+
+
 def array_histogram(node: exp.Anonymous) -> exp.Expr:
     (array,) = node.expressions
+    present = _present(array.copy())
+    k, x = fresh(), fresh()
+    count = cast(
+        call("LEN", call("LIST_FILTER", present.copy(), lam([x], exp.EQ(this=ref(x), expression=ref(k))))),
+        "BIGINT",
+    )
+    entry = exp.Struct(
+        expressions=[
+            exp.PropertyEQ(this=exp.to_identifier("key"), expression=ref(k)),
+            exp.PropertyEQ(this=exp.to_identifier("value"), expression=count),
+        ]
+    )
+    entries = call("LIST_TRANSFORM", distinct_in_order(present), lam([k], entry))
+    return call("MAP_FROM_ENTRIES", entries)
+
+
+def array_distinct(node: exp.Expr) -> exp.Expr:
+    return distinct_in_order(node.this)
+
+
+def array_union(node: exp.Anonymous) -> exp.Expr:
+    left, right = node.expressions
+    return distinct_in_order(call("LIST_CONCAT", left, right))
+
+
+def array_except(node: exp.Expr) -> exp.Expr:
     x = fresh()
-    present = call("LIST_FILTER", array, lam([x], exp.Not(this=exp.Is(this=ref(x), expression=exp.Null()))))
-    return call("LIST_HISTOGRAM", present)
+    absent = exp.Not(this=call("LIST_CONTAINS", node.expression.copy(), ref(x)))
+    return call("LIST_FILTER", distinct_in_order(node.this), lam([x], absent))
+
+
+def arrays_overlap(node: exp.Anonymous) -> exp.Expr:
+    left, right = node.expressions
+    x = fresh()
+
+    def has_null(array: exp.Expr) -> exp.Expr:
+        nulls = call("LIST_FILTER", array.copy(), lam([x], exp.Is(this=ref(x), expression=exp.Null())))
+        return exp.GT(this=call("LEN", nulls), expression=number(0))
+
+    return exp.Case(
+        ifs=[
+            exp.If(this=call("LIST_HAS_ANY", left.copy(), right.copy()), true=exp.true()),
+            exp.If(this=exp.or_(has_null(left), has_null(right)), true=exp.Null()),
+        ],
+        default=exp.false(),
+    )
+
+
+def zip_with(node: exp.Anonymous) -> exp.Expr:
+    left, right, function = node.expressions
+    if not isinstance(function, exp.Lambda):
+        raise QueryFailed(NOT_SUPPORTED, "zip_with with a function that is not a lambda")
+    i = fresh()
+    longest = call("GREATEST", _length(left), _length(right))
+    value = apply(function, _at(left, ref(i)), _at(right, ref(i)))
+    return call(
+        "LIST_TRANSFORM",
+        call("RANGE", number(1), exp.Add(this=longest, expression=number(1))),
+        lam([i], value),
+    )
+
+
+def _match(node: exp.Anonymous, kind: str) -> exp.Expr:
+    """all_match / any_match / none_match with Trino's NULL rules."""
+    array, function = node.expressions
+    if not isinstance(function, exp.Lambda):
+        raise QueryFailed(NOT_SUPPORTED, f"{node.name} with a function that is not a lambda")
+    x = fresh()
+    tests = call("LIST_TRANSFORM", array, lam([x], apply(function, ref(x))))
+    y = fresh()
+    unknown = exp.GT(
+        this=call("LEN", call("LIST_FILTER", tests.copy(), lam([y], exp.Is(this=ref(y), expression=exp.Null())))),
+        expression=number(0),
+    )
+    decisive = exp.false() if kind == "all" else exp.true()
+    found = call("LIST_CONTAINS", tests, decisive)
+    outcome = {"all": (exp.false(), exp.true()), "any": (exp.true(), exp.false()), "none": (exp.false(), exp.true())}[kind]
+    return exp.Case(
+        ifs=[exp.If(this=found, true=outcome[0]), exp.If(this=unknown, true=exp.Null())],
+        default=outcome[1],
+    )
+
+
+def all_match(node: exp.Anonymous) -> exp.Expr:
+    return _match(node, "all")
+
+
+def any_match(node: exp.Anonymous) -> exp.Expr:
+    return _match(node, "any")
+
+
+def none_match(node: exp.Anonymous) -> exp.Expr:
+    return _match(node, "none")
+
+
+def combinations(node: exp.Anonymous) -> exp.Expr:
+    array, size = node.expressions
+    if not (isinstance(size, exp.Literal) and size.is_int and 0 <= int(size.name) <= 5):
+        raise QueryFailed(NOT_SUPPORTED, "combinations with a size that is not a literal from 0 to 5")
+    count = int(size.name)
+    indexes = [fresh() for _ in range(count)]
+
+    def level(depth: int) -> exp.Expr:
+        if depth == count:
+            return exp.Array(expressions=[_at(array, ref(i)) for i in indexes])
+        start = number(1) if depth == 0 else exp.Add(this=ref(indexes[depth - 1]), expression=number(1))
+        steps = call("RANGE", start, exp.Add(this=_length(array), expression=number(1)))
+        inner = call("LIST_TRANSFORM", steps, lam([indexes[depth]], level(depth + 1)))
+        return inner if depth == count - 1 else call("FLATTEN", inner)
+
+    return level(0) if count else exp.Array(expressions=[exp.Array(expressions=[])])
+
+
+_ARRAYS = (exp.Array, exp.Split, exp.GenerateSeries, exp.ArraySort, exp.ArrayDistinct, exp.Filter)
+
+
+def reverse(node: exp.Expr) -> exp.Expr:
+    """reverse: of an array when the argument is written as one, else of a string."""
+    value = node.this
+    is_array = isinstance(value, _ARRAYS) or (
+        isinstance(value, exp.Anonymous) and value.name.upper().startswith("LIST_")
+    )
+    return call("LIST_REVERSE", value) if is_array else node
+
+
+def concat_element(node: exp.DPipe) -> exp.Expr:
+    """``array || element`` and ``element || array``."""
+    left, right = node.this, node.expression
+    if isinstance(left, exp.Array) and not isinstance(right, exp.Array) and _scalar(right):
+        return call("LIST_APPEND", left, right)
+    if isinstance(right, exp.Array) and not isinstance(left, exp.Array) and _scalar(left):
+        return call("LIST_PREPEND", left, right)
+    return node
+
+
+def _scalar(node: exp.Expr) -> bool:
+    return isinstance(node, (exp.Literal, exp.Null, exp.Boolean))
 
 
 def contains_sequence(node: exp.Anonymous) -> exp.Expr:

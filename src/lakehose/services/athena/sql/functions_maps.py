@@ -20,7 +20,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from lakehose.services.athena.sql.errors import NOT_SUPPORTED, QueryFailed
-from lakehose.services.athena.sql.functions_arrays import fresh
+from lakehose.services.athena.sql.functions_arrays import distinct_in_order, fresh
 from lakehose.services.athena.sql.sqlnodes import apply, call, lam, number, ref
 
 
@@ -77,17 +77,10 @@ def transform_values(node: exp.Anonymous) -> exp.Expr:
     return call("MAP_FROM_ENTRIES", entries)
 
 
-def _distinct_in_order(items: exp.Expr) -> exp.Expr:
-    """The list's distinct elements in order of first appearance."""
-    x, i = fresh(), fresh()
-    first = exp.EQ(this=call("LIST_POSITION", items.copy(), ref(x)), expression=ref(i))
-    return call("LIST_FILTER", items, lam([x, i], first))
-
-
 def map_zip_with(node: exp.Anonymous) -> exp.Expr:
     function = _lambda(node, 3)
     left, right = node.expressions[0], node.expressions[1]
-    keys = _distinct_in_order(
+    keys = distinct_in_order(
         call("LIST_CONCAT", call("MAP_KEYS", left.copy()), call("MAP_KEYS", right.copy()))
     )
     k = fresh()
@@ -108,7 +101,7 @@ def _row_field(entry: exp.Expr, position: int) -> exp.Expr:
 def multimap_from_entries(node: exp.Anonymous) -> exp.Expr:
     (entries,) = node.expressions
     e, k = fresh(), fresh()
-    keys = _distinct_in_order(
+    keys = distinct_in_order(
         call("LIST_TRANSFORM", entries.copy(), lam([e], _row_field(ref(e), 1)))
     )
     f = fresh()
@@ -122,3 +115,39 @@ def multimap_from_entries(node: exp.Anonymous) -> exp.Expr:
     return call(
         "MAP_FROM_ENTRIES", call("LIST_TRANSFORM", keys, lam([k], _entry(ref(k), values)))
     )
+
+
+def split_to_map(node: exp.Expr) -> exp.Expr:
+    text = node.this
+    entries, pair = node.args.get("pair_delim"), node.args.get("key_value_delim")
+    p = fresh()
+    key = call("SPLIT_PART", ref(p), pair.copy(), number(1))
+    value = call(
+        "SUBSTRING", ref(p), exp.Add(this=call("LENGTH", key.copy()), expression=exp.Add(this=call("LENGTH", pair.copy()), expression=number(1)))
+    )
+    built = call("LIST_TRANSFORM", call("STRING_SPLIT", text, entries), lam([p], _entry(key, value)))
+    return call("MAP_FROM_ENTRIES", built)
+
+
+def histogram(node: exp.Anonymous) -> exp.Expr:
+    e = fresh()
+    counted = _entry(_field(e, "key"), exp.cast(_field(e, "value"), exp.DataType.build("BIGINT")))
+    entries = call("LIST_TRANSFORM", call("MAP_ENTRIES", call("HISTOGRAM", *node.expressions)), lam([e], counted))
+    return call("MAP_FROM_ENTRIES", entries)
+
+
+def cosine_similarity(node: exp.Anonymous) -> exp.Expr:
+    left, right = node.expressions
+    k, v = fresh(), fresh()
+    products = call(
+        "LIST_TRANSFORM",
+        call("MAP_KEYS", left.copy()),
+        lam([k], exp.Mul(this=call("MAP_EXTRACT_VALUE", left.copy(), ref(k)), expression=call("COALESCE", call("MAP_EXTRACT_VALUE", right.copy(), ref(k)), number(0)))),
+    )
+
+    def norm(mapping: exp.Expr) -> exp.Expr:
+        squares = call("LIST_TRANSFORM", call("MAP_VALUES", mapping.copy()), lam([v], exp.Mul(this=ref(v), expression=ref(v))))
+        return call("SQRT", call("LIST_SUM", squares))
+
+    dot = exp.cast(call("LIST_SUM", products), exp.DataType.build("DOUBLE"))
+    return exp.Div(this=dot, expression=exp.Mul(this=norm(left), expression=norm(right)))

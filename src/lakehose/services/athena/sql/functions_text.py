@@ -292,3 +292,24 @@ def cast_json(node: exp.Cast) -> exp.Expr:
     if not node.to.is_type("json"):
         return node
     return call("TO_JSON", node.this)
+
+
+def cast_json_text(node: exp.Cast) -> exp.Expr:
+    """CAST(json AS varchar): a JSON string's text, NULL for JSON null, a number's or boolean's
+    text (Trino refuses arrays and objects)."""
+    document = cast(node.this.copy(), "JSON")
+    kind = call("JSON_TYPE", document.copy())
+    return exp.Case(
+        ifs=[
+            exp.If(this=exp.EQ(this=kind.copy(), expression=string("NULL")), true=exp.Null()),
+            exp.If(
+                this=exp.EQ(this=kind.copy(), expression=string("VARCHAR")),
+                true=call("JSON_EXTRACT_STRING", document.copy(), string("$")),
+            ),
+            exp.If(
+                this=exp.In(this=kind, expressions=[string("ARRAY"), string("OBJECT")]),
+                true=fail(INVALID_FUNCTION_ARGUMENT, string("Cannot cast JSON to varchar")),
+            ),
+        ],
+        default=cast(document, "VARCHAR"),
+    )

@@ -210,7 +210,7 @@ def timezone_hour(node: exp.Anonymous) -> exp.Expr:
 
 def timezone_minute(node: exp.Anonymous) -> exp.Expr:
     minutes = _offset_minutes(node.expressions[0])
-    return cast(call("FMOD", minutes, number(60)), "BIGINT")
+    return cast(exp.Mod(this=minutes, expression=number(60)), "BIGINT")
 
 
 def current_timezone(node: exp.Expr) -> exp.Expr:

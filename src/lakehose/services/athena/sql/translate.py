@@ -198,10 +198,25 @@ def translate(expression: exp.Expr, now: datetime) -> exp.Expr:
     return expression
 
 
+def _parenthesize(expression: exp.Expr) -> None:
+    """Operands that are operations themselves get parentheses: the rewrites build trees, and
+    sqlglot prints a tree's operators without regard to precedence (``a * (b - c)`` would
+    print as ``a * b - c``)."""
+    for node in list(expression.walk()):
+        if isinstance(node, (exp.Binary, exp.Unary)) and not isinstance(node, exp.Paren):
+            for key in ("this", "expression"):
+                child = node.args.get(key)
+                if isinstance(child, (exp.Binary, exp.Unary)) and not isinstance(
+                    child, (exp.Paren, exp.Dot)
+                ):
+                    node.set(key, exp.Paren(this=child))
+
+
 def to_duckdb(expression: exp.Expr) -> str:
     """DuckDB's SQL for a translated tree; a construct sqlglot cannot say in DuckDB (it would
     otherwise drop it with a warning, and the query would silently mean something else) fails
     as NOT_SUPPORTED, naming the construct."""
+    _parenthesize(expression)
     try:
         return expression.sql(dialect=WRITE, unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as error:

@@ -212,6 +212,19 @@ def split(text: str, delimiter: str, limit: int) -> list[str]:
     return text.split(delimiter, limit - 1)
 
 
+def regexp_position(text: str, pattern: str, start: int, occurrence: int) -> int:
+    """The 1-based position of the n-th match from ``start``, -1 when there is none."""
+    if start < 1:
+        raise FunctionFailed("start position cannot be smaller than 1")
+    if occurrence < 1:
+        raise FunctionFailed("occurrence cannot be smaller than 1")
+    try:
+        matches = list(re.compile(pattern).finditer(text, start - 1))
+    except re.error as error:
+        raise FunctionFailed(f"Invalid regular expression: {error}") from None
+    return matches[occurrence - 1].start() + 1 if len(matches) >= occurrence else -1
+
+
 # -- numbers, sizes, durations ----------------------------------------------------------------
 
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -293,6 +306,23 @@ def format_number(value: float) -> str:
 def _significant(value: float) -> str:
     text = f"{value:.3g}"
     return format(Decimal(text), "f") if "e" in text else text
+
+
+def cbrt(value: float) -> float:
+    """The cube root correctly rounded, as Java's ``Math.cbrt`` (C's may be an ulp off)."""
+    root = math.cbrt(value)
+    if root == 0 or not math.isfinite(root):
+        return root
+    return root - (root * root * root - value) / (3 * root * root)
+
+
+def bit_count(value: int, bits: int) -> int:
+    if not 2 <= bits <= 64:
+        raise FunctionFailed("Bits specified in bit_count must be between 2 and 64, got " + str(bits))
+    low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    if not low <= value <= high:
+        raise FunctionFailed(f"Number must be representable with the bits specified. {value} cannot be represented with {bits} bits")
+    return bin(value & ((1 << bits) - 1)).count("1")
 
 
 def luhn_check(text: str) -> bool:
@@ -385,6 +415,9 @@ UDFS: tuple[Udf, ...] = (
     Udf("lh_xxhash64", xxhash64, ("BLOB",), "BLOB"),
     Udf("lh_strpos", strpos, ("VARCHAR", "VARCHAR", "BIGINT"), "BIGINT"),
     Udf("lh_split", split, ("VARCHAR", "VARCHAR", "BIGINT"), "VARCHAR[]"),
+    Udf("lh_regexp_position", regexp_position, ("VARCHAR", "VARCHAR", "BIGINT", "BIGINT"), "INTEGER"),
+    Udf("lh_bit_count", bit_count, ("BIGINT", "BIGINT"), "BIGINT"),
+    Udf("lh_cbrt", cbrt, ("DOUBLE",), "DOUBLE"),
     Udf("lh_url_part", url_part, ("VARCHAR", "VARCHAR"), "VARCHAR"),
     Udf("lh_url_port", url_port, ("VARCHAR",), "BIGINT"),
     Udf("lh_url_parameter", url_parameter, ("VARCHAR", "VARCHAR"), "VARCHAR"),
@@ -425,6 +458,7 @@ def register(connection: duckdb.DuckDBPyConnection) -> None:
             _guarded(udf.function),
             [DuckDBPyType(p) for p in udf.parameters],
             DuckDBPyType(udf.returns),
+            null_handling="special",
             side_effects=False,
         )
 
@@ -434,6 +468,8 @@ def _guarded(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(function)
     def run(*args: Any) -> Any:
+        if any(a is None for a in args):
+            return None
         try:
             return function(*args)
         except FunctionFailed as error:

@@ -108,7 +108,14 @@ def _literal_zone(node: exp.Cast) -> exp.Expr | None:
     if not node.to.is_type("timestamptz") or not isinstance(node.this, exp.Literal):
         return None
     match = _LITERAL_ZONE.match(node.this.name)
-    return string(canonical_zone(match.group(1))) if match else string(UTC)
+    if match is None:
+        return string(UTC)
+    zone = canonical_zone(match.group(1))
+    if zone[:1] in "+-":
+        # DuckDB reads an offset only when it follows the time directly.
+        text = node.this.name
+        node.set("this", string(text[: match.start(1)].rstrip() + zone))
+    return string(zone)
 
 
 def _unix_zone(node: exp.Expr) -> exp.Expr | None:
