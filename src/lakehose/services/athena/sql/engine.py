@@ -241,7 +241,7 @@ class SqlEngine:
         paths = [
             f.info.path for scan in scans if scan.table.format == "parquet" for f, _ in scan.files
         ]
-        connection = connect(self.scratch_dir, paths, self.limits)
+        connection = connect(self.scratch_dir, paths, self.limits, sql)
         watchdog = Watchdog(connection, self.limits, cancel)
         # The meter stops reading files once the watchdog stops the query, whatever the reason.
         meter = Meter(cutoff, watchdog.stop)

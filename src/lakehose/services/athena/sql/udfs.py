@@ -450,9 +450,12 @@ UDFS: tuple[Udf, ...] = (
 )
 
 
-def register(connection: duckdb.DuckDBPyConnection) -> None:
-    """Create every function of ``UDFS`` on a query's connection."""
+def register(connection: duckdb.DuckDBPyConnection, names: set[str] | None = None) -> None:
+    """Create the functions of ``UDFS`` named in ``names`` (all of them without names) on a
+    query's connection."""
     for udf in UDFS:
+        if names is not None and udf.name not in names:
+            continue
         connection.create_function(
             udf.name,
             _guarded(udf.function),
