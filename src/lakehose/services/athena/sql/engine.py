@@ -269,9 +269,7 @@ class SqlEngine:
                 zones[int(names[position][len(ZONE_COLUMN) :])] = table.column(position).to_pylist()
                 table = table.remove_column(position)
                 del names[position], types[position]
-        return Selected(
-            final_names(names, tree), types, table, meter.scanned, meter.files, zones
-        )
+        return Selected(final_names(names, tree), types, table, meter.scanned, meter.files, zones)
 
     def _evaluator(self, opened: list[duckdb.DuckDBPyConnection]) -> Evaluator:
         connection = connect(self.scratch_dir, [], self.limits.single_threaded())

@@ -182,9 +182,14 @@ def _decimal_literal(node: exp.Cast) -> exp.Expr:
 
 
 def _is_json(node: exp.Expr) -> bool:
-    return (isinstance(node, exp.Cast) and node.to.is_type("json")) or isinstance(
-        node, (exp.ParseJSON, exp.JSONExtract)
-    ) or (isinstance(node, exp.Anonymous) and node.name.upper() in ("TO_JSON", "JSON", "JSON_EXTRACT"))
+    return (
+        (isinstance(node, exp.Cast) and node.to.is_type("json"))
+        or isinstance(node, (exp.ParseJSON, exp.JSONExtract))
+        or (
+            isinstance(node, exp.Anonymous)
+            and node.name.upper() in ("TO_JSON", "JSON", "JSON_EXTRACT")
+        )
+    )
 
 
 def _cast(node: exp.Cast) -> exp.Expr:
@@ -219,7 +224,7 @@ def _url(part: str) -> Rewrite:
 
 
 def _unsupported(node: exp.Expr) -> exp.Expr:
-    name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+    name = node.sql_name() if isinstance(node, exp.Func) else node.name
     raise QueryFailed(NOT_SUPPORTED, f"Function {name.lower()} is not supported by lakehose")
 
 
@@ -287,7 +292,9 @@ _BY_NAME: dict[str, Rewrite] = {
     "INFINITY": lambda node: math.constant("INFINITY"),
     "IS_FINITE": lambda node: _call("ISFINITE", *node.expressions),
     "IS_INFINITE": lambda node: _call("ISINF", *node.expressions),
-    "CODEPOINT": lambda node: exp.cast(_call("UNICODE", *node.expressions), exp.DataType.build("INTEGER")),
+    "CODEPOINT": lambda node: exp.cast(
+        _call("UNICODE", *node.expressions), exp.DataType.build("INTEGER")
+    ),
     "HAMMING_DISTANCE": lambda node: _call("HAMMING", *node.expressions),
     "BIT_COUNT": _udf("bit_count"),
     "BITWISE_LEFT_SHIFT": math.shift_left,  # type: ignore[dict-item]
@@ -354,13 +361,15 @@ _BY_TYPE: dict[type[exp.Expr], Rewrite] = {
     exp.StrToMap: maps.split_to_map,
     exp.IsNan: lambda node: _call("ISNAN", node.this),
     exp.Sign: math.sign,
-    exp.BitwiseAnd: math.bitwise(exp.BitwiseAnd),
-    exp.BitwiseOr: math.bitwise(exp.BitwiseOr),
-    exp.BitwiseXor: math.bitwise(exp.BitwiseXor),
-    exp.BitwiseNot: math.bitwise(exp.BitwiseNot),
+    exp.BitwiseAnd: math.bigint,
+    exp.BitwiseOr: math.bigint,
+    exp.BitwiseXor: math.bigint,
+    exp.BitwiseNot: math.bigint,
     exp.Length: math.length,
     exp.Normalize: lambda node: _call(
-        "lh_normalize", node.this, exp.Literal.string((node.args.get("form") or exp.var("NFC")).name)
+        "lh_normalize",
+        node.this,
+        exp.Literal.string((node.args.get("form") or exp.var("NFC")).name),
     ),
     exp.Decode: _from_utf8,
 }

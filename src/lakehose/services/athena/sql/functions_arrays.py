@@ -21,7 +21,11 @@ import itertools
 
 from sqlglot import exp
 
-from lakehose.services.athena.sql.errors import INVALID_FUNCTION_ARGUMENT, NOT_SUPPORTED, QueryFailed
+from lakehose.services.athena.sql.errors import (
+    INVALID_FUNCTION_ARGUMENT,
+    NOT_SUPPORTED,
+    QueryFailed,
+)
 from lakehose.services.athena.sql.sqlnodes import (
     apply,
     call,
@@ -110,9 +114,7 @@ def sequence(node: exp.Expr) -> exp.Expr:
                 exp.Interval(this=string("-1"), unit=exp.Var(this="DAY")),
             )
         else:
-            step = when(
-                exp.LTE(this=start.copy(), expression=stop.copy()), number(1), number(-1)
-            )
+            step = when(exp.LTE(this=start.copy(), expression=stop.copy()), number(1), number(-1))
     zero = exp.Interval(this=string("0"), unit=exp.Var(this="DAY")) if temporal else number(0)
     series: exp.Expr = call("GENERATE_SERIES", start.copy(), stop.copy(), step.copy())
     if temporal and (_is_date(start) or _is_date(stop)):
@@ -136,9 +138,7 @@ def sequence(node: exp.Expr) -> exp.Expr:
     ]
     if not temporal:
         span = exp.Sub(this=stop.copy(), expression=start.copy())
-        count = exp.Add(
-            this=exp.IntDiv(this=span, expression=step.copy()), expression=number(1)
-        )
+        count = exp.Add(this=exp.IntDiv(this=span, expression=step.copy()), expression=number(1))
         checks.append(
             (
                 exp.GT(this=count, expression=number(MAX_SEQUENCE)),
@@ -157,6 +157,8 @@ def sequence(node: exp.Expr) -> exp.Expr:
 
 def reduce(node: exp.Expr) -> exp.Expr:
     merge, finish = node.args.get("merge"), node.args.get("finish")
+    if not isinstance(merge, exp.Lambda):
+        raise QueryFailed(NOT_SUPPORTED, "reduce with an input function that is not a lambda")
     reduced = call("LIST_REDUCE", node.this, merge, node.args["initial"])
     if finish is None:
         return reduced
@@ -187,7 +189,7 @@ def array_position(node: exp.Expr) -> exp.Expr:
 
 def _trino_index(node: exp.Bracket) -> exp.Expr:
     """The 1-based index as written (sqlglot stores a literal array index 0-based)."""
-    index = node.expressions[0]
+    index: exp.Expr = node.expressions[0]
     if isinstance(index, exp.Literal) and not index.is_string:
         return number(int(index.name) + 1)
     if isinstance(index, exp.Neg) and isinstance(index.this, exp.Literal):
@@ -205,7 +207,7 @@ def _looks_like_map(node: exp.Bracket) -> bool:
 
 def _looks_like_array(node: exp.Bracket) -> bool:
     index = node.expressions[0]
-    return isinstance(index, exp.Literal) and not index.is_string or isinstance(
+    return (isinstance(index, exp.Literal) and not index.is_string) or isinstance(
         node.this, (exp.Array, exp.Split, exp.GenerateSeries)
     )
 
@@ -280,7 +282,10 @@ def array_histogram(node: exp.Anonymous) -> exp.Expr:
     present = _present(array.copy())
     k, x = fresh(), fresh()
     count = cast(
-        call("LEN", call("LIST_FILTER", present.copy(), lam([x], exp.EQ(this=ref(x), expression=ref(k))))),
+        call(
+            "LEN",
+            call("LIST_FILTER", present.copy(), lam([x], exp.EQ(this=ref(x), expression=ref(k)))),
+        ),
         "BIGINT",
     )
     entry = exp.Struct(
@@ -313,7 +318,9 @@ def arrays_overlap(node: exp.Anonymous) -> exp.Expr:
     x = fresh()
 
     def has_null(array: exp.Expr) -> exp.Expr:
-        nulls = call("LIST_FILTER", array.copy(), lam([x], exp.Is(this=ref(x), expression=exp.Null())))
+        nulls = call(
+            "LIST_FILTER", array.copy(), lam([x], exp.Is(this=ref(x), expression=exp.Null()))
+        )
         return exp.GT(this=call("LEN", nulls), expression=number(0))
 
     return exp.Case(
@@ -348,12 +355,19 @@ def _match(node: exp.Anonymous, kind: str) -> exp.Expr:
     tests = call("LIST_TRANSFORM", array, lam([x], apply(function, ref(x))))
     y = fresh()
     unknown = exp.GT(
-        this=call("LEN", call("LIST_FILTER", tests.copy(), lam([y], exp.Is(this=ref(y), expression=exp.Null())))),
+        this=call(
+            "LEN",
+            call("LIST_FILTER", tests.copy(), lam([y], exp.Is(this=ref(y), expression=exp.Null()))),
+        ),
         expression=number(0),
     )
     decisive = exp.false() if kind == "all" else exp.true()
     found = call("LIST_CONTAINS", tests, decisive)
-    outcome = {"all": (exp.false(), exp.true()), "any": (exp.true(), exp.false()), "none": (exp.false(), exp.true())}[kind]
+    outcome = {
+        "all": (exp.false(), exp.true()),
+        "any": (exp.true(), exp.false()),
+        "none": (exp.false(), exp.true()),
+    }[kind]
     return exp.Case(
         ifs=[exp.If(this=found, true=outcome[0]), exp.If(this=unknown, true=exp.Null())],
         default=outcome[1],
@@ -375,14 +389,18 @@ def none_match(node: exp.Anonymous) -> exp.Expr:
 def combinations(node: exp.Anonymous) -> exp.Expr:
     array, size = node.expressions
     if not (isinstance(size, exp.Literal) and size.is_int and 0 <= int(size.name) <= 5):
-        raise QueryFailed(NOT_SUPPORTED, "combinations with a size that is not a literal from 0 to 5")
+        raise QueryFailed(
+            NOT_SUPPORTED, "combinations with a size that is not a literal from 0 to 5"
+        )
     count = int(size.name)
     indexes = [fresh() for _ in range(count)]
 
     def level(depth: int) -> exp.Expr:
         if depth == count:
             return exp.Array(expressions=[_at(array, ref(i)) for i in indexes])
-        start = number(1) if depth == 0 else exp.Add(this=ref(indexes[depth - 1]), expression=number(1))
+        start = (
+            number(1) if depth == 0 else exp.Add(this=ref(indexes[depth - 1]), expression=number(1))
+        )
         steps = call("RANGE", start, exp.Add(this=_length(array), expression=number(1)))
         inner = call("LIST_TRANSFORM", steps, lam([indexes[depth]], level(depth + 1)))
         return inner if depth == count - 1 else call("FLATTEN", inner)
@@ -433,9 +451,11 @@ def contains_sequence(node: exp.Anonymous) -> exp.Expr:
 def ngrams(node: exp.Anonymous) -> exp.Expr:
     array, size = node.expressions
     i = fresh()
-    count = call("GREATEST", exp.Add(
-        this=exp.Sub(this=_length(array), expression=size.copy()), expression=number(1)
-    ), number(1))
+    count = call(
+        "GREATEST",
+        exp.Add(this=exp.Sub(this=_length(array), expression=size.copy()), expression=number(1)),
+        number(1),
+    )
     gram = call(
         "LIST_SLICE",
         array.copy(),

@@ -112,27 +112,38 @@ def multimap_from_entries(node: exp.Anonymous) -> exp.Expr:
     )
     g = fresh()
     values = call("LIST_TRANSFORM", matching, lam([g], _row_field(ref(g), 2)))
-    return call(
-        "MAP_FROM_ENTRIES", call("LIST_TRANSFORM", keys, lam([k], _entry(ref(k), values)))
-    )
+    return call("MAP_FROM_ENTRIES", call("LIST_TRANSFORM", keys, lam([k], _entry(ref(k), values))))
 
 
 def split_to_map(node: exp.Expr) -> exp.Expr:
     text = node.this
     entries, pair = node.args.get("pair_delim"), node.args.get("key_value_delim")
+    if not isinstance(entries, exp.Expr) or not isinstance(pair, exp.Expr):
+        raise QueryFailed(NOT_SUPPORTED, "split_to_map without both delimiters")
     p = fresh()
     key = call("SPLIT_PART", ref(p), pair.copy(), number(1))
     value = call(
-        "SUBSTRING", ref(p), exp.Add(this=call("LENGTH", key.copy()), expression=exp.Add(this=call("LENGTH", pair.copy()), expression=number(1)))
+        "SUBSTRING",
+        ref(p),
+        exp.Add(
+            this=call("LENGTH", key.copy()),
+            expression=exp.Add(this=call("LENGTH", pair.copy()), expression=number(1)),
+        ),
     )
-    built = call("LIST_TRANSFORM", call("STRING_SPLIT", text, entries), lam([p], _entry(key, value)))
+    built = call(
+        "LIST_TRANSFORM", call("STRING_SPLIT", text, entries), lam([p], _entry(key, value))
+    )
     return call("MAP_FROM_ENTRIES", built)
 
 
 def histogram(node: exp.Anonymous) -> exp.Expr:
     e = fresh()
     counted = _entry(_field(e, "key"), exp.cast(_field(e, "value"), exp.DataType.build("BIGINT")))
-    entries = call("LIST_TRANSFORM", call("MAP_ENTRIES", call("HISTOGRAM", *node.expressions)), lam([e], counted))
+    entries = call(
+        "LIST_TRANSFORM",
+        call("MAP_ENTRIES", call("HISTOGRAM", *node.expressions)),
+        lam([e], counted),
+    )
     return call("MAP_FROM_ENTRIES", entries)
 
 
@@ -142,11 +153,23 @@ def cosine_similarity(node: exp.Anonymous) -> exp.Expr:
     products = call(
         "LIST_TRANSFORM",
         call("MAP_KEYS", left.copy()),
-        lam([k], exp.Mul(this=call("MAP_EXTRACT_VALUE", left.copy(), ref(k)), expression=call("COALESCE", call("MAP_EXTRACT_VALUE", right.copy(), ref(k)), number(0)))),
+        lam(
+            [k],
+            exp.Mul(
+                this=call("MAP_EXTRACT_VALUE", left.copy(), ref(k)),
+                expression=call(
+                    "COALESCE", call("MAP_EXTRACT_VALUE", right.copy(), ref(k)), number(0)
+                ),
+            ),
+        ),
     )
 
     def norm(mapping: exp.Expr) -> exp.Expr:
-        squares = call("LIST_TRANSFORM", call("MAP_VALUES", mapping.copy()), lam([v], exp.Mul(this=ref(v), expression=ref(v))))
+        squares = call(
+            "LIST_TRANSFORM",
+            call("MAP_VALUES", mapping.copy()),
+            lam([v], exp.Mul(this=ref(v), expression=ref(v))),
+        )
         return call("SQRT", call("LIST_SUM", squares))
 
     dot = exp.cast(call("LIST_SUM", products), exp.DataType.build("DOUBLE"))

@@ -32,26 +32,22 @@ def double(text: str) -> exp.Expr:
 
 
 def constant(value: str) -> exp.Expr:
-    return {"E": call("EXP", number(1)), "NAN": double("NaN"), "INFINITY": double("Infinity")}[value]
+    return {"E": call("EXP", number(1)), "NAN": double("NaN"), "INFINITY": double("Infinity")}[
+        value
+    ]
 
 
 def sign(node: exp.Expr) -> exp.Expr:
     value = node.this
     # x * 0 has x's type, which the sum takes (DuckDB's sign is a tinyint).
-    return exp.Add(this=exp.Mul(this=value.copy(), expression=number(0)), expression=exp.Sign(this=value))
+    return exp.Add(
+        this=exp.Mul(this=value.copy(), expression=number(0)), expression=exp.Sign(this=value)
+    )
 
 
-def bigint_result(node: exp.Expr) -> exp.Expr:
+def bigint(node: exp.Expr) -> exp.Expr:
+    """A bitwise function's result as Trino types it (DuckDB keeps the operands' type)."""
     return cast(node, "BIGINT")
-
-
-def bitwise(operator: type[exp.Binary]):  # type: ignore[no-untyped-def]
-    def rewrite(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.BitwiseNot):
-            return cast(exp.BitwiseNot(this=node.this), "BIGINT")
-        return cast(operator(this=node.this, expression=node.expression), "BIGINT")
-
-    return rewrite
 
 
 def shift_left(node: exp.Anonymous) -> exp.Expr:
@@ -84,9 +80,16 @@ def shift_right_arithmetic(node: exp.Anonymous) -> exp.Expr:
 
 def length(node: exp.Expr) -> exp.Expr:
     value = node.this
-    is_binary = isinstance(value, _BINARY) or (
-        isinstance(value, exp.Cast) and value.to.is_type("varbinary", "binary", "blob")
-    ) or (isinstance(value, exp.Anonymous) and value.name.lower().startswith(("lh_sha", "lh_to_", "lh_hmac", "lh_xxhash", "lh_md5")))
+    is_binary = (
+        isinstance(value, _BINARY)
+        or (isinstance(value, exp.Cast) and value.to.is_type("varbinary", "binary", "blob"))
+        or (
+            isinstance(value, exp.Anonymous)
+            and value.name.lower().startswith(
+                ("lh_sha", "lh_to_", "lh_hmac", "lh_xxhash", "lh_md5")
+            )
+        )
+    )
     if is_binary:
         return call("OCTET_LENGTH", value)
     return node
@@ -94,7 +97,9 @@ def length(node: exp.Expr) -> exp.Expr:
 
 def to_milliseconds(node: exp.Anonymous) -> exp.Expr:
     (value,) = node.expressions
-    return cast(call("ROUND", exp.Mul(this=call("EPOCH", value), expression=number(1000))), "BIGINT")
+    return cast(
+        call("ROUND", exp.Mul(this=call("EPOCH", value), expression=number(1000))), "BIGINT"
+    )
 
 
 def reduce_agg(node: exp.Anonymous) -> exp.Expr:

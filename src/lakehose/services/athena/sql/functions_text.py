@@ -28,7 +28,11 @@ import re
 
 from sqlglot import exp
 
-from lakehose.services.athena.sql.errors import INVALID_FUNCTION_ARGUMENT, NOT_SUPPORTED, QueryFailed
+from lakehose.services.athena.sql.errors import (
+    INVALID_FUNCTION_ARGUMENT,
+    NOT_SUPPORTED,
+    QueryFailed,
+)
 from lakehose.services.athena.sql.functions_arrays import fresh
 from lakehose.services.athena.sql.sqlnodes import (
     apply,
@@ -89,7 +93,9 @@ def regexp_replace(node: exp.Expr) -> exp.Expr:
 def _replace_with(subject: exp.Expr, pattern: exp.Expr, function: exp.Lambda) -> exp.Expr:
     text = _literal(pattern)
     if text is None:
-        raise QueryFailed(NOT_SUPPORTED, "regexp_replace with a lambda and a pattern that is not a literal")
+        raise QueryFailed(
+            NOT_SUPPORTED, "regexp_replace with a lambda and a pattern that is not a literal"
+        )
     try:
         groups = re.compile(text).groups
     except re.error:
@@ -100,7 +106,10 @@ def _replace_with(subject: exp.Expr, pattern: exp.Expr, function: exp.Lambda) ->
     match = call("LIST_EXTRACT", matches.copy(), ref(i))
     anchored = string(f"^(?:{text})$")
     captured = exp.Array(
-        expressions=[call("REGEXP_EXTRACT", match.copy(), anchored.copy(), number(g)) for g in range(1, groups + 1)]
+        expressions=[
+            call("REGEXP_EXTRACT", match.copy(), anchored.copy(), number(g))
+            for g in range(1, groups + 1)
+        ]
     )
     replaced = exp.DPipe(
         this=apply(function, captured),
@@ -111,14 +120,16 @@ def _replace_with(subject: exp.Expr, pattern: exp.Expr, function: exp.Lambda) ->
         call("RANGE", number(1), exp.Add(this=call("LEN", matches), expression=number(1))),
         lam([i], replaced),
     )
-    joined = call("LIST_REDUCE", parts, lam([a, b], exp.DPipe(this=ref(a), expression=ref(b))), string(""))
+    joined = call(
+        "LIST_REDUCE", parts, lam([a, b], exp.DPipe(this=ref(a), expression=ref(b))), string("")
+    )
     return exp.DPipe(this=call("LIST_EXTRACT", pieces, number(1)), expression=joined)
 
 
 def format_text(node: exp.Expr) -> exp.Expr:
     arguments = node.expressions
-    texts = exp.Array(expressions=[cast(a.copy(), "VARCHAR") for a in arguments])
-    kinds = exp.Array(expressions=[call("TYPEOF", a.copy()) for a in arguments])
+    texts: exp.Expr = exp.Array(expressions=[cast(a.copy(), "VARCHAR") for a in arguments])
+    kinds: exp.Expr = exp.Array(expressions=[call("TYPEOF", a.copy()) for a in arguments])
     if not arguments:
         texts = cast(exp.Array(expressions=[]), "VARCHAR[]")
         kinds = texts.copy()
@@ -163,29 +174,6 @@ def typeof(node: exp.Expr) -> exp.Expr:
     return call("lh_trino_type", call("TYPEOF", value))
 
 
-def to_udf(name: str) -> exp.Expr:
-    """A rewrite that calls the ``lh_<name>`` function with the same arguments."""
-
-    def rewrite(node: exp.Expr) -> exp.Expr:
-        arguments = node.expressions if isinstance(node, exp.Anonymous) else [node.this]
-        return call(f"lh_{name}", *arguments)
-
-    return rewrite  # type: ignore[return-value]
-
-
-def url_part(part: str):  # type: ignore[no-untyped-def]
-    def rewrite(node: exp.Anonymous) -> exp.Expr:
-        (url,) = node.expressions
-        return call("lh_url_part", url, string(part))
-
-    return rewrite
-
-
-def unsupported(node: exp.Expr) -> exp.Expr:
-    name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
-    raise QueryFailed(NOT_SUPPORTED, f"Function {name.lower()} is not supported by lakehose")
-
-
 # -- JSON ---------------------------------------------------------------------------------------
 
 
@@ -203,7 +191,10 @@ def _valid(value: exp.Expr) -> exp.Expr:
 
 def _json_guarded(value: exp.Expr, kind: str, result: exp.Expr) -> exp.Expr:
     """``result`` where ``value`` is valid JSON of ``kind`` (ARRAY, OBJECT), else NULL."""
-    valid = exp.and_(_valid(value), exp.EQ(this=call("JSON_TYPE", cast(value.copy(), "JSON")), expression=string(kind)))
+    valid = exp.and_(
+        _valid(value),
+        exp.EQ(this=call("JSON_TYPE", cast(value.copy(), "JSON")), expression=string(kind)),
+    )
     return when(valid, result, exp.Null())
 
 
@@ -234,15 +225,23 @@ def json_exists(node: exp.Anonymous) -> exp.Expr:
 
 def json_array_length(node: exp.Anonymous) -> exp.Expr:
     (value,) = node.expressions
-    return _json_guarded(value, "ARRAY", cast(call("JSON_ARRAY_LENGTH", cast(value.copy(), "JSON")), "BIGINT"))
+    return _json_guarded(
+        value, "ARRAY", cast(call("JSON_ARRAY_LENGTH", cast(value.copy(), "JSON")), "BIGINT")
+    )
 
 
 def json_array_get(node: exp.Anonymous) -> exp.Expr:
     value, index = node.expressions
     path = when(
         exp.GTE(this=index.copy(), expression=number(0)),
-        exp.DPipe(this=exp.DPipe(this=string("$["), expression=cast(index.copy(), "VARCHAR")), expression=string("]")),
-        exp.DPipe(this=exp.DPipe(this=string("$[#"), expression=cast(index.copy(), "VARCHAR")), expression=string("]")),
+        exp.DPipe(
+            this=exp.DPipe(this=string("$["), expression=cast(index.copy(), "VARCHAR")),
+            expression=string("]"),
+        ),
+        exp.DPipe(
+            this=exp.DPipe(this=string("$[#"), expression=cast(index.copy(), "VARCHAR")),
+            expression=string("]"),
+        ),
     )
     return _json_guarded(value, "ARRAY", call("JSON_EXTRACT", cast(value.copy(), "JSON"), path))
 
@@ -284,7 +283,7 @@ def is_json_scalar(node: exp.Anonymous) -> exp.Expr:
             expressions=[string("ARRAY"), string("OBJECT")],
         )
     )
-    invalid = fail(INVALID_FUNCTION_ARGUMENT, string("Invalid JSON value: ") )
+    invalid = fail(INVALID_FUNCTION_ARGUMENT, string("Invalid JSON value: "))
     return when(exp.Not(this=_valid(value)), invalid, scalar)
 
 

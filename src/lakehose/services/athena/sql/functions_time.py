@@ -180,7 +180,9 @@ def to_iso8601(node: exp.Anonymous) -> exp.Expr:
     zone = zone_of(value) or string(UTC)
     kind = call("TYPEOF", value.copy())
     stamp = call("STRFTIME", local(value.copy(), zone), string("%Y-%m-%dT%H:%M:%S.%g"))
-    zoned = exp.DPipe(this=stamp.copy(), expression=call("lh_iso_offset", value.copy(), zone.copy()))
+    zoned = exp.DPipe(
+        this=stamp.copy(), expression=call("lh_iso_offset", value.copy(), zone.copy())
+    )
     return exp.Case(
         ifs=[
             exp.If(
@@ -200,7 +202,9 @@ def _offset_minutes(value: exp.Expr) -> exp.Expr:
     zone = zone_of(value)
     if zone is None:
         return number(0)
-    return call("DATE_DIFF", string("minute"), cast(value.copy(), "TIMESTAMP"), local(value.copy(), zone))
+    return call(
+        "DATE_DIFF", string("minute"), cast(value.copy(), "TIMESTAMP"), local(value.copy(), zone)
+    )
 
 
 def timezone_hour(node: exp.Anonymous) -> exp.Expr:

@@ -117,8 +117,7 @@ def render_value(value: Any, kind: DuckDBPyType, nested: bool = False) -> str | 
     if identifier in ("struct", "tuple"):
         items = list(value.values()) if isinstance(value, dict) else list(value)
         parts = [
-            f"{name if identifier == 'struct' else f'field{i}'}="
-            f"{render_value(item, child, True)}"
+            f"{name if identifier == 'struct' else f'field{i}'}={render_value(item, child, True)}"
             for i, ((name, child), item) in enumerate(zip(fields(kind), items, strict=False))
         ]
         return "{" + ", ".join(parts) + "}"

@@ -10,8 +10,8 @@ null handling), so the Python side sees only values.
 from __future__ import annotations
 
 import base64
-import functools
 import binascii
+import functools
 import hashlib
 import hmac
 import math
@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import duckdb
+from duckdb.func import FunctionNullHandling
 from duckdb.sqltypes import DuckDBPyType
 
 from lakehose.services.athena.sql.duck_types import trino_type
@@ -88,9 +89,7 @@ def xxhash64(data: bytes) -> bytes:
                 (lane,) = struct.unpack_from("<Q", data, offset + 8 * i)
                 lanes[i] = _round(lanes[i], lane)
             offset += 32
-        value = (
-            _rotate(lanes[0], 1) + _rotate(lanes[1], 7) + _rotate(lanes[2], 12)
-        ) & _MASK64
+        value = (_rotate(lanes[0], 1) + _rotate(lanes[1], 7) + _rotate(lanes[2], 12)) & _MASK64
         value = (value + _rotate(lanes[3], 18)) & _MASK64
         for lane in lanes:
             value = _merge(value, lane)
@@ -198,7 +197,11 @@ def strpos(text: str, part: str, instance: int) -> int:
         return 1
     index = -1 if instance > 0 else len(text) + 1
     for _ in range(abs(instance)):
-        index = text.find(part, index + 1) if instance > 0 else text.rfind(part, 0, index - 1 + len(part))
+        index = (
+            text.find(part, index + 1)
+            if instance > 0
+            else text.rfind(part, 0, index - 1 + len(part))
+        )
         if index < 0:
             return 0
     return index + 1
@@ -232,7 +235,7 @@ _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 def _check_radix(radix: int) -> None:
     if not 2 <= radix <= 36:
-        raise FunctionFailed(f"Radix must be between 2 and 36")
+        raise FunctionFailed("Radix must be between 2 and 36")
 
 
 def to_base(value: int, radix: int) -> str:
@@ -262,7 +265,8 @@ def parse_data_size(text: str) -> Decimal:
     match = _SIZE.match(text)
     if match is None or match[2] not in _SIZES:
         raise FunctionFailed(f"Invalid data size: '{text}'")
-    return (Decimal(match[1]) * _SIZES[match[2]]).to_integral_value(rounding="ROUND_DOWN")
+    size: Decimal = (Decimal(match[1]) * _SIZES[match[2]]).to_integral_value(rounding="ROUND_DOWN")
+    return size
 
 
 _DURATIONS = {
@@ -318,10 +322,15 @@ def cbrt(value: float) -> float:
 
 def bit_count(value: int, bits: int) -> int:
     if not 2 <= bits <= 64:
-        raise FunctionFailed("Bits specified in bit_count must be between 2 and 64, got " + str(bits))
+        raise FunctionFailed(
+            "Bits specified in bit_count must be between 2 and 64, got " + str(bits)
+        )
     low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
     if not low <= value <= high:
-        raise FunctionFailed(f"Number must be representable with the bits specified. {value} cannot be represented with {bits} bits")
+        raise FunctionFailed(
+            "Number must be representable with the bits specified. "
+            f"{value} cannot be represented with {bits} bits"
+        )
     return bin(value & ((1 << bits) - 1)).count("1")
 
 
@@ -346,7 +355,7 @@ def from_utf8(data: bytes, replacement: str) -> str:
 
 def normalize(text: str, form: str) -> str:
     if form.upper() not in ("NFC", "NFD", "NFKC", "NFKD"):
-        raise FunctionFailed(f"Normalization form must be one of [NFD, NFC, NFKD, NFKC]")
+        raise FunctionFailed("Normalization form must be one of [NFD, NFC, NFKD, NFKC]")
     return unicodedata.normalize(form.upper(), text)  # type: ignore[arg-type]
 
 
@@ -398,8 +407,7 @@ def from_iso8601_date(text: str) -> date:
             return date(parts[0], parts[1], parts[2])
     except ValueError:
         pass
-    raise FunctionFailed(f"Invalid format: \"{text}\"")
-
+    raise FunctionFailed(f'Invalid format: "{text}"')
 
 
 UDFS: tuple[Udf, ...] = (
@@ -415,7 +423,9 @@ UDFS: tuple[Udf, ...] = (
     Udf("lh_xxhash64", xxhash64, ("BLOB",), "BLOB"),
     Udf("lh_strpos", strpos, ("VARCHAR", "VARCHAR", "BIGINT"), "BIGINT"),
     Udf("lh_split", split, ("VARCHAR", "VARCHAR", "BIGINT"), "VARCHAR[]"),
-    Udf("lh_regexp_position", regexp_position, ("VARCHAR", "VARCHAR", "BIGINT", "BIGINT"), "INTEGER"),
+    Udf(
+        "lh_regexp_position", regexp_position, ("VARCHAR", "VARCHAR", "BIGINT", "BIGINT"), "INTEGER"
+    ),
     Udf("lh_bit_count", bit_count, ("BIGINT", "BIGINT"), "BIGINT"),
     Udf("lh_cbrt", cbrt, ("DOUBLE",), "DOUBLE"),
     Udf("lh_url_part", url_part, ("VARCHAR", "VARCHAR"), "VARCHAR"),
@@ -461,7 +471,7 @@ def register(connection: duckdb.DuckDBPyConnection, names: set[str] | None = Non
             _guarded(udf.function),
             [DuckDBPyType(p) for p in udf.parameters],
             DuckDBPyType(udf.returns),
-            null_handling="special",
+            null_handling=FunctionNullHandling.SPECIAL,
             side_effects=False,
         )
 

@@ -27,7 +27,14 @@ from lakehose.services.athena.sql.errors import NOT_SUPPORTED, QueryFailed
 from lakehose.services.athena.sql.sqlnodes import call, number
 
 _MAPS = (exp.Map, exp.VarMap, exp.MapFromEntries)
-_MAP_FUNCTIONS = ("MAP_FILTER", "TRANSFORM_KEYS", "TRANSFORM_VALUES", "MAP_ZIP_WITH", "MAP_CONCAT", "MULTIMAP_FROM_ENTRIES")
+_MAP_FUNCTIONS = (
+    "MAP_FILTER",
+    "TRANSFORM_KEYS",
+    "TRANSFORM_VALUES",
+    "MAP_ZIP_WITH",
+    "MAP_CONCAT",
+    "MULTIMAP_FROM_ENTRIES",
+)
 
 
 def _is_map(node: exp.Expr) -> bool:
@@ -62,7 +69,8 @@ def _widths(arguments: list[exp.Expr], columns: int) -> list[int]:
     result = [w for w in widths if w is not None]
     if sum(result) != columns or any(w < 1 for w in result):
         raise QueryFailed(
-            NOT_SUPPORTED, "UNNEST whose arguments' columns cannot be told from how they are written"
+            NOT_SUPPORTED,
+            "UNNEST whose arguments' columns cannot be told from how they are written",
         )
     return result
 
@@ -103,7 +111,9 @@ def _unnest(node: exp.Unnest) -> exp.Expr:
     elements = exp.Select(expressions=inner)
     rows = exp.Select(expressions=outer).from_(exp.Subquery(this=elements))
     table_alias = exp.TableAlias(
-        this=exp.to_identifier(alias.name if isinstance(alias, exp.TableAlias) and alias.name else "_unnest"),
+        this=exp.to_identifier(
+            alias.name if isinstance(alias, exp.TableAlias) and alias.name else "_unnest"
+        ),
         columns=[exp.to_identifier(n, quoted=True) for n in names],
     )
     return exp.Subquery(this=rows, alias=table_alias)

@@ -31,7 +31,8 @@ ZONE_COLUMN = "__lh_zone_"
 
 MACROS = (
     # The offset in minutes of a '+hh:mm' zone, NULL for a named one.
-    "CREATE MACRO lh_offset_minutes(zone) AS CASE WHEN regexp_full_match(zone, '[+-]\\d\\d:\\d\\d') "
+    "CREATE MACRO lh_offset_minutes(zone) AS CASE "
+    "WHEN regexp_full_match(zone, '[+-]\\d\\d:\\d\\d') "
     "THEN (CASE WHEN zone[1] = '-' THEN -1 ELSE 1 END) * (CAST(zone[2:3] AS INTEGER) * 60 "
     "+ CAST(zone[5:6] AS INTEGER)) END",
     "CREATE MACRO lh_local(ts, zone) AS CASE WHEN zone = 'UTC' THEN CAST(ts AS TIMESTAMP) "
@@ -44,7 +45,8 @@ MACROS = (
     "ELSE timezone(zone, CAST(local AS TIMESTAMP)) END",
     # The zone of an ISO 8601 text: its offset as +hh:mm, UTC for Z, +00:00 or none.
     "CREATE MACRO lh_iso_zone(s) AS CASE "
-    "WHEN regexp_matches(s, 'T.*[+-]\\d\\d(:?\\d\\d)?$') AND NOT regexp_matches(s, '[+-]00(:?00)?$') "
+    "WHEN regexp_matches(s, 'T.*[+-]\\d\\d(:?\\d\\d)?$') "
+    "AND NOT regexp_matches(s, '[+-]00(:?00)?$') "
     "THEN regexp_replace(regexp_extract(s, '([+-]\\d\\d(:?\\d\\d)?)$', 1), "
     "'^([+-]\\d\\d):?(\\d\\d)?$', '\\1:\\2') || CASE WHEN regexp_matches(s, '[+-]\\d\\d$') "
     "THEN '00' ELSE '' END ELSE 'UTC' END",
@@ -129,7 +131,12 @@ def _unix_zone(node: exp.Expr) -> exp.Expr | None:
         "PRINTF",
         string("%s%02d:%02d"),
         exp.Case(
-            ifs=[exp.If(this=exp.LT(this=hours.copy(), expression=exp.Literal.number(0)), true=string("-"))],
+            ifs=[
+                exp.If(
+                    this=exp.LT(this=hours.copy(), expression=exp.Literal.number(0)),
+                    true=string("-"),
+                )
+            ],
             default=string("+"),
         ),
         call("ABS", hours.copy()),
@@ -150,10 +157,15 @@ def tag(tree: exp.Expr) -> None:
         zone: exp.Expr | None = None
         if isinstance(node, exp.AtTimeZone):
             zone = zone_literal(node.args["zone"])
-        elif isinstance(node, exp.Anonymous) and node.name.lower() in (
-            "at_timezone",
-            "with_timezone",
-        ) and len(node.expressions) == 2:
+        elif (
+            isinstance(node, exp.Anonymous)
+            and node.name.lower()
+            in (
+                "at_timezone",
+                "with_timezone",
+            )
+            and len(node.expressions) == 2
+        ):
             zone = zone_literal(node.expressions[1])
         elif isinstance(node, exp.UnixToTime):
             zone = _unix_zone(node)
@@ -163,9 +175,7 @@ def tag(tree: exp.Expr) -> None:
             zone = _literal_zone(node)
         elif isinstance(node, _KEEPS_ZONE):
             zone = zone_of(node.this) or zone_of(node.args.get("expression"))
-        elif isinstance(node, (exp.Add, exp.Sub)) and isinstance(
-            node.expression, exp.Interval
-        ):
+        elif isinstance(node, (exp.Add, exp.Sub)) and isinstance(node.expression, exp.Interval):
             zone = zone_of(node.this)
         if zone is not None:
             node.meta[ZONE] = zone
