@@ -188,8 +188,11 @@ def array_position(node: exp.Expr) -> exp.Expr:
 
 
 def _trino_index(node: exp.Bracket) -> exp.Expr:
-    """The 1-based index as written (sqlglot stores a literal array index 0-based)."""
+    """The 1-based index as written (sqlglot stores a literal index 0-based, unless it sees
+    that the subscripted value is a map)."""
     index: exp.Expr = node.expressions[0]
+    if isinstance(node.this, _MAPS):
+        return index.copy()
     if isinstance(index, exp.Literal) and not index.is_string:
         return number(int(index.name) + 1)
     if isinstance(index, exp.Neg) and isinstance(index.this, exp.Literal):
@@ -197,12 +200,12 @@ def _trino_index(node: exp.Bracket) -> exp.Expr:
     return index.copy()
 
 
+_MAPS = (exp.Map, exp.VarMap, exp.MapFromEntries)
+
+
 def _looks_like_map(node: exp.Bracket) -> bool:
     index = node.expressions[0]
-    container = node.this
-    return (isinstance(index, exp.Literal) and index.is_string) or isinstance(
-        container, (exp.Map, exp.VarMap, exp.MapFromEntries)
-    )
+    return (isinstance(index, exp.Literal) and index.is_string) or isinstance(node.this, _MAPS)
 
 
 def _looks_like_array(node: exp.Bracket) -> bool:
@@ -228,16 +231,17 @@ def subscript(node: exp.Bracket) -> exp.Expr:
     if not _looks_like_array(node):
         return node
     shown = cast(key.copy(), "VARCHAR")
+    size = cast(call("CARDINALITY", container.copy()), "VARCHAR")
     past = exp.DPipe(
         this=exp.DPipe(
             this=string("Array subscript must be less than or equal to array length: "),
             expression=shown,
         ),
-        expression=exp.DPipe(
-            this=string(" > "), expression=cast(call("LEN", container.copy()), "VARCHAR")
-        ),
+        expression=exp.DPipe(this=string(" > "), expression=size),
     )
     negative = exp.DPipe(this=string("Array subscript is negative: "), expression=shown.copy())
+    # A NULL element within the array stays NULL; only a missing one fails. CARDINALITY, not
+    # LEN: a map with integer keys subscripted by a number must still bind.
     return exp.Case(
         ifs=[
             exp.If(
@@ -248,12 +252,13 @@ def subscript(node: exp.Bracket) -> exp.Expr:
                 this=exp.LT(this=key.copy(), expression=number(0)),
                 true=fail(INVALID_FUNCTION_ARGUMENT, negative),
             ),
+            exp.If(this=exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())), true=value),
             exp.If(
-                this=exp.GT(this=key.copy(), expression=call("LEN", container.copy())),
+                this=exp.GT(this=key.copy(), expression=call("CARDINALITY", container.copy())),
                 true=fail(INVALID_FUNCTION_ARGUMENT, past),
             ),
         ],
-        default=value,
+        default=exp.Null(),
     )
 
 
