@@ -1,11 +1,18 @@
 """Trino functions whose DuckDB spelling sqlglot does not produce, or produces with other
 semantics. Each rewrite maps one parsed Trino node to the DuckDB expression that behaves as
-Trino does; ``MACROS`` are created on every query connection for the longer ones.
+Trino does, by node type (``_BY_TYPE``) or by function name (``_BY_NAME``, for names sqlglot
+leaves as plain calls or types as something DuckDB does not have); ``MACROS`` are created on
+every query connection for the longer ones, and ``udfs`` holds what only Python can compute.
+The rewrites run from the leaves up, so each sees its arguments already in DuckDB's terms.
+
+The topics have their own modules and tables: ``functions_arrays``, ``functions_maps``,
+``functions_text`` (strings, regular expressions, JSON), ``functions_math`` and
+``functions_time`` (with ``zones`` for ``timestamp with time zone``). Here:
 
 =========================  =====================================================================
 Trino                      DuckDB
 =========================  =====================================================================
-format_datetime(t, joda)   strftime(t, <joda as strftime>)
+format_datetime(t, joda)   strftime(t, <joda as strftime>), in t's zone
 parse_datetime(s, joda)    CAST(strptime(s, <joda as strftime>) AS TIMESTAMPTZ)
 approx_distinct(x)         count(DISTINCT x): exact, which is within any error bound
 approx_percentile(x, p)    quantile_disc(x, p): an exact element of x, as Trino returns
@@ -14,8 +21,14 @@ map_agg(k, v)              lh_map_agg(list({key, value})): NULL keys dropped, fi
 width_bucket(x, l, h, n)   lh_width_bucket: 0 below l, n + 1 at or above h
 date_diff(unit, a, b)      date_sub(unit, a, b): whole units elapsed, not boundaries crossed
 slice(a, start, length)    array_slice(a, start, start + length - 1)
-cardinality(x)             len(x)
-ROW(a, b)                  row(a, b): an unnamed row, rendered {a, b}
+cardinality(x)             cardinality(x) as bigint (arrays and maps)
+ROW(a, b)                  row(a, b): an unnamed row, rendered {field0=a, field1=b}
+random(m, n)               m + floor(random() * (n - m)): an integer of [m, n)
+sha1, sha512               lh_sha1, lh_sha512 (DuckDB's sha1 is hex text; it has no sha512)
+DECIMAL '44.6'             decimal(3,1): precision and scale from the digits
+CAST(x AS CHAR(n))         rpad(x, n): padded (typed varchar)
+CAST(x AS JSON)            to_json(x): a varchar becomes a JSON string
+CAST(json AS VARCHAR)      the JSON string's text, NULL for JSON null
 current_timestamp, now()   the query's start time (the engine's clock), as Trino fixes it
 =========================  =====================================================================
 """

@@ -475,6 +475,23 @@ def ngrams(node: exp.Anonymous) -> exp.Expr:
 
 
 def repeat(node: exp.Anonymous) -> exp.Expr:
+    """repeat(element, count): an array, at most 10,000 elements long as Trino allows."""
     element, count = node.expressions
     x = fresh()
-    return call("LIST_TRANSFORM", call("RANGE", count), lam([x], element))
+    repeated = call("LIST_TRANSFORM", call("RANGE", count.copy()), lam([x], element))
+    text = f"count argument of repeat function must be less than or equal to {MAX_SEQUENCE}"
+    return exp.Case(
+        ifs=[
+            exp.If(
+                this=exp.LT(this=count.copy(), expression=number(0)),
+                true=_sequence_error(
+                    "count argument of repeat function must be greater than or equal to 0"
+                ),
+            ),
+            exp.If(
+                this=exp.GT(this=count.copy(), expression=number(MAX_SEQUENCE)),
+                true=_sequence_error(text),
+            ),
+        ],
+        default=repeated,
+    )

@@ -79,7 +79,7 @@ def _number(value: Any, flags: str, precision: str | None, conversion: str) -> s
         return _group(text) if "," in flags else text
     if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
         raise FormatFailed(f"{conversion} != {type(value).__name__}")
-    digits = 6 if precision is None else int(precision)
+    digits = 6 if precision is None else min(int(precision), MAX_WIDTH)
     if conversion in "eE":
         text = format(Decimal(str(value)), f".{digits}e")
         mantissa, _, exponent = text.partition("e")
@@ -114,10 +114,16 @@ def _datetime(value: Any, part: str) -> str:
     return text.lower() if part == "p" else text
 
 
+# A width past this is refused rather than allocated (user SQL must not run unbounded).
+MAX_WIDTH = 1 << 20
+
+
 def _pad(text: str, flags: str, width: str | None) -> str:
     if width is None or len(text) >= int(width):
         return text
     size = int(width)
+    if size > MAX_WIDTH:
+        raise FormatFailed(f"Format width {size} is larger than {MAX_WIDTH}")
     if "-" in flags:
         return text.ljust(size)
     if "0" in flags:
