@@ -225,7 +225,8 @@ def _cast(node: exp.Cast) -> exp.Expr:
     return cast_zoned(node)
 
 
-Rewrite = Callable[[exp.Expr], exp.Expr]
+# A rewrite takes the node it is registered for (a subclass of exp.Expr).
+Rewrite = Callable[..., exp.Expr]
 
 
 def _udf(name: str) -> Rewrite:
@@ -255,8 +256,8 @@ _UNSUPPORTED = (
 )  # fmt: skip
 
 _BY_NAME: dict[str, Rewrite] = {
-    "FORMAT_DATETIME": _format_datetime,  # type: ignore[dict-item]
-    "MAP_AGG": _map_agg,  # type: ignore[dict-item]
+    "FORMAT_DATETIME": _format_datetime,
+    "MAP_AGG": _map_agg,
     **{name.upper(): _udf(name) for name in _UDF_NAMES},
     "URL_EXTRACT_PORT": _udf("url_port"),
     "URL_EXTRACT_PARAMETER": _udf("url_parameter"),
@@ -266,40 +267,40 @@ _BY_NAME: dict[str, Rewrite] = {
     "URL_EXTRACT_FRAGMENT": _url("fragment"),
     "URL_EXTRACT_PROTOCOL": _url("scheme"),
     **{name.upper(): _unsupported for name in _UNSUPPORTED},
-    "ZIP": arrays.zip_arrays,  # type: ignore[dict-item]
-    "TRIM_ARRAY": arrays.trim_array,  # type: ignore[dict-item]
-    "ARRAY_HISTOGRAM": arrays.array_histogram,  # type: ignore[dict-item]
-    "CONTAINS_SEQUENCE": arrays.contains_sequence,  # type: ignore[dict-item]
-    "NGRAMS": arrays.ngrams,  # type: ignore[dict-item]
-    "REPEAT": arrays.repeat,  # type: ignore[dict-item]
-    "MAP_ENTRIES": maps.map_entries,  # type: ignore[dict-item]
-    "MAP_FILTER": maps.map_filter,  # type: ignore[dict-item]
-    "TRANSFORM_KEYS": maps.transform_keys,  # type: ignore[dict-item]
-    "TRANSFORM_VALUES": maps.transform_values,  # type: ignore[dict-item]
-    "MAP_ZIP_WITH": maps.map_zip_with,  # type: ignore[dict-item]
-    "MULTIMAP_FROM_ENTRIES": maps.multimap_from_entries,  # type: ignore[dict-item]
-    "JSON_EXISTS": text.json_exists,  # type: ignore[dict-item]
-    "JSON_ARRAY_LENGTH": text.json_array_length,  # type: ignore[dict-item]
-    "JSON_ARRAY_GET": text.json_array_get,  # type: ignore[dict-item]
-    "JSON_ARRAY_CONTAINS": text.json_array_contains,  # type: ignore[dict-item]
-    "JSON_SIZE": text.json_size,  # type: ignore[dict-item]
-    "IS_JSON_SCALAR": text.is_json_scalar,  # type: ignore[dict-item]
-    "MILLISECOND": time.millisecond,  # type: ignore[dict-item]
-    "TO_ISO8601": time.to_iso8601,  # type: ignore[dict-item]
+    "ZIP": arrays.zip_arrays,
+    "TRIM_ARRAY": arrays.trim_array,
+    "ARRAY_HISTOGRAM": arrays.array_histogram,
+    "CONTAINS_SEQUENCE": arrays.contains_sequence,
+    "NGRAMS": arrays.ngrams,
+    "REPEAT": arrays.repeat,
+    "MAP_ENTRIES": maps.map_entries,
+    "MAP_FILTER": maps.map_filter,
+    "TRANSFORM_KEYS": maps.transform_keys,
+    "TRANSFORM_VALUES": maps.transform_values,
+    "MAP_ZIP_WITH": maps.map_zip_with,
+    "MULTIMAP_FROM_ENTRIES": maps.multimap_from_entries,
+    "JSON_EXISTS": text.json_exists,
+    "JSON_ARRAY_LENGTH": text.json_array_length,
+    "JSON_ARRAY_GET": text.json_array_get,
+    "JSON_ARRAY_CONTAINS": text.json_array_contains,
+    "JSON_SIZE": text.json_size,
+    "IS_JSON_SCALAR": text.is_json_scalar,
+    "MILLISECOND": time.millisecond,
+    "TO_ISO8601": time.to_iso8601,
     "AT_TIMEZONE": time.at_time_zone,
-    "WITH_TIMEZONE": time.with_timezone,  # type: ignore[dict-item]
-    "TIMEZONE_HOUR": time.timezone_hour,  # type: ignore[dict-item]
-    "TIMEZONE_MINUTE": time.timezone_minute,  # type: ignore[dict-item]
+    "WITH_TIMEZONE": time.with_timezone,
+    "TIMEZONE_HOUR": time.timezone_hour,
+    "TIMEZONE_MINUTE": time.timezone_minute,
     "YOW": lambda node: exp.YearOfWeek(this=node.expressions[0]),
-    "ZIP_WITH": arrays.zip_with,  # type: ignore[dict-item]
-    "ALL_MATCH": arrays.all_match,  # type: ignore[dict-item]
-    "ANY_MATCH": arrays.any_match,  # type: ignore[dict-item]
-    "NONE_MATCH": arrays.none_match,  # type: ignore[dict-item]
-    "COMBINATIONS": arrays.combinations,  # type: ignore[dict-item]
-    "ARRAY_UNION": arrays.array_union,  # type: ignore[dict-item]
-    "ARRAYS_OVERLAP": arrays.arrays_overlap,  # type: ignore[dict-item]
-    "HISTOGRAM": maps.histogram,  # type: ignore[dict-item]
-    "COSINE_SIMILARITY": maps.cosine_similarity,  # type: ignore[dict-item]
+    "ZIP_WITH": arrays.zip_with,
+    "ALL_MATCH": arrays.all_match,
+    "ANY_MATCH": arrays.any_match,
+    "NONE_MATCH": arrays.none_match,
+    "COMBINATIONS": arrays.combinations,
+    "ARRAY_UNION": arrays.array_union,
+    "ARRAYS_OVERLAP": arrays.arrays_overlap,
+    "HISTOGRAM": maps.histogram,
+    "COSINE_SIMILARITY": maps.cosine_similarity,
     "E": lambda node: math.constant("E"),
     "NAN": lambda node: math.constant("NAN"),
     "INFINITY": lambda node: math.constant("INFINITY"),
@@ -310,11 +311,11 @@ _BY_NAME: dict[str, Rewrite] = {
     ),
     "HAMMING_DISTANCE": lambda node: _call("HAMMING", *node.expressions),
     "BIT_COUNT": _udf("bit_count"),
-    "BITWISE_LEFT_SHIFT": math.shift_left,  # type: ignore[dict-item]
-    "BITWISE_RIGHT_SHIFT": math.shift_right,  # type: ignore[dict-item]
-    "BITWISE_RIGHT_SHIFT_ARITHMETIC": math.shift_right_arithmetic,  # type: ignore[dict-item]
-    "TO_MILLISECONDS": math.to_milliseconds,  # type: ignore[dict-item]
-    "REDUCE_AGG": math.reduce_agg,  # type: ignore[dict-item]
+    "BITWISE_LEFT_SHIFT": math.shift_left,
+    "BITWISE_RIGHT_SHIFT": math.shift_right,
+    "BITWISE_RIGHT_SHIFT_ARITHMETIC": math.shift_right_arithmetic,
+    "TO_MILLISECONDS": math.to_milliseconds,
+    "REDUCE_AGG": math.reduce_agg,
     "CBRT": _udf("cbrt"),
     "REGEXP_POSITION": lambda node: _call(
         "lh_regexp_position",
@@ -336,16 +337,16 @@ _BY_TYPE: dict[type[exp.Expr], Rewrite] = {
     exp.DateDiff: _date_diff,
     exp.ArraySlice: _slice,
     exp.ArraySize: _cardinality,
-    exp.Struct: _row,  # type: ignore[dict-item]
+    exp.Struct: _row,
     exp.Rand: _random,
     exp.SHA2Digest: _sha2,
     exp.SHA: lambda node: _call("lh_sha1", node.this),
-    exp.Cast: _cast,  # type: ignore[dict-item]
+    exp.Cast: _cast,
     exp.ArraySort: arrays.array_sort,
     exp.GenerateSeries: arrays.sequence,
     exp.Reduce: arrays.reduce,
     exp.ArrayPosition: arrays.array_position,
-    exp.Bracket: arrays.subscript,  # type: ignore[dict-item]
+    exp.Bracket: arrays.subscript,
     exp.RegexpReplace: text.regexp_replace,
     exp.Format: text.format_text,
     exp.StrPosition: text.strpos,
@@ -354,7 +355,7 @@ _BY_TYPE: dict[type[exp.Expr], Rewrite] = {
     exp.Typeof: text.typeof,
     exp.JSONExtract: text.json_query,
     exp.JSONValue: text.json_value,
-    exp.Interval: time.interval,  # type: ignore[dict-item]
+    exp.Interval: time.interval,
     exp.Add: time.add_interval,
     exp.Sub: time.add_interval,
     exp.DateAdd: time.date_add,
@@ -370,7 +371,7 @@ _BY_TYPE: dict[type[exp.Expr], Rewrite] = {
     exp.ArrayDistinct: arrays.array_distinct,
     exp.ArrayExcept: arrays.array_except,
     exp.Reverse: arrays.reverse,
-    exp.DPipe: arrays.concat_element,  # type: ignore[dict-item]
+    exp.DPipe: arrays.concat_element,
     exp.StrToMap: maps.split_to_map,
     exp.IsNan: lambda node: _call("ISNAN", node.this),
     exp.Sign: math.sign,

@@ -59,22 +59,24 @@ def map_filter(node: exp.Anonymous) -> exp.Expr:
     return call("MAP_FROM_ENTRIES", entries)
 
 
-def transform_keys(node: exp.Anonymous) -> exp.Expr:
+def _transform(node: exp.Anonymous, part: str) -> exp.Expr:
+    """The map with the lambda applied to each entry's key or value (``part``)."""
     function = _lambda(node, 2)
     e = fresh()
-    key = apply(function, _field(e, "key"), _field(e, "value"))
-    entry = _entry(key, _field(e, "value"))
-    entries = call("LIST_TRANSFORM", call("MAP_ENTRIES", node.expressions[0]), lam([e], entry))
+    result = apply(function, _field(e, "key"), _field(e, "value"))
+    key, value = (result, _field(e, "value")) if part == "key" else (_field(e, "key"), result)
+    entries = call(
+        "LIST_TRANSFORM", call("MAP_ENTRIES", node.expressions[0]), lam([e], _entry(key, value))
+    )
     return call("MAP_FROM_ENTRIES", entries)
+
+
+def transform_keys(node: exp.Anonymous) -> exp.Expr:
+    return _transform(node, "key")
 
 
 def transform_values(node: exp.Anonymous) -> exp.Expr:
-    function = _lambda(node, 2)
-    e = fresh()
-    value = apply(function, _field(e, "key"), _field(e, "value"))
-    entry = _entry(_field(e, "key"), value)
-    entries = call("LIST_TRANSFORM", call("MAP_ENTRIES", node.expressions[0]), lam([e], entry))
-    return call("MAP_FROM_ENTRIES", entries)
+    return _transform(node, "value")
 
 
 def map_zip_with(node: exp.Anonymous) -> exp.Expr:

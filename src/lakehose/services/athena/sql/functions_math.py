@@ -50,22 +50,22 @@ def bigint(node: exp.Expr) -> exp.Expr:
     return cast(node, "BIGINT")
 
 
-def shift_left(node: exp.Anonymous) -> exp.Expr:
+def _shift(node: exp.Anonymous, operator: type[exp.Binary]) -> exp.Expr:
+    """A logical shift; by 64 bits or more it gives 0 (of the value's type)."""
     value, shift = node.expressions
     return when(
         exp.GTE(this=shift.copy(), expression=number(64)),
         exp.Mul(this=value.copy(), expression=number(0)),
-        exp.BitwiseLeftShift(this=value, expression=shift),
+        operator(this=value, expression=shift),
     )
+
+
+def shift_left(node: exp.Anonymous) -> exp.Expr:
+    return _shift(node, exp.BitwiseLeftShift)
 
 
 def shift_right(node: exp.Anonymous) -> exp.Expr:
-    value, shift = node.expressions
-    return when(
-        exp.GTE(this=shift.copy(), expression=number(64)),
-        exp.Mul(this=value.copy(), expression=number(0)),
-        exp.BitwiseRightShift(this=value, expression=shift),
-    )
+    return _shift(node, exp.BitwiseRightShift)
 
 
 def shift_right_arithmetic(node: exp.Anonymous) -> exp.Expr:
