@@ -62,6 +62,11 @@ MACROS = (
     "ELSE json_extract_string(j, p) END",
     "CREATE MACRO lh_map_agg(entries) AS map_from_entries(list_filter(entries, lambda e, i: "
     "list_position(list_transform(entries, lambda x: x.key), e.key) = i))",
+    # Each key once (the first of each, NULL keys dropped before) with all of its values.
+    "CREATE MACRO lh_multimap(entries) AS map_from_entries(list_transform(list_filter(entries, "
+    "lambda e, i: list_position(list_transform(entries, lambda x: x.key), e.key) = i), "
+    "lambda e: {'key': e.key, 'value': list_transform(list_filter(entries, "
+    "lambda x: x.key = e.key), lambda x: x.value)}))",
     "CREATE MACRO lh_width_bucket(x, low, high, n) AS CASE WHEN x IS NULL THEN NULL "
     "WHEN CAST(x AS DOUBLE) < low THEN 0 WHEN CAST(x AS DOUBLE) >= high THEN n + 1 "
     "ELSE CAST(floor((CAST(x AS DOUBLE) - low) * n / (high - low)) AS BIGINT) + 1 END",
@@ -238,7 +243,10 @@ def _url(part: str) -> Rewrite:
 
 
 def _unsupported(node: exp.Expr) -> exp.Expr:
-    name = node.sql_name() if isinstance(node, exp.Func) else node.name
+    if isinstance(node, exp.Anonymous) or not isinstance(node, exp.Func):
+        name = node.name
+    else:
+        name = node.sql_name()
     raise QueryFailed(NOT_SUPPORTED, f"Function {name.lower()} is not supported by lakehose")
 
 
@@ -316,6 +324,9 @@ _BY_NAME: dict[str, Rewrite] = {
     "BITWISE_RIGHT_SHIFT_ARITHMETIC": math.shift_right_arithmetic,
     "TO_MILLISECONDS": math.to_milliseconds,
     "REDUCE_AGG": math.reduce_agg,
+    "MULTIMAP_AGG": maps.multimap_agg,
+    "MAP_UNION": maps.map_union,
+    "APPROX_MOST_FREQUENT": maps.approx_most_frequent,
     "CBRT": _udf("cbrt"),
     "REGEXP_POSITION": lambda node: _call(
         "lh_regexp_position",
@@ -379,6 +390,9 @@ _BY_TYPE: dict[type[exp.Expr], Rewrite] = {
     exp.BitwiseOr: math.bigint,
     exp.BitwiseXor: math.bigint,
     exp.BitwiseNot: math.bigint,
+    exp.BitwiseAndAgg: math.bigint,
+    exp.BitwiseOrAgg: math.bigint,
+    exp.BitwiseXorAgg: math.bigint,
     exp.Length: math.length,
     exp.Normalize: lambda node: _call(
         "lh_normalize",
@@ -427,7 +441,10 @@ def _rewrite(node: exp.Expr, now: datetime) -> exp.Expr:
         by_name = _BY_NAME.get(node.sql_name().upper())
         if by_name is not None:
             return by_name(_as_call(node))
-    if isinstance(node, (exp.CurrentTimestamp, exp.Localtimestamp, exp.CurrentDate)):
+    if isinstance(
+        node,
+        (exp.CurrentTimestamp, exp.Localtimestamp, exp.CurrentDate, exp.CurrentTime, exp.Localtime),
+    ):
         return _clock_literal(node, now)
     rewrite = _BY_TYPE.get(type(node))
     return rewrite(node) if rewrite else node
@@ -440,5 +457,8 @@ def _clock_literal(node: exp.Expr, now: datetime) -> exp.Expr:
     text = exp.Literal.string(millis.isoformat(sep=" ", timespec="milliseconds"))
     if isinstance(node, exp.CurrentDate):
         return exp.cast(exp.Literal.string(millis.date().isoformat()), exp.DataType.build("DATE"))
+    if isinstance(node, (exp.CurrentTime, exp.Localtime)):
+        clock = exp.Literal.string(millis.time().isoformat(timespec="milliseconds"))
+        return exp.cast(clock, exp.DataType.build("TIME"))
     target = "TIMESTAMP" if isinstance(node, exp.Localtimestamp) else "TIMESTAMPTZ"
     return exp.cast(text, exp.DataType.build(target))

@@ -176,3 +176,60 @@ def cosine_similarity(node: exp.Anonymous) -> exp.Expr:
 
     dot = exp.cast(call("LIST_SUM", products), exp.DataType.build("DOUBLE"))
     return exp.Div(this=dot, expression=exp.Mul(this=norm(left), expression=norm(right)))
+
+
+def _entries_of(key: exp.Expr, value: exp.Expr) -> exp.Expr:
+    """The group's (key, value) entries without the NULL keys, as a list."""
+    entries = exp.Filter(
+        this=call("LIST", _entry(key, value)),
+        expression=exp.Where(this=exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null()))),
+    )
+    return entries
+
+
+def multimap_agg(node: exp.Anonymous) -> exp.Expr:
+    key, value = node.expressions
+    return call("lh_multimap", _entries_of(key, value))
+
+
+def map_union(node: exp.Anonymous) -> exp.Expr:
+    (mapping,) = node.expressions
+    m = fresh()
+    entries = call(
+        "FLATTEN",
+        call("LIST_TRANSFORM", call("LIST", mapping), lam([m], call("MAP_ENTRIES", ref(m)))),
+    )
+    return call("lh_map_agg", entries)
+
+
+def approx_most_frequent(node: exp.Anonymous) -> exp.Expr:
+    """The ``buckets`` most frequent values with their counts (exact: within any error)."""
+    buckets, value = node.expressions[0], node.expressions[1]
+    e = fresh()
+    ranked = call(
+        "LIST_SORT",
+        call(
+            "LIST_TRANSFORM",
+            call("MAP_ENTRIES", call("HISTOGRAM", value)),
+            lam(
+                [e],
+                exp.Struct(
+                    expressions=[
+                        exp.PropertyEQ(
+                            this=exp.to_identifier("n"),
+                            expression=exp.Neg(
+                                this=exp.cast(_field(e, "value"), exp.DataType.build("BIGINT"))
+                            ),
+                        ),
+                        exp.PropertyEQ(this=exp.to_identifier("key"), expression=_field(e, "key")),
+                    ]
+                ),
+            ),
+        ),
+    )
+    top = call("LIST_SLICE", ranked, number(1), buckets)
+    f = fresh()
+    counted = _entry(
+        _field(f, "key"), exp.cast(exp.Neg(this=_field(f, "n")), exp.DataType.build("BIGINT"))
+    )
+    return call("MAP_FROM_ENTRIES", call("LIST_TRANSFORM", top, lam([f], counted)))
