@@ -56,3 +56,48 @@ def test_documented_examples_through_the_api(athena: Any, workgroup: str, page: 
         if types != [_base(t) for t in case.types] or rows != case.rows:
             problems.append(f"{case.name}: {types} {rows}, wanted {case.types} {case.rows}")
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("query", "message", "error_type"),
+    [
+        ("SELECT 10 / 0", "DIVISION_BY_ZERO: Division by zero", 1001),
+        (
+            "SELECT ARRAY[1, 2, 3][5]",
+            "INVALID_FUNCTION_ARGUMENT: Array subscript must be less than or equal to array "
+            "length: 5 > 3",
+            1106,
+        ),
+        (
+            "SELECT MAP(ARRAY['a'], ARRAY[1])['b']",
+            "INVALID_FUNCTION_ARGUMENT: Key not present in map: b",
+            1106,
+        ),
+        (
+            "SELECT TIME '01:00' + INTERVAL '3' MONTH",
+            "TYPE_MISMATCH: Cannot apply operator: time(3) + interval year to month",
+            1006,
+        ),
+        (
+            "SELECT soundex('x')",
+            "NOT_SUPPORTED: Function soundex is not supported by lakehose",
+            1200,
+        ),
+    ],
+)
+def test_trino_errors_are_athena_errors(
+    athena: Any, workgroup: str, query: str, message: str, error_type: int
+) -> None:
+    execution = wait_for(
+        athena,
+        athena.start_query_execution(QueryString=query, WorkGroup=workgroup)["QueryExecutionId"],
+    )
+    status = execution["Status"]
+    assert status["State"] == "FAILED"
+    assert status["StateChangeReason"] == message
+    assert status["AthenaError"] == {
+        "ErrorCategory": 2,
+        "ErrorType": error_type,
+        "Retryable": False,
+        "ErrorMessage": message,
+    }
