@@ -24,6 +24,7 @@ def _base(signature: str) -> str:
     return f"{base} with time zone" if signature.endswith(" with time zone") else base
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", sorted(_BY_PAGE), ids=lambda url: url.rsplit("/", 1)[-1])
 def test_documented_examples_through_the_api(athena: Any, workgroup: str, page: str) -> None:
     cases = _BY_PAGE[page]
