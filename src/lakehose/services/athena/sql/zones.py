@@ -148,6 +148,21 @@ def _unix_zone(node: exp.Expr) -> exp.Expr | None:
     )
 
 
+def _parsed_zone(node: exp.ParseDatetime) -> exp.Expr | None:
+    """parse_datetime's zone: the offset its text gives when the Joda pattern reads one (Z)."""
+    pattern = node.args.get("format")
+    if not (isinstance(pattern, exp.Literal) and "Z" in pattern.name.replace("'", "")):
+        return None
+    offset = call(
+        "REGEXP_EXTRACT",
+        node.this.copy(),
+        string("([+-]\\d\\d:?\\d\\d)\\s*$"),
+        exp.Literal.number(1),
+    )
+    # The offset in ISO form after a time, so that lh_iso_zone names it as from_iso8601 does.
+    return call("lh_iso_zone", exp.DPipe(this=string("T"), expression=offset))
+
+
 _KEEPS_ZONE = (exp.TimestampTrunc, exp.DateTrunc, exp.DateAdd, exp.TimestampAdd, exp.Paren)
 
 
@@ -171,6 +186,8 @@ def tag(tree: exp.Expr) -> None:
             zone = _unix_zone(node)
         elif isinstance(node, exp.FromISO8601Timestamp):
             zone = call("lh_iso_zone", node.this.copy())
+        elif isinstance(node, exp.ParseDatetime):
+            zone = _parsed_zone(node)
         elif isinstance(node, exp.Cast):
             zone = _literal_zone(node)
         elif isinstance(node, _KEEPS_ZONE):
