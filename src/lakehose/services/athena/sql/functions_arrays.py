@@ -320,18 +320,10 @@ def array_except(node: exp.Expr) -> exp.Expr:
 
 def arrays_overlap(node: exp.Anonymous) -> exp.Expr:
     left, right = node.expressions
-    x = fresh()
-
-    def has_null(array: exp.Expr) -> exp.Expr:
-        nulls = call(
-            "LIST_FILTER", array.copy(), lam([x], exp.Is(this=ref(x), expression=exp.Null()))
-        )
-        return exp.GT(this=call("LEN", nulls), expression=number(0))
-
     return exp.Case(
         ifs=[
             exp.If(this=call("LIST_HAS_ANY", left.copy(), right.copy()), true=exp.true()),
-            exp.If(this=exp.or_(has_null(left), has_null(right)), true=exp.Null()),
+            exp.If(this=exp.or_(_has_null(left), _has_null(right)), true=exp.Null()),
         ],
         default=exp.false(),
     )
@@ -358,14 +350,7 @@ def _match(node: exp.Anonymous, kind: str) -> exp.Expr:
         raise QueryFailed(NOT_SUPPORTED, f"{node.name} with a function that is not a lambda")
     x = fresh()
     tests = call("LIST_TRANSFORM", array, lam([x], apply(function, ref(x))))
-    y = fresh()
-    unknown = exp.GT(
-        this=call(
-            "LEN",
-            call("LIST_FILTER", tests.copy(), lam([y], exp.Is(this=ref(y), expression=exp.Null()))),
-        ),
-        expression=number(0),
-    )
+    unknown = _has_null(tests)
     decisive = exp.false() if kind == "all" else exp.true()
     found = call("LIST_CONTAINS", tests, decisive)
     outcome = {
@@ -494,4 +479,29 @@ def repeat(node: exp.Anonymous) -> exp.Expr:
             ),
         ],
         default=repeated,
+    )
+
+
+def _has_null(array: exp.Expr) -> exp.Expr:
+    x = fresh()
+    nulls = call("LIST_FILTER", array.copy(), lam([x], exp.Is(this=ref(x), expression=exp.Null())))
+    return exp.GT(this=call("LEN", nulls), expression=number(0))
+
+
+def array_extreme(node: exp.Expr) -> exp.Expr:
+    """array_max / array_min: NULL when an element is NULL (DuckDB skips NULLs)."""
+    name = "LIST_MAX" if isinstance(node, exp.ArrayMax) else "LIST_MIN"
+    return when(_has_null(node.this), exp.Null(), call(name, node.this.copy()))
+
+
+def contains(node: exp.Expr) -> exp.Expr:
+    """contains: NULL rather than false when the element is absent and the array has a NULL."""
+    array = node.this
+    found = call("LIST_CONTAINS", array.copy(), node.expression)
+    return exp.Case(
+        ifs=[
+            exp.If(this=found, true=exp.true()),
+            exp.If(this=_has_null(array), true=exp.Null()),
+        ],
+        default=exp.false(),
     )
