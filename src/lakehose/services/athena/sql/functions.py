@@ -325,6 +325,7 @@ _BY_NAME: dict[str, Rewrite] = {
     "TO_MILLISECONDS": math.to_milliseconds,
     "REDUCE_AGG": math.reduce_agg,
     "MULTIMAP_AGG": maps.multimap_agg,
+    "EVERY": lambda node: _call("BOOL_AND", *node.expressions),
     "MAP_UNION": maps.map_union,
     "APPROX_MOST_FREQUENT": maps.approx_most_frequent,
     "CBRT": _udf("cbrt"),
