@@ -141,8 +141,9 @@ def test_interrupts_a_running_duckdb_query(lake: Lake) -> None:
     try:
         with pytest.raises(QueryCancelled, match="Query cancelled by user"):
             lake.run(
-                "SELECT count(*) FROM UNNEST(sequence(1, 100000)) AS a(x) "
-                "CROSS JOIN UNNEST(sequence(1, 100000)) AS b(y) WHERE x * y % 7 = 3",
+                "SELECT count(*) FROM UNNEST(sequence(1, 10000)) AS a(x) "
+                "CROSS JOIN UNNEST(sequence(1, 10000)) AS b(y) "
+                "CROSS JOIN UNNEST(sequence(1, 10000)) AS c(z) WHERE x * y * z % 7 = 3",
                 cancel=cancel,
             )
     finally:

@@ -4,7 +4,7 @@ and the ports, plus a way to run a SELECT and get typed Arrow rows back."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pyarrow as pa
@@ -26,6 +26,8 @@ class Selected:
     table: pa.Table
     scanned: int
     files: int
+    # The zone of each row of a ``timestamp with time zone`` column, by column position.
+    zones: dict[int, list[str | None]] = field(default_factory=dict)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from sqlglot import exp
 from lakehose.services.athena.sql.errors import (
     AMBIGUOUS_NAME,
     COLUMN_NOT_FOUND,
+    DIVISION_BY_ZERO,
     EXPRESSION_NOT_AGGREGATE,
     FUNCTION_NOT_FOUND,
     GENERIC_INTERNAL_ERROR,
@@ -30,6 +31,7 @@ from lakehose.services.athena.sql.errors import (
     cancelled_by_user,
     position_in,
 )
+from lakehose.services.athena.sql.sqlnodes import ERROR_MARK
 from lakehose.services.athena.sql.translate import node_offset
 
 _MISSING_COLUMN = re.compile(
@@ -173,9 +175,29 @@ def _binder(error: Exception, locator: Locator) -> QueryFailed:
     return _fail(SYNTAX_ERROR, _first_line(error))
 
 
+_KINDS = {kind.name: kind for kind in (DIVISION_BY_ZERO, INVALID_FUNCTION_ARGUMENT, TYPE_MISMATCH)}
+_MARKED = re.compile(re.escape(ERROR_MARK) + r"(\w+): (.*)")
+_DIVISION = re.compile(r"Division by zero in expression|Could not divide|division by zero")
+
+
+def _raised(text: str) -> QueryFailed | None:
+    """The error of a failing row: a marked ``error()`` call (``sqlnodes.fail``), a function's
+    argument error, or a division by zero."""
+    marked = _MARKED.search(text)
+    if marked is not None:
+        kind = _KINDS.get(marked.group(1), INVALID_FUNCTION_ARGUMENT)
+        return _fail(kind, marked.group(2).split("\n", 1)[0])
+    if _DIVISION.search(text):
+        return _fail(DIVISION_BY_ZERO, "Division by zero")
+    return None
+
+
 def map_error(error: Exception, query: str, tree: exp.Expr) -> QueryFailed:
     """The Athena error for a DuckDB exception raised while running ``tree``."""
     locator = Locator(query, tree)
+    raised = _raised(str(error))
+    if raised is not None:
+        return raised
     if isinstance(error, duckdb.InterruptException):
         return cancelled_by_user()
     if isinstance(error, duckdb.BinderException):

@@ -8,6 +8,7 @@ store in Glue for a column of that type.
 
 from __future__ import annotations
 
+import pyarrow as pa
 from duckdb.sqltypes import DuckDBPyType
 
 from lakehose.services.athena.sql.errors import NOT_SUPPORTED, QueryFailed
@@ -65,13 +66,24 @@ def trino_type(kind: DuckDBPyType) -> str:
     return _PRIMITIVE_NAMES.get(identifier, "varchar")
 
 
-def result_column(name: str, kind: DuckDBPyType) -> ResultColumn:
+def result_column(
+    name: str, kind: DuckDBPyType, values: pa.ChunkedArray | None = None
+) -> ResultColumn:
+    """A result column's ColumnInfo; ``values`` tell an interval column's kind (DuckDB has one
+    interval type, Trino two)."""
     signature = trino_type(kind)
+    if kind.id == "interval" and values is not None and year_month(values):
+        signature = "interval year to month"
     base = signature.split("(", 1)[0]
     if signature.startswith("decimal"):
         precision, scale = (int(p) for p in signature[8:-1].split(","))
         return ResultColumn(name, signature, precision, scale)
     return ResultColumn(name, signature, _PRECISION.get(base, 0), 0)
+
+
+def year_month(column: pa.ChunkedArray) -> bool:
+    """Whether an interval column is Trino's ``interval year to month``: a value has months."""
+    return any(v is not None and v.months for v in column.to_pylist())
 
 
 _HIVE_NAMES = {

@@ -56,6 +56,7 @@ from lakehose.services.athena.sql.translate import (
     translate,
 )
 from lakehose.services.athena.sql.words import Words
+from lakehose.services.athena.sql.zones import ZONE_COLUMN
 
 logger = logging.getLogger(__name__)
 _QUERY_WORDS = ("SELECT", "WITH", "VALUES", "(", "TABLE")
@@ -212,10 +213,15 @@ class SqlEngine:
 
     def _query(self, context: Context) -> QueryOutcome:
         selected = context.select(self._parse_one(context.query), context.query, False)
-        columns = [result_column(n, t) for n, t in zip(selected.names, selected.types, strict=True)]
+        columns = [
+            result_column(n, t, c)
+            for n, t, c in zip(selected.names, selected.types, selected.table.columns, strict=True)
+        ]
         rendered = [
-            render_column(column, kind)
-            for column, kind in zip(selected.table.columns, selected.types, strict=True)
+            render_column(column, kind, selected.zones.get(i))
+            for i, (column, kind) in enumerate(
+                zip(selected.table.columns, selected.types, strict=True)
+            )
         ]
         rows = [list(row) for row in zip(*rendered, strict=True)] if rendered else []
         return QueryOutcome(
@@ -287,7 +293,7 @@ class SqlEngine:
         paths = [
             f.info.path for scan in scans if scan.table.format == "parquet" for f, _ in scan.files
         ]
-        connection = connect(self.scratch_dir, paths, self.limits)
+        connection = connect(self.scratch_dir, paths, self.limits, sql)
         watchdog = Watchdog(connection, self.limits, cancel)
         # The meter stops reading files once the watchdog stops the query, whatever the reason.
         meter = Meter(cutoff, watchdog.stop)
@@ -309,9 +315,15 @@ class SqlEngine:
             raise failure from None
         finally:
             connection.close()
+        zones: dict[int, list[str | None]] = {}
+        for position in reversed(range(len(names))):
+            if names[position].startswith(ZONE_COLUMN):
+                zones[int(names[position][len(ZONE_COLUMN) :])] = table.column(position).to_pylist()
+                table = table.remove_column(position)
+                del names[position], types[position]
         if not explain_prefix:
             names = final_names(names, tree)
-        return Selected(names, types, table, meter.scanned, meter.files)
+        return Selected(names, types, table, meter.scanned, meter.files, zones)
 
     def _evaluator(self, opened: list[duckdb.DuckDBPyConnection]) -> Evaluator:
         connection = connect(self.scratch_dir, [], self.limits.single_threaded())

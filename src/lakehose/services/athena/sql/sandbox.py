@@ -31,6 +31,7 @@ returns (docs/deviations.md).
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -55,6 +56,7 @@ from lakehose.services.athena.sql.errors import (
 )
 from lakehose.services.athena.sql.functions import MACROS
 from lakehose.services.athena.sql.translate import node_offset
+from lakehose.services.athena.sql.udfs import register as register_functions
 
 INTERNAL_PREFIX = "__lh"
 # The defaults of the ``athena.*`` options (declared in lakehose/options.py).
@@ -158,9 +160,13 @@ def query_timeout() -> QueryFailed:
 
 
 def connect(
-    scratch: Path, allowed_paths: Iterable[Path], limits: Limits | None = None
+    scratch: Path,
+    allowed_paths: Iterable[Path],
+    limits: Limits | None = None,
+    sql: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """A locked-down in-memory DuckDB that can read exactly ``allowed_paths``."""
+    """A locked-down in-memory DuckDB that can read exactly ``allowed_paths``, with the
+    ``lh_`` macros and functions that ``sql`` calls (all of them when no SQL is given)."""
     limits = limits or Limits()
     scratch.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect(
@@ -185,12 +191,38 @@ def connect(
         connection.execute("SET integer_division = true")
         connection.execute("SET enable_external_access = false")
         connection.execute("SET lock_configuration = true")
-        for macro in MACROS:
-            connection.execute(macro)
+        wanted = _used_names(sql)
+        for name, macro in MACROS_BY_NAME.items():
+            if wanted is None or name in wanted:
+                connection.execute(macro)
+        register_functions(connection, wanted)
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+_LH_NAME = re.compile(r"\blh_\w+", re.IGNORECASE)
+MACROS_BY_NAME = {
+    _LH_NAME.search(macro).group().lower(): macro  # type: ignore[union-attr]
+    for macro in MACROS
+}
+
+
+def _used_names(sql: str | None) -> set[str] | None:
+    """The ``lh_`` names ``sql`` calls, with those the macros it calls call in turn."""
+    if sql is None:
+        return None
+    wanted: set[str] = set()
+    pending = {m.lower() for m in _LH_NAME.findall(sql)}
+    while pending:
+        name = pending.pop()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        body = MACROS_BY_NAME.get(name, "")
+        pending |= {m.lower() for m in _LH_NAME.findall(body)} - wanted
+    return wanted
 
 
 def _resident_bytes() -> int | None:

@@ -8,8 +8,11 @@ Rules, in order:
 1. ``name_outputs``: the query's output columns get Athena's names: an alias as written, a
    column reference's last name part as written (``dynamodb.newimage.Id.S`` is ``S``), and
    anything else ``_col<position>`` (decided after the run, when stars have been expanded).
-2. ``rewrite_functions``: Trino functions sqlglot leaves as Trino (``functions``).
-3. ``fix_types``: type parameters DuckDB does not take (``timestamp(3)``).
+2. ``relations``: UNNEST in FROM and FETCH FIRST WITH TIES (``unnest``).
+3. ``rewrite_functions``: Trino functions sqlglot leaves as Trino (``functions``).
+4. ``carry_zones``: each output column holding a ``timestamp with time zone`` gets its zone in
+   a hidden column next to it (``zones``), which the engine takes off before naming.
+5. ``fix_types``: type parameters DuckDB does not take (``timestamp(3)``).
 """
 
 from __future__ import annotations
@@ -20,16 +23,19 @@ from datetime import datetime
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
+from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
 from sqlglot.tokenizer_core import TokenType
 
 from lakehose.services.athena.sql.errors import (
     INVALID_PARAMETER_USAGE,
+    NOT_SUPPORTED,
     SYNTAX_ERROR,
     QueryFailed,
     position_in,
 )
 from lakehose.services.athena.sql.functions import rewrite_functions
+from lakehose.services.athena.sql.unnest import relations
+from lakehose.services.athena.sql.zones import ZONE_COLUMN, zone_of
 
 READ = "trino"
 WRITE = "duckdb"
@@ -162,7 +168,28 @@ def fix_types(expression: exp.Expr, now: datetime) -> exp.Expr:
     return expression.transform(visit, copy=False)
 
 
-RULES: tuple[Rule, ...] = (name_outputs, rewrite_functions, fix_types)
+def carry_zones(expression: exp.Expr, now: datetime) -> exp.Expr:
+    select = outermost_select(expression)
+    if select is None or select is not expression:
+        return expression
+    grouped = select.args.get("group") is not None or any(
+        item.find(exp.AggFunc) for item in select.expressions
+    )
+    hidden: list[exp.Expr] = []
+    for index, item in enumerate(select.expressions):
+        value = item.this if isinstance(item, exp.Alias) else item
+        zone = zone_of(value)
+        if zone is None:
+            continue
+        if grouped and not isinstance(zone, exp.Literal):
+            zone = exp.Anonymous(this="ANY_VALUE", expressions=[zone.copy()])
+        hidden.append(exp.alias_(zone.copy(), f"{ZONE_COLUMN}{index}", quoted=True))
+    if hidden:
+        select.set("expressions", [*select.expressions, *hidden])
+    return expression
+
+
+RULES: tuple[Rule, ...] = (name_outputs, relations, rewrite_functions, carry_zones, fix_types)
 
 
 def translate(expression: exp.Expr, now: datetime) -> exp.Expr:
@@ -171,8 +198,30 @@ def translate(expression: exp.Expr, now: datetime) -> exp.Expr:
     return expression
 
 
+def _parenthesize(expression: exp.Expr) -> None:
+    """Operands that are operations themselves get parentheses: the rewrites build trees, and
+    sqlglot prints a tree's operators without regard to precedence (``a * (b - c)`` would
+    print as ``a * b - c``)."""
+    for node in list(expression.walk()):
+        if isinstance(node, (exp.Binary, exp.Unary)) and not isinstance(node, exp.Paren):
+            for key in ("this", "expression"):
+                child = node.args.get(key)
+                if isinstance(child, (exp.Binary, exp.Unary)) and not isinstance(
+                    child, (exp.Paren, exp.Dot)
+                ):
+                    node.set(key, exp.Paren(this=child))
+
+
 def to_duckdb(expression: exp.Expr) -> str:
-    return expression.sql(dialect=WRITE)
+    """DuckDB's SQL for a translated tree; a construct sqlglot cannot say in DuckDB (it would
+    otherwise drop it with a warning, and the query would silently mean something else) fails
+    as NOT_SUPPORTED, naming the construct."""
+    _parenthesize(expression)
+    try:
+        return expression.sql(dialect=WRITE, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as error:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else "a construct"
+        raise QueryFailed(NOT_SUPPORTED, f"Not supported by lakehose: {detail}") from None
 
 
 def transpile(query: str, now: datetime) -> str:
