@@ -13,7 +13,8 @@ An invocation, step by step:
    new one.
 5. Shape the result as AWS does: the handler's response, or its error document with
    ``FunctionError: Unhandled``; the platform's own documents for timeouts
-   (``Sandbox.Timedout``), crashes (``Runtime.ExitError``) and oversized responses; and the log
+   (``Sandbox.Timedout``), crashes (``Runtime.ExitError``), running out of memory
+   (``Runtime.OutOfMemory``) and oversized responses; and the log
    with START / END / REPORT lines, of which ``LogType=Tail`` returns the last 4 KB.
 """
 
@@ -262,18 +263,21 @@ class InvokeOperations(LambdaBase):
             body = orjson.dumps({"errorType": "Sandbox.Timedout", "errorMessage": message})
             extra = logs.timeout_line(utc_datetime(self.clock), request_id, timeout)
             status = "timeout"
-        elif outcome.kind == "exited":
+        elif outcome.kind in ("exited", "oom"):
+            error_type = "Runtime.OutOfMemory" if outcome.kind == "oom" else "Runtime.ExitError"
             message = f"RequestId: {request_id} Error: {outcome.exit_reason}"
-            body = orjson.dumps({"errorType": "Runtime.ExitError", "errorMessage": message})
-            extra = logs.exit_lines(request_id, outcome.exit_reason)
-            status, error_type = "error", "Runtime.ExitError"
+            body = orjson.dumps({"errorType": error_type, "errorMessage": message})
+            extra = logs.exit_lines(request_id, outcome.exit_reason, error_type)
+            status = "error"
         elif outcome.kind == "init_error":
             status, error_type = "error", str(orjson.loads(body).get("errorType", ""))
+        # Out of memory, the sandbox held all it could: AWS reports the whole memory size used.
+        used = record.memory_size if outcome.kind == "oom" else outcome.memory_mb
         report = logs.Report(
             request_id,
             outcome.duration_ms,
             record.memory_size,
-            outcome.memory_mb,
+            used,
             init_ms,
             status,
             error_type,

@@ -63,8 +63,8 @@ def timeout_line(when: datetime, request_id: str, seconds: float) -> str:
     return f"{stamp} {request_id} Task timed out after {seconds:.2f} seconds\n"
 
 
-def exit_lines(request_id: str, reason: str) -> str:
-    return f"RequestId: {request_id} Error: {reason}\nRuntime.ExitError\n"
+def exit_lines(request_id: str, reason: str, error_type: str = "Runtime.ExitError") -> str:
+    return f"RequestId: {request_id} Error: {reason}\n{error_type}\n"
 
 
 def invocation_log(init_output: str, output: str, extra: str, report: Report) -> str:

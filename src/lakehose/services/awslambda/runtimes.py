@@ -91,11 +91,13 @@ def is_node(runtime: str) -> bool:
 
 @dataclass(frozen=True)
 class Launch:
-    """How to start one worker: its command (the result descriptor is appended), env and cwd."""
+    """How to start one worker: its command (the result descriptor is appended), env, cwd and
+    the memory size its sandbox holds it to."""
 
     command: tuple[str, ...]
     environment: dict[str, str]
     task_root: Path
+    memory_mb: int
 
 
 def log_group(name: str) -> str:
@@ -144,4 +146,4 @@ def launch(
         command = (sys.executable, str(Path(worker_main.__file__).resolve()))
     # The function's own variables last: they may point AWS_ENDPOINT_URL elsewhere on purpose.
     environment.update(record.environment or {})
-    return Launch(command, environment, task_root)
+    return Launch(command, environment, task_root, record.memory_size)
