@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from lakehose.deploy.resources.athena import AthenaNamedQuery, AthenaWorkGroup
-from lakehose.deploy.resources.awslambda import LambdaFunction, LambdaPermission
+from lakehose.deploy.resources.awslambda import (
+    LambdaAlias,
+    LambdaFunction,
+    LambdaPermission,
+    LambdaVersion,
+)
 from lakehose.deploy.resources.base import REPLACE, Context, ResourceHandler
 from lakehose.deploy.resources.custom import S3AutoDeleteObjects
 from lakehose.deploy.resources.dynamodb import DynamoDBTable
@@ -27,7 +32,7 @@ HANDLERS: dict[str, ResourceHandler] = {
         DynamoDBTable(), KinesisStream(), FirehoseDeliveryStream(), S3Bucket(), S3BucketPolicy(),
         LambdaFunction(), LambdaPermission(), GlueDatabase(), GlueTable(), AthenaWorkGroup(),
         AthenaNamedQuery(), IamRole(), IamPolicy(), IamManagedPolicy(), LogGroup(), CdkMetadata(),
-        S3AutoDeleteObjects(), LogRetention(),
+        S3AutoDeleteObjects(), LogRetention(), LambdaVersion(), LambdaAlias(),
     )
 }  # fmt: skip
 

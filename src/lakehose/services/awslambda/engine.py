@@ -1,8 +1,9 @@
 """The AWS Lambda engine: functions stored durably, handlers run in warm worker subprocesses.
 
-The operations are grouped by noun in mixins (``functions``, ``invocations``, ``policies``,
-``tagging``, ``concurrency``); this class adds the life cycle: opening the database, pruning code
-a crash left behind, stopping idle workers, and killing every worker at ``close()``.
+The operations are grouped by noun in mixins (``functions``, ``versions``, ``aliases``,
+``invocations``, ``policies``, ``tagging``, ``concurrency``); this class adds the life cycle:
+opening the database, pruning code a crash left behind, stopping idle workers, and killing every
+worker at ``close()``.
 
 Ports:
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from lakehose.services.awslambda import store
+from lakehose.services.awslambda.aliases import AliasOperations
 from lakehose.services.awslambda.concurrency import ConcurrencyOperations
 from lakehose.services.awslambda.functions import FunctionOperations
 from lakehose.services.awslambda.invocations import InvocationResult, InvokeOperations
@@ -44,6 +46,7 @@ __all__ = ["InvocationResult", "LambdaEngine"]
 
 class LambdaEngine(
     FunctionOperations,
+    AliasOperations,
     InvokeOperations,
     PolicyOperations,
     TaggingOperations,
@@ -57,8 +60,11 @@ class LambdaEngine(
     def start(self) -> None:
         super().start()
         with self.db.read() as connection:
-            records = store.all_functions(connection)
-        self.code.prune({record.name: record.code_hex for record in records})
+            records = [*store.all_functions(connection), *store.all_versions(connection)]
+        keep: dict[str, set[str]] = {}
+        for record in records:
+            keep.setdefault(record.name, set()).add(record.code_hex)
+        self.code.prune(keep)
 
     def run_due(self) -> None:
         self.pool.reap(idle_before=self.clock.now() - self.idle_seconds)

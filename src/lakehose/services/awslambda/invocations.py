@@ -2,8 +2,9 @@
 
 An invocation, step by step:
 
-1. Resolve the function (name, partial or full ARN; ``$LATEST`` only) and check the payload as
-   AWS does: size (6 MB synchronous, 1 MB for events), UTF-8 JSON (an empty payload is ``{}``).
+1. Resolve the function (name, partial or full ARN) and its qualifier: ``$LATEST``, a version,
+   or an alias, whose routing weights pick the version that runs. Check the payload as AWS
+   does: size (6 MB synchronous, 1 MB for events), UTF-8 JSON (an empty payload is ``{}``).
 2. ``DryRun`` stops here (204). ``Event`` is queued for a background thread (202) which waits
    for a free slot; ``RequestResponse`` takes a slot now or is throttled (429).
 3. Take a warm worker of the function's current code and configuration, or start one (a cold
@@ -26,6 +27,7 @@ import hashlib
 import json
 import logging
 import shutil
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -117,7 +119,9 @@ class InvokeOperations(LambdaBase):
         request_id = context.request_id if context is not None else self.ids.uuid4()
         kind = invocation_type or "RequestResponse"
         with self.db.read() as connection:
-            record, effective = self._find_function(connection, function_name, qualifier)
+            record, effective, alias = self._find_target(connection, function_name, qualifier)
+            if alias is not None and alias.weights:
+                record = self._routed(connection, record, alias.weights)
         if kind == "Event":
             _check_size(payload, EVENT_PAYLOAD_LIMIT, "InvokeAsync")
         else:
@@ -153,11 +157,24 @@ class InvokeOperations(LambdaBase):
         function that fails returns normally, with ``function_error`` set.
         """
         with self.db.read() as connection:
-            record, effective = self._find_function(connection, function_arn_or_name)
+            record, effective, alias = self._find_target(connection, function_arn_or_name)
+            if alias is not None and alias.weights:
+                record = self._routed(connection, record, alias.weights)
         _check_size(payload, SYNC_PAYLOAD_LIMIT, "InvokeFunction")
         arn = self.names.arn(record.name, effective)
         call = _Call(self.ids.uuid4(), arn, _json_payload(payload), None)
         return self._execute(record, call, wait=False, timeout_seconds=timeout_seconds)
+
+    def _routed(
+        self, connection: sqlite3.Connection, primary: FunctionRecord, weights: dict[str, float]
+    ) -> FunctionRecord:
+        """The version an alias with routing weights sends this invocation to."""
+        for version, weight in weights.items():
+            if self.ids.integer(1_000_000) < weight * 1_000_000:
+                found = self._version_record(connection, primary, version)
+                if found is not None:
+                    return found.replace(reserved_concurrency=primary.reserved_concurrency)
+        return primary
 
     # -- execution ----------------------------------------------------------------------------
 
@@ -229,15 +246,16 @@ class InvokeOperations(LambdaBase):
             region=self.region,
             credentials=self.credentials,
             endpoint=self.endpoint(),
-            log_stream=self._log_stream(),
+            log_stream=self._log_stream(record.version),
             node_bootstrap=nodejs.write_bootstrap(self.environment.directory) if node else None,
             node_executable=self.node_executable,
         )
         return Worker(launch, key)
 
-    def _log_stream(self) -> str:
+    def _log_stream(self, version: str) -> str:
+        """AWS's stream name for a new execution environment: ``2024/05/01/[$LATEST]<hex>``."""
         day = utc_datetime(self.clock).strftime("%Y/%m/%d")
-        return f"{day}/[{LATEST}]{self.ids.hex(32)}"
+        return f"{day}/[{version}]{self.ids.hex(32)}"
 
     def _result(
         self,
@@ -282,7 +300,7 @@ class InvokeOperations(LambdaBase):
             status,
             error_type,
         )
-        log = logs.invocation_log(init_output, outcome.output, extra, report)
+        log = logs.invocation_log(init_output, outcome.output, extra, report, record.version)
         failed = outcome.kind != "success" or status is not None
         return InvocationResult(
             request_id,
@@ -290,6 +308,7 @@ class InvokeOperations(LambdaBase):
             "Unhandled" if failed else None,
             logs.tail(log),
             timed_out=outcome.kind == "timeout",
+            executed_version=record.version,
         )
 
     # -- asynchronous invocations -------------------------------------------------------------
@@ -369,6 +388,13 @@ def _client_context(encoded: str | None) -> dict[str, Any] | None:
 def _worker_key(record: FunctionRecord) -> str:
     """What a warm worker is reusable for: same code and same environment-shaping settings."""
     shape = orjson.dumps(
-        [record.code_hex, record.runtime, record.handler, record.memory_size, record.environment]
+        [
+            record.code_hex,
+            record.runtime,
+            record.handler,
+            record.memory_size,
+            record.environment,
+            record.version,
+        ]
     )
     return f"{record.name}:{hashlib.sha256(shape).hexdigest()[:16]}"

@@ -21,7 +21,6 @@ import orjson
 
 from lakehose.services.awslambda import worker_main
 from lakehose.services.awslambda.errors import InvalidParameterValueException
-from lakehose.services.awslambda.names import LATEST
 from lakehose.services.awslambda.store import FunctionRecord
 from lakehose.settings import Credentials
 
@@ -124,7 +123,7 @@ def launch(
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         "AWS_LAMBDA_FUNCTION_NAME": record.name,
-        "AWS_LAMBDA_FUNCTION_VERSION": LATEST,
+        "AWS_LAMBDA_FUNCTION_VERSION": record.version,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(record.memory_size),
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_LAMBDA_LOG_GROUP_NAME": log_group(record.name),
