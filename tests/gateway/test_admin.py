@@ -16,7 +16,7 @@ from lakehose.errors import StateDirectoryLocked
 from lakehose.gateway.http import Headers, HttpRequest
 from tests.conftest import ServerProcess, sigv4_stub
 
-SERVICES = ["dynamodb", "kinesis", "firehose", "s3", "lambda", "glue", "athena", "sts"]
+SERVICES = ["dynamodb", "kinesis", "firehose", "s3", "lambda", "glue", "athena", "logs", "sts"]
 
 
 def test_second_runtime_on_one_home_is_refused(tmp_path: Path) -> None:

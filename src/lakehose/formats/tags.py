@@ -1,4 +1,4 @@
-"""A resource's tags as Kinesis, Firehose and Lambda keep them: one SQLite ``tags`` table per store.
+"""A resource's tags as Kinesis, Firehose, Lambda and Logs keep them: one ``tags`` table per store.
 
 Kinesis and Firehose tag a stream with up to 50 key-value pairs (``AddTagsToStream`` /
 ``TagDeliveryStream``), Lambda a function (``TagResource``): adding an existing key replaces its
@@ -19,7 +19,7 @@ from typing import Literal
 __all__ = ["TAGS_TABLE", "OwnerColumn", "delete_tags", "put_tags", "tags"]
 
 # The owner columns stores use: a closed set, as the name is part of the SQL text.
-OwnerColumn = Literal["stream_id", "function"]
+OwnerColumn = Literal["stream_id", "function", "log_group"]
 
 TAGS_TABLE = """CREATE TABLE tags (
     stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,

@@ -1,10 +1,15 @@
-"""Lambda's ``CodeSource`` port fulfilled by the S3 engine (part of ``runtime.py``'s wiring)."""
+"""Lambda's ports fulfilled by other engines (part of ``runtime.py``'s wiring): ``CodeSource`` by
+S3, ``LogSink`` by CloudWatch Logs in the function's own account and region."""
 
 from __future__ import annotations
 
-from lakehose.errors import ServiceError
+from collections.abc import Sequence
+
+from lakehose.errors import LakehoseError, ServiceError
 from lakehose.registry import EngineLookup, EngineSource
-from lakehose.services.awslambda.ports import CodeObjectMissing
+from lakehose.scopes import Scope
+from lakehose.services.awslambda.ports import CodeObjectMissing, LogsUnavailable
+from lakehose.services.logs import LogsEngine
 from lakehose.services.s3 import S3Engine
 
 
@@ -29,3 +34,23 @@ class S3CodeSource:
             if error.error_code in ("NoSuchBucket", "NoSuchKey"):
                 raise CodeObjectMissing(error.error_code, error.message) from None
             raise
+
+
+class LogsSink:
+    """Invocation logs into CloudWatch Logs, looked up per write (Logs may be replaced)."""
+
+    def __init__(self, engines: EngineSource, scope: Scope) -> None:
+        self.scope = scope
+        self._logs = EngineLookup(
+            engines,
+            "logs",
+            LogsEngine,
+            missing=lambda: LogsUnavailable("the CloudWatch Logs engine is not running"),
+            refused=lambda error: LogsUnavailable(error.message),
+        )
+
+    def write(self, group: str, stream: str, events: Sequence[tuple[int, str]]) -> None:
+        try:
+            self._logs(self.scope).append_events(group, stream, events)
+        except (ServiceError, LakehoseError) as error:
+            raise LogsUnavailable(str(error)) from None

@@ -20,7 +20,7 @@ from lakehose.services.awslambda.errors import (
 )
 from lakehose.services.awslambda.names import LATEST, FunctionNames
 from lakehose.services.awslambda.pool import WorkerPool
-from lakehose.services.awslambda.ports import CodeSource
+from lakehose.services.awslambda.ports import CodeSource, LogSink
 from lakehose.services.awslambda.runtimes import log_group
 from lakehose.services.awslambda.statuses import LastUpdateStatus, State
 from lakehose.services.awslambda.store import AliasRecord, FunctionRecord
@@ -45,11 +45,13 @@ class LambdaBase(SqliteEngine):
         environment: EngineEnvironment,
         *,
         code_source: CodeSource | None = None,
+        log_sink: LogSink | None = None,
         endpoint: Callable[[], str] | None = None,
         credentials: Credentials | None = None,
     ) -> None:
         super().__init__(environment)
         self.code_source = code_source
+        self.log_sink = log_sink
         # Asked only when a worker starts: an embedded runtime starts its loopback server then.
         self.endpoint: Callable[[], str] = endpoint or (lambda: environment.endpoint_url)
         self.credentials = credentials

@@ -16,7 +16,8 @@ An invocation, step by step:
    ``FunctionError: Unhandled``; the platform's own documents for timeouts
    (``Sandbox.Timedout``), crashes (``Runtime.ExitError``), running out of memory
    (``Runtime.OutOfMemory``) and oversized responses; and the log
-   with START / END / REPORT lines, of which ``LogType=Tail`` returns the last 4 KB.
+   with START / END / REPORT lines, of which ``LogType=Tail`` returns the last 4 KB, and which
+   is written to CloudWatch Logs (``/aws/lambda/<name>``, the worker's stream) line by line.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from lakehose.services.awslambda.errors import (
 )
 from lakehose.services.awslambda.names import LATEST
 from lakehose.services.awslambda.pool import PoolClosed, Throttled
+from lakehose.services.awslambda.ports import LogsUnavailable
 from lakehose.services.awslambda.store import FunctionRecord
 from lakehose.services.awslambda.workers import Outcome, Worker
 
@@ -209,7 +211,9 @@ class InvokeOperations(LambdaBase):
         except PoolClosed:
             raise ServiceException.shutting_down() from None
         init = (worker.init_output, worker.init_ms) if cold else ("", None)
-        return self._result(record, call.request_id, outcome, init, timeout)
+        result, log = self._result(record, call.request_id, outcome, init, timeout)
+        self._write_log(record, worker.log_stream, log)
+        return result
 
     def _run(
         self,
@@ -264,7 +268,8 @@ class InvokeOperations(LambdaBase):
         outcome: Outcome,
         init: tuple[str, float | None],
         timeout: float,
-    ) -> InvocationResult:
+    ) -> tuple[InvocationResult, str]:
+        """The invocation's result and its whole log."""
         init_output, init_ms = init
         body, extra, status, error_type = outcome.body, "", None, None
         if outcome.kind == "success" and len(body) > RESPONSE_LIMIT:
@@ -302,7 +307,7 @@ class InvokeOperations(LambdaBase):
         )
         log = logs.invocation_log(init_output, outcome.output, extra, report, record.version)
         failed = outcome.kind != "success" or status is not None
-        return InvocationResult(
+        result = InvocationResult(
             request_id,
             body,
             "Unhandled" if failed else None,
@@ -310,6 +315,18 @@ class InvokeOperations(LambdaBase):
             timed_out=outcome.kind == "timeout",
             executed_version=record.version,
         )
+        return result, log
+
+    def _write_log(self, record: FunctionRecord, stream: str, log: str) -> None:
+        """The log to ``/aws/lambda/<name>``, a line an event; a failure costs the log only."""
+        if self.log_sink is None:
+            return
+        now = int(self.clock.now() * 1000)
+        events = [(now, line) for line in log.splitlines(keepends=True)]
+        try:
+            self.log_sink.write(runtimes.log_group(record.name), stream, events)
+        except LogsUnavailable as error:
+            logger.warning("the log of %s was not written: %s", record.name, error)
 
     # -- asynchronous invocations -------------------------------------------------------------
 

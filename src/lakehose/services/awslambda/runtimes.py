@@ -97,6 +97,7 @@ class Launch:
     environment: dict[str, str]
     task_root: Path
     memory_mb: int
+    log_stream: str
 
 
 def log_group(name: str) -> str:
@@ -145,4 +146,4 @@ def launch(
         command = (sys.executable, str(Path(worker_main.__file__).resolve()))
     # The function's own variables last: they may point AWS_ENDPOINT_URL elsewhere on purpose.
     environment.update(record.environment or {})
-    return Launch(command, environment, task_root, record.memory_size)
+    return Launch(command, environment, task_root, record.memory_size, log_stream)

@@ -85,6 +85,7 @@ class Worker:
 
     def __init__(self, launch: Launch, key: str) -> None:
         self.key = key
+        self.log_stream = launch.log_stream  # the CloudWatch Logs stream of this environment
         self.generation = 0  # set by the pool: which version of the function it runs
         self.last_used = 0.0  # by the engine's clock, for reaping idle workers
         self.memory_mb = 0
