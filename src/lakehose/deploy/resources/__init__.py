@@ -15,13 +15,12 @@ from lakehose.deploy.resources.dynamodb import DynamoDBTable
 from lakehose.deploy.resources.firehose import FirehoseDeliveryStream
 from lakehose.deploy.resources.glue import GlueDatabase, GlueTable
 from lakehose.deploy.resources.kinesis import KinesisStream
+from lakehose.deploy.resources.logs import LogGroup, LogRetention
 from lakehose.deploy.resources.recorded import (
     CdkMetadata,
     IamManagedPolicy,
     IamPolicy,
     IamRole,
-    LogGroup,
-    LogRetention,
     NativeProvider,
 )
 from lakehose.deploy.resources.s3 import S3Bucket, S3BucketPolicy

@@ -39,7 +39,6 @@ _TOKEN = re.compile(r"([fb])/(\d{56})")
 
 
 class EventOperations(LogsBase):
-
     def put_log_events(
         self,
         *,

@@ -59,8 +59,7 @@ class GroupOperations(LogsBase):
     ) -> dict[str, Any]:
         if log_group_name_prefix is not None and log_group_name_pattern is not None:
             raise InvalidParameterException(
-                "LogGroup name prefix and LogGroup name pattern are mutually exclusive "
-                "parameters."
+                "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters."
             )
         page_size = limit or DEFAULT_LIMIT
         after = str((self._token(next_token) or {}).get("after", ""))
@@ -108,9 +107,7 @@ class GroupOperations(LogsBase):
     def create_log_stream(self, *, log_group_name: str, log_stream_name: str) -> None:
         with self.db.transaction() as connection:
             self._find_group(connection, log_group_name)
-            if not store.insert_stream(
-                connection, log_group_name, log_stream_name, self._now_ms()
-            ):
+            if not store.insert_stream(connection, log_group_name, log_stream_name, self._now_ms()):
                 raise ResourceAlreadyExistsException.stream()
 
     def delete_log_stream(self, *, log_group_name: str, log_stream_name: str) -> None:
