@@ -71,7 +71,7 @@ def _build_logs(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
 
 def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
     from lakehose.services.awslambda import LambdaEngine
-    from lakehose.wiring.awslambda import LogsSink, S3CodeSource
+    from lakehose.wiring.awslambda import KinesisRecords, LogsSink, S3CodeSource, S3Destination
 
     credentials = runtime.settings.credentials
     if credentials is None and environment.account_id != runtime.settings.account_id:
@@ -81,6 +81,8 @@ def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
         environment,
         code_source=S3CodeSource(runtime),
         log_sink=LogsSink(runtime, _scope(environment)),
+        stream_reader=KinesisRecords(runtime, _scope(environment)),
+        destination=S3Destination(runtime),
         # Asked only when a worker starts, so an embedded runtime serves HTTP only if needed.
         endpoint=runtime.endpoint,
         credentials=credentials,

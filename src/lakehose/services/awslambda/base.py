@@ -20,7 +20,12 @@ from lakehose.services.awslambda.errors import (
 )
 from lakehose.services.awslambda.names import LATEST, FunctionNames
 from lakehose.services.awslambda.pool import WorkerPool
-from lakehose.services.awslambda.ports import CodeSource, LogSink
+from lakehose.services.awslambda.ports import (
+    CodeSource,
+    FailureDestination,
+    LogSink,
+    StreamReader,
+)
 from lakehose.services.awslambda.runtimes import log_group
 from lakehose.services.awslambda.statuses import LastUpdateStatus, State
 from lakehose.services.awslambda.store import AliasRecord, FunctionRecord
@@ -46,12 +51,16 @@ class LambdaBase(SqliteEngine):
         *,
         code_source: CodeSource | None = None,
         log_sink: LogSink | None = None,
+        stream_reader: StreamReader | None = None,
+        destination: FailureDestination | None = None,
         endpoint: Callable[[], str] | None = None,
         credentials: Credentials | None = None,
     ) -> None:
         super().__init__(environment)
         self.code_source = code_source
         self.log_sink = log_sink
+        self.stream_reader = stream_reader
+        self.destination = destination
         # Asked only when a worker starts: an embedded runtime starts its loopback server then.
         self.endpoint: Callable[[], str] = endpoint or (lambda: environment.endpoint_url)
         self.credentials = credentials

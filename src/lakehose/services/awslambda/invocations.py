@@ -71,7 +71,7 @@ class Caller(Protocol):
 
 
 @dataclass(frozen=True)
-class _Call:
+class Call:
     """One invocation's request: its id, the ARN it was invoked by, payload, client context."""
 
     request_id: str
@@ -132,7 +132,7 @@ class InvokeOperations(LambdaBase):
         client = _client_context(client_context)
         if kind == "DryRun":
             return {"StatusCode": 204}
-        call = _Call(request_id, self.names.arn(record.name, effective), body, client)
+        call = Call(request_id, self.names.arn(record.name, effective), body, client)
         if kind == "Event":
             self._event_runner().submit(self._run_event, record.name, call)
             return {"StatusCode": 202}
@@ -164,7 +164,7 @@ class InvokeOperations(LambdaBase):
                 record = self._routed(connection, record, alias.weights)
         _check_size(payload, SYNC_PAYLOAD_LIMIT, "InvokeFunction")
         arn = self.names.arn(record.name, effective)
-        call = _Call(self.ids.uuid4(), arn, _json_payload(payload), None)
+        call = Call(self.ids.uuid4(), arn, _json_payload(payload), None)
         return self._execute(record, call, wait=False, timeout_seconds=timeout_seconds)
 
     def _routed(
@@ -183,7 +183,7 @@ class InvokeOperations(LambdaBase):
     def _execute(
         self,
         record: FunctionRecord,
-        call: _Call,
+        call: Call,
         *,
         wait: bool,
         timeout_seconds: float | None = None,
@@ -338,7 +338,7 @@ class InvokeOperations(LambdaBase):
                 self._events = ThreadPoolExecutor(EVENT_THREADS, "lakehose-lambda-event")
             return self._events
 
-    def _run_event(self, name: str, call: _Call) -> None:
+    def _run_event(self, name: str, call: Call) -> None:
         """Run one Event invocation; failures are logged, as AWS drops them without a DLQ."""
         try:
             record = self._function(name)

@@ -62,7 +62,22 @@ CREATE TABLE aliases (
 );
 """
 
-MIGRATIONS = (Migration(1, _SCHEMA), Migration(2, _VERSIONS))
+_MAPPINGS = """
+CREATE TABLE mappings (
+    uuid TEXT PRIMARY KEY,
+    function TEXT NOT NULL,
+    document BLOB NOT NULL
+);
+CREATE TABLE checkpoints (
+    mapping TEXT NOT NULL REFERENCES mappings(uuid) ON DELETE CASCADE,
+    shard_id TEXT NOT NULL,
+    sequence_number TEXT,
+    finished INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (mapping, shard_id)
+);
+"""
+
+MIGRATIONS = (Migration(1, _SCHEMA), Migration(2, _VERSIONS), Migration(3, _MAPPINGS))
 
 
 @dataclass(frozen=True)
@@ -217,6 +232,56 @@ def aliases(connection: sqlite3.Connection, function: str) -> list[AliasRecord]:
         "SELECT document FROM aliases WHERE function = ? ORDER BY name", (function,)
     )
     return [AliasRecord.from_json(row["document"]) for row in rows]
+
+
+# -- event source mappings and their checkpoints ------------------------------------------------
+
+
+def get_mapping(connection: sqlite3.Connection, uuid: str) -> dict[str, Any] | None:
+    row = connection.execute("SELECT document FROM mappings WHERE uuid = ?", (uuid,)).fetchone()
+    return dict(orjson.loads(row["document"])) if row else None
+
+
+def put_mapping(connection: sqlite3.Connection, mapping: Mapping[str, Any]) -> None:
+    # An upsert, not a replace: replacing the row would cascade to its checkpoints.
+    connection.execute(
+        "INSERT INTO mappings (uuid, function, document) VALUES (?, ?, ?) "
+        "ON CONFLICT (uuid) DO UPDATE SET function = excluded.function, "
+        "document = excluded.document",
+        (mapping["UUID"], mapping["FunctionName"], orjson.dumps(mapping)),
+    )
+
+
+def delete_mapping(connection: sqlite3.Connection, uuid: str) -> None:
+    connection.execute("DELETE FROM mappings WHERE uuid = ?", (uuid,))
+
+
+def mappings(connection: sqlite3.Connection) -> list[dict[str, Any]]:
+    rows = connection.execute("SELECT document FROM mappings ORDER BY uuid")
+    return [dict(orjson.loads(row["document"])) for row in rows]
+
+
+def checkpoints(connection: sqlite3.Connection, mapping: str) -> dict[str, tuple[str | None, bool]]:
+    """Per shard: the sequence number of the last record done, and whether the shard is done."""
+    rows = connection.execute(
+        "SELECT shard_id, sequence_number, finished FROM checkpoints WHERE mapping = ?",
+        (mapping,),
+    )
+    return {row["shard_id"]: (row["sequence_number"], bool(row["finished"])) for row in rows}
+
+
+def save_checkpoint(
+    connection: sqlite3.Connection,
+    mapping: str,
+    shard_id: str,
+    sequence_number: str | None,
+    finished: bool = False,
+) -> None:
+    connection.execute(
+        "INSERT OR REPLACE INTO checkpoints (mapping, shard_id, sequence_number, finished) "
+        "VALUES (?, ?, ?, ?)",
+        (mapping, shard_id, sequence_number, int(finished)),
+    )
 
 
 # -- policy statements --------------------------------------------------------------------------
