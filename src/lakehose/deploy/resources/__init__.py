@@ -5,6 +5,7 @@ from __future__ import annotations
 from lakehose.deploy.resources.athena import AthenaNamedQuery, AthenaWorkGroup
 from lakehose.deploy.resources.awslambda import (
     LambdaAlias,
+    LambdaEventSourceMapping,
     LambdaFunction,
     LambdaPermission,
     LambdaVersion,
@@ -32,6 +33,7 @@ HANDLERS: dict[str, ResourceHandler] = {
         LambdaFunction(), LambdaPermission(), GlueDatabase(), GlueTable(), AthenaWorkGroup(),
         AthenaNamedQuery(), IamRole(), IamPolicy(), IamManagedPolicy(), LogGroup(), CdkMetadata(),
         S3AutoDeleteObjects(), LogRetention(), LambdaVersion(), LambdaAlias(),
+        LambdaEventSourceMapping(),
     )
 }  # fmt: skip
 

@@ -52,7 +52,8 @@ class ResourceNotFoundException(ServiceError):
         return cls(f"Functions from '{requested}' are not reachable in this region ('{served}')")
 
     @classmethod
-    def no_policy(cls) -> ResourceNotFoundException:
+    def no_resource(cls) -> ResourceNotFoundException:
+        """A policy, event source mapping or other resource that does not exist."""
         return cls("The resource you requested does not exist.")
 
     @classmethod

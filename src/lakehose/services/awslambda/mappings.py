@@ -198,10 +198,7 @@ class MappingOperations(LambdaBase):
         with self.db.read() as connection:
             found = store.get_mapping(connection, uuid)
         if found is None:
-            raise ResourceNotFoundException(
-                f"The resource you requested does not exist. (Service: Lambda, Status Code: 404,"
-                f" Request ID: {self.ids.uuid4()})"
-            )
+            raise ResourceNotFoundException.no_resource()
         return found
 
     def _stream_shards(self, stream_arn: str) -> dict[str, str | None]:

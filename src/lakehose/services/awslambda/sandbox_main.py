@@ -23,7 +23,8 @@ code, so neither a handler's bugs nor its memory use can stop it doing its job:
 
 Descendants are found by reading ``/proc``: a full scan discovers them once a second, and the
 memory of the ones known (their proportional set size) is summed ten times a second: AWS counts
-the memory of every process in the environment, as this does.
+the memory of every process in the environment, as this does. Where there is no ``/proc`` (macOS)
+the sandbox ends by killing its process group instead, and enforces no memory or task limit.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ SCAN_SECONDS = 1.0
 # counted there but are not resident); beyond this ceiling an allocation fails at once.
 DATA_HEADROOM_MB = 256
 _KILL_ROUNDS_SECONDS = 10.0
+# Without /proc (macOS) descendants cannot be listed: the sandbox kills its process group.
+_HAS_PROC = os.path.isdir("/proc/self")
 
 
 def _prctl(option: int, value: int) -> None:
@@ -169,6 +172,8 @@ def _watch(worker: int, control: int, memory_mb: int, max_tasks: int) -> tuple[s
             if descriptor in (control, wake_read):
                 return "stopped", 0
         now = time.monotonic()
+        if not _HAS_PROC:
+            continue
         if now >= next_scan:
             tree = descendants(me)
             known = [pid for pid, (_, state, _) in tree.items() if state not in "ZX"]
@@ -208,10 +213,14 @@ def main(argv: list[str]) -> int:
     with contextlib.suppress(OSError, ValueError):
         os.close(int(command[-1]))
     reason, status = _watch(worker, control, memory_mb, max_tasks)
-    kill_tree(me)
     # A worker the sandbox ended is reported as SIGKILLed, as AWS's OOM killer ends one.
     final = status if reason is None else None
-    os.write(status_fd, json.dumps(_status(reason, final)).encode() + b"\n")
+    report = json.dumps(_status(reason, final)).encode() + b"\n"
+    if not _HAS_PROC:
+        os.write(status_fd, report)
+        os.killpg(0, signal.SIGKILL)
+    kill_tree(me)
+    os.write(status_fd, report)
     return 0
 
 

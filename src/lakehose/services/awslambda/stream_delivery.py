@@ -89,15 +89,16 @@ class StreamDelivery(InvokeOperations):
         shards = self.stream_reader.shards(stream)
         with self.db.read() as connection:
             marks = store.checkpoints(connection, mapping["UUID"])
+        present = {shard.shard_id for shard in shards}
+        done = {shard for shard, (_, finished) in marks.items() if finished}
         for shard in shards:
-            position, finished = marks.get(shard.shard_id, (None, False))
-            if finished or not all(
-                marks.get(p, (None, False))[1]
-                for p in shard.parents
-                if p in {s.shard_id for s in shards}
-            ):
+            # A child shard waits until its parents (those retention kept) are read to the end.
+            waiting = any(parent in present and parent not in done for parent in shard.parents)
+            if shard.shard_id in done or waiting:
                 continue
-            self._deliver_shard(mapping, shard.shard_id, position)
+            self._deliver_shard(
+                mapping, shard.shard_id, marks.get(shard.shard_id, (None, False))[0]
+            )
 
     def _deliver_shard(self, mapping: dict[str, Any], shard: str, position: str | None) -> None:
         assert self.stream_reader is not None

@@ -1,16 +1,18 @@
-"""AWS::Lambda::Version and AWS::Lambda::Alias as aws-cdk-lib's ``lambda.Version`` and
-``lambda.Alias`` synthesize them (a retained version, an alias on its ``Version`` attribute)."""
+"""AWS::Lambda::Version, ::Alias and ::EventSourceMapping as aws-cdk-lib synthesizes them
+(``lambda.Version`` retained, ``lambda.Alias`` on its ``Version`` attribute,
+``KinesisEventSource``)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from lakehose.deploy import Deployer
-from tests.deploy.conftest import Clients, deploy_dict
+from tests.deploy.conftest import Clients, Target, deploy_dict
 
 SOURCE = (
     "def handler(event, context):\n    return {'word': '%s', 'version': context.function_version}\n"
@@ -82,4 +84,59 @@ def test_versions_and_aliases_deploy_update_and_destroy(
     deployer.destroy(name)
     with pytest.raises(ClientError) as error:
         awslambda.get_function(FunctionName=f"{function}:1")
+    assert error.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_an_event_source_mapping_deploys_and_delivers(
+    target: Target, clients: Clients, deployer: Deployer, name: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "events.jsonl"
+    source = (
+        "import json\n"
+        "def handler(event, context):\n"
+        f"    with open({str(out)!r}, 'a') as f:\n"
+        "        f.write(json.dumps(event) + '\\n')\n"
+    )
+    body = {
+        "Resources": {
+            "Stream": {"Type": "AWS::Kinesis::Stream", "Properties": {"ShardCount": 1}},
+            "Function": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "index.handler",
+                    "Role": "arn:aws:iam::000000000000:role/r",
+                    "Code": {"ZipFile": source},
+                },
+            },
+            # What aws-cdk-lib's KinesisEventSource synthesizes.
+            "Mapping": {
+                "Type": "AWS::Lambda::EventSourceMapping",
+                "Properties": {
+                    "FunctionName": {"Ref": "Function"},
+                    "EventSourceArn": {"Fn::GetAtt": ["Stream", "Arn"]},
+                    "StartingPosition": "TRIM_HORIZON",
+                    "BatchSize": 100,
+                },
+            },
+        },
+        "Outputs": {"Mapping": {"Value": {"Ref": "Mapping"}}},
+    }
+    state = deploy_dict(deployer, name, body)
+    uuid = next(output.value for output in state.outputs if output.key == "Mapping")
+    awslambda = clients("lambda")
+    mapping = awslambda.get_event_source_mapping(UUID=uuid)
+    stream = state.resources["Stream"].physical_id
+    clients("kinesis").put_record(StreamName=stream, PartitionKey="k", Data=b"beat")
+    target.flush()
+    events = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["kinesis"]["data"] for e in events for r in e["Records"]] == ["YmVhdA=="]
+    assert events[0]["Records"][0]["eventSourceARN"] == mapping["EventSourceArn"]
+
+    body["Resources"]["Mapping"]["Properties"]["BatchSize"] = 10
+    deploy_dict(deployer, name, body)
+    assert awslambda.get_event_source_mapping(UUID=uuid)["BatchSize"] == 10
+    deployer.destroy(name)
+    with pytest.raises(ClientError) as error:
+        awslambda.get_event_source_mapping(UUID=uuid)
     assert error.value.response["Error"]["Code"] == "ResourceNotFoundException"
