@@ -73,6 +73,30 @@ export const handler = async (event, context) => {
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 
 
+def busy_workers(client: Any, tmp_path: Path, spawner: str) -> list[int]:
+    """Run ``spawner`` (a handler returning its pid and its child's) and, in an Event
+    invocation, a handler that blocks: the pids of both workers and of the child."""
+    for function, source in (("spawner", spawner), ("blocks", BLOCKS)):
+        client.create_function(
+            FunctionName=function,
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": zip_of({"app.py": source})},
+            Timeout=300,
+        )
+    pids: list[int] = invoke(client, "spawner")[0]
+    started = tmp_path / "started"
+    event = {"started": str(started), "release": str(tmp_path / "never")}
+    client.invoke(FunctionName="blocks", InvocationType="Event", Payload=json.dumps(event))
+    # The handler creates the file, then writes its pid: wait for the pid itself.
+    wait_for(
+        lambda: started.exists() and started.read_text().strip().isdigit(),
+        "the event invocation to start",
+    )
+    return [*pids, int(started.read_text())]
+
+
 def invoke(client: Any, function: str, event: Any = None) -> Any:
     response = client.invoke(FunctionName=function, Payload=json.dumps(event or {}))
     return json.loads(response["Payload"].read()), response.get("FunctionError")
@@ -197,25 +221,7 @@ def test_closing_the_runtime_leaves_no_process_behind(tmp_path: Path) -> None:
     lake = Lakehose(home=tmp_path / "home", background=False).start()
     try:
         client = lake.client("lambda", config=NO_RETRIES)
-        for function, source in (("spawns", SPAWNS), ("blocks", BLOCKS)):
-            client.create_function(
-                FunctionName=function,
-                Runtime="python3.12",
-                Role=ROLE,
-                Handler="app.handler",
-                Code={"ZipFile": zip_of({"app.py": source})},
-                Timeout=300,
-            )
-        pids, _ = invoke(client, "spawns")
-        started = tmp_path / "started"
-        event = {"started": str(started), "release": str(tmp_path / "never")}
-        client.invoke(FunctionName="blocks", InvocationType="Event", Payload=json.dumps(event))
-        # The handler creates the file, then writes its pid: wait for the pid itself.
-        wait_for(
-            lambda: started.exists() and started.read_text().strip().isdigit(),
-            "the event invocation to start",
-        )
-        pids.append(int(started.read_text()))
+        pids = busy_workers(client, tmp_path, SPAWNS)
         assert not any(process_gone(pid) for pid in pids)
     finally:
         lake.close()
@@ -283,9 +289,6 @@ import os, subprocess
 def handler(event, context):
     # A daemon in its own session: out of the worker's process group and session.
     child = subprocess.Popen(["sleep", "300"], start_new_session=True)
-    if event.get("hang"):
-        while True:
-            pass
     return [os.getpid(), child.pid]
 """
 
@@ -397,24 +400,7 @@ def test_killing_the_server_leaves_no_worker_behind(tmp_path: Path) -> None:
     pids: list[int] = []
     try:
         client = server.client("lambda", config=NO_RETRIES)
-        for function, source in (("daemon", DAEMON), ("blocks", BLOCKS)):
-            client.create_function(
-                FunctionName=function,
-                Runtime="python3.12",
-                Role=ROLE,
-                Handler="app.handler",
-                Code={"ZipFile": zip_of({"app.py": source})},
-                Timeout=300,
-            )
-        pids, _ = invoke(client, "daemon")
-        started = tmp_path / "started"
-        event = {"started": str(started), "release": str(tmp_path / "never")}
-        client.invoke(FunctionName="blocks", InvocationType="Event", Payload=json.dumps(event))
-        wait_for(
-            lambda: started.exists() and started.read_text().strip().isdigit(),
-            "the event invocation to start",
-        )
-        pids.append(int(started.read_text()))
+        pids = busy_workers(client, tmp_path, DAEMON)
         sandboxes = _children_of(server.process.pid)
         assert sandboxes
         assert not any(process_gone(pid) for pid in pids)

@@ -217,12 +217,14 @@ class Worker:
         self.kill()
         if status.get("oom"):
             kind = "oom"
+        # Out of memory, AWS's runtime is SIGKILLed, whether or not it got to exit first here.
+        returncode = -signal.SIGKILL if kind == "oom" else _returncode(status)
         return Outcome(
             kind,
             output=output,
             duration_ms=duration,
             memory_mb=self.memory_mb,
-            exit_reason=exit_reason(_returncode(status)),
+            exit_reason=exit_reason(returncode),
         )
 
     def _wait(self) -> None:
