@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -366,3 +367,38 @@ def test_kill_9_neither_skips_nor_redelivers_a_completed_batch(tmp_path: Path) -
         server.stop()
     seen = [data for batch in datas(out) for data in batch]
     assert seen == [f"first-{index}" for index in range(5)] + ["second"]
+
+
+def test_at_timestamp_and_record_age(lake: Lakehose, tmp_path: Path) -> None:
+    kinesis = lake.client("kinesis", config=NO_RETRIES)
+    lam = lake.client("lambda", config=NO_RETRIES)
+    s3 = lake.client("s3", config=NO_RETRIES)
+    s3.create_bucket(Bucket="aged")
+    kinesis.create_stream(StreamName="timed", ShardCount=1)
+    out = tmp_path / "out.jsonl"
+    make_handler(lam, "timed", out)
+    kinesis.put_record(StreamName="timed", PartitionKey="k", Data=b"early")
+    lake.advance(10)
+    moment = datetime.fromtimestamp(lake.now() - 5, tz=UTC)
+    kinesis.put_record(StreamName="timed", PartitionKey="k", Data=b"bad")
+    lam.create_event_source_mapping(
+        FunctionName="timed",
+        EventSourceArn=stream_arn("timed"),
+        StartingPosition="AT_TIMESTAMP",
+        StartingPositionTimestamp=moment,
+        MaximumRecordAgeInSeconds=60,
+        DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::aged"}},
+    )
+    lake.flush()
+    lake.flush()
+    # "early" arrived before the timestamp; "bad" fails and is retried while young enough.
+    assert datas(out) == [["bad"], ["bad"]]
+    assert "Contents" not in s3.list_objects_v2(Bucket="aged")
+    lake.advance(61)
+    assert datas(out)[-1] == ["bad"]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="aged")["Contents"]]
+    record = json.loads(s3.get_object(Bucket="aged", Key=keys[0])["Body"].read())
+    assert record["requestContext"]["condition"] == "RecordAgeExceeded"
+    kinesis.put_record(StreamName="timed", PartitionKey="k", Data=b"later")
+    lake.flush()
+    assert datas(out)[-1] == ["later"]
