@@ -38,8 +38,10 @@ def test_invocations_write_their_log(
     assert streams == [stream]
     assert re.fullmatch(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}", stream)
 
-    # What ``aws logs tail`` asks for: the group's events, interleaved, from a start time.
-    events = logs.filter_log_events(logGroupName=group, startTime=0, interleaved=True)["events"]
+    # What ``aws logs tail`` (CLI v2) asks for: the group by identifier, interleaved, from a
+    # start time; the identifier may be the group's ARN.
+    arn = f"arn:aws:logs:us-east-1:000000000000:log-group:{group}"
+    events = logs.filter_log_events(logGroupIdentifier=arn, startTime=0, interleaved=True)["events"]
     messages = [e["message"] for e in events]
     one, two = request_id_of(first), request_id_of(failed)
     assert messages[0] == f"START RequestId: {one} Version: $LATEST\n"
