@@ -116,14 +116,12 @@ def kill_tree(me: int) -> None:
     """SIGKILL every descendant, round after round, until none is left, and reap them."""
     deadline = time.monotonic() + _KILL_ROUNDS_SECONDS
     while time.monotonic() < deadline:
-        living = [pid for pid, (_, state, _) in descendants(me).items() if state not in "ZX"]
+        # Exited descendants become our children (we are the subreaper) and are reaped here.
         _reap_all()
-        if not living:
-            with contextlib.suppress(ChildProcessError):
-                # Zombies left are our children now (we are the subreaper): reap them all.
-                while True:
-                    os.waitpid(-1, 0)
+        tree = descendants(me)
+        if not tree:
             return
+        living = [pid for pid, (_, state, _) in tree.items() if state not in "ZX"]
         for pid in living:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)

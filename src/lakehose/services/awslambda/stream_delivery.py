@@ -81,7 +81,8 @@ class StreamDelivery(InvokeOperations):
             except StreamUnavailable as error:
                 logger.info("event source %s not read: %s", mapping["EventSourceArn"], error)
             except LakehoseError as error:
-                logger.warning("event source mapping %s: %s", mapping["UUID"], error)
+                # Tried again on the next tick (a deleted function, a closing engine).
+                logger.info("event source mapping %s: %s", mapping["UUID"], error)
 
     def _deliver_mapping(self, mapping: dict[str, Any]) -> None:
         assert self.stream_reader is not None
