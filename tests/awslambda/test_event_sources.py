@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,31 @@ def make_handler(client: Any, name: str, out: Path, **variables: str) -> str:
         Timeout=30,
     )
     return name
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """Clients of the ``lake`` runtime and the file the function writes its events to."""
+
+    kinesis: Any
+    lam: Any
+    s3: Any
+    out: Path
+
+    def wire(self, stream: str, function: str, **variables: str) -> None:
+        """A one-shard stream and a function that records what it receives."""
+        self.kinesis.create_stream(StreamName=stream, ShardCount=1)
+        make_handler(self.lam, function, self.out, **variables)
+
+
+@pytest.fixture
+def consumer(lake: Lakehose, tmp_path: Path) -> Consumer:
+    return Consumer(
+        lake.client("kinesis", config=NO_RETRIES),
+        lake.client("lambda", config=NO_RETRIES),
+        lake.client("s3", config=NO_RETRIES),
+        tmp_path / "out.jsonl",
+    )
 
 
 def test_mapping_operations(
@@ -151,13 +177,10 @@ def test_mapping_operations(
     kinesis.delete_stream(StreamName=name)
 
 
-def test_records_arrive_as_aws_sends_them(lake: Lakehose, tmp_path: Path) -> None:
-    kinesis = lake.client("kinesis", config=NO_RETRIES)
-    lam = lake.client("lambda", config=NO_RETRIES)
-    kinesis.create_stream(StreamName="beats", ShardCount=1)
+def test_records_arrive_as_aws_sends_them(lake: Lakehose, consumer: Consumer) -> None:
+    kinesis, lam, out = consumer.kinesis, consumer.lam, consumer.out
+    consumer.wire("beats", "consumer")
     kinesis.put_record(StreamName="beats", PartitionKey="before", Data=b"old")
-    out = tmp_path / "out.jsonl"
-    make_handler(lam, "consumer", out)
     lam.create_event_source_mapping(
         FunctionName="consumer",
         EventSourceArn=stream_arn("beats"),
@@ -206,12 +229,9 @@ def test_records_arrive_as_aws_sends_them(lake: Lakehose, tmp_path: Path) -> Non
     assert mapping["LastProcessingResult"] == "OK"
 
 
-def test_filters_drop_records(lake: Lakehose, tmp_path: Path) -> None:
-    kinesis = lake.client("kinesis", config=NO_RETRIES)
-    lam = lake.client("lambda", config=NO_RETRIES)
-    kinesis.create_stream(StreamName="mixed", ShardCount=1)
-    out = tmp_path / "out.jsonl"
-    make_handler(lam, "picky", out)
+def test_filters_drop_records(lake: Lakehose, consumer: Consumer) -> None:
+    kinesis, lam, out = consumer.kinesis, consumer.lam, consumer.out
+    consumer.wire("mixed", "picky")
     lam.create_event_source_mapping(
         FunctionName="picky",
         EventSourceArn=stream_arn("mixed"),
@@ -237,14 +257,10 @@ def test_filters_drop_records(lake: Lakehose, tmp_path: Path) -> None:
     assert len(delivered(out)) == 1
 
 
-def test_a_failing_batch_is_bisected_and_sent_to_s3(lake: Lakehose, tmp_path: Path) -> None:
-    kinesis = lake.client("kinesis", config=NO_RETRIES)
-    lam = lake.client("lambda", config=NO_RETRIES)
-    s3 = lake.client("s3", config=NO_RETRIES)
+def test_a_failing_batch_is_bisected_and_sent_to_s3(lake: Lakehose, consumer: Consumer) -> None:
+    kinesis, lam, s3, out = consumer.kinesis, consumer.lam, consumer.s3, consumer.out
     s3.create_bucket(Bucket="failures")
-    kinesis.create_stream(StreamName="failing", ShardCount=1)
-    out = tmp_path / "out.jsonl"
-    make_handler(lam, "fragile", out)
+    consumer.wire("failing", "fragile")
     uuid = lam.create_event_source_mapping(
         FunctionName="fragile",
         EventSourceArn=stream_arn("failing"),
@@ -282,13 +298,10 @@ def test_a_failing_batch_is_bisected_and_sent_to_s3(lake: Lakehose, tmp_path: Pa
 
 
 def test_partial_batch_responses_retry_from_the_failed_record(
-    lake: Lakehose, tmp_path: Path
+    lake: Lakehose, consumer: Consumer
 ) -> None:
-    kinesis = lake.client("kinesis", config=NO_RETRIES)
-    lam = lake.client("lambda", config=NO_RETRIES)
-    kinesis.create_stream(StreamName="partial", ShardCount=1)
-    out = tmp_path / "out.jsonl"
-    make_handler(lam, "reporter", out, PARTIAL="1")
+    kinesis, lam, out = consumer.kinesis, consumer.lam, consumer.out
+    consumer.wire("partial", "reporter", PARTIAL="1")
     lam.create_event_source_mapping(
         FunctionName="reporter",
         EventSourceArn=stream_arn("partial"),
@@ -369,14 +382,10 @@ def test_kill_9_neither_skips_nor_redelivers_a_completed_batch(tmp_path: Path) -
     assert seen == [f"first-{index}" for index in range(5)] + ["second"]
 
 
-def test_at_timestamp_and_record_age(lake: Lakehose, tmp_path: Path) -> None:
-    kinesis = lake.client("kinesis", config=NO_RETRIES)
-    lam = lake.client("lambda", config=NO_RETRIES)
-    s3 = lake.client("s3", config=NO_RETRIES)
+def test_at_timestamp_and_record_age(lake: Lakehose, consumer: Consumer) -> None:
+    kinesis, lam, s3, out = consumer.kinesis, consumer.lam, consumer.s3, consumer.out
     s3.create_bucket(Bucket="aged")
-    kinesis.create_stream(StreamName="timed", ShardCount=1)
-    out = tmp_path / "out.jsonl"
-    make_handler(lam, "timed", out)
+    consumer.wire("timed", "timed")
     kinesis.put_record(StreamName="timed", PartitionKey="k", Data=b"early")
     lake.advance(10)
     moment = datetime.fromtimestamp(lake.now() - 5, tz=UTC)
