@@ -64,9 +64,15 @@ def _build_s3(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
     return S3Engine(environment)
 
 
+def _build_logs(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
+    from lakehose.services.logs import LogsEngine
+
+    return LogsEngine(environment)
+
+
 def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
     from lakehose.services.awslambda import LambdaEngine
-    from lakehose.wiring.awslambda import S3CodeSource
+    from lakehose.wiring.awslambda import KinesisRecords, LogsSink, S3CodeSource, S3Destination
 
     credentials = runtime.settings.credentials
     if credentials is None and environment.account_id != runtime.settings.account_id:
@@ -75,6 +81,9 @@ def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
     return LambdaEngine(
         environment,
         code_source=S3CodeSource(runtime),
+        log_sink=LogsSink(runtime, _scope(environment)),
+        stream_reader=KinesisRecords(runtime, _scope(environment)),
+        destination=S3Destination(runtime),
         # Asked only when a worker starts, so an embedded runtime serves HTTP only if needed.
         endpoint=runtime.endpoint,
         credentials=credentials,
@@ -147,11 +156,13 @@ ENGINE_BUILDERS: dict[str, EngineBuilder] = {
     "glue": _build_glue,
     "firehose": _build_firehose,
     "athena": _build_athena,
+    "logs": _build_logs,
     "sts": _build_sts,
 }
 
 BUILD_ORDER: tuple[str, ...] = (
     "s3",
+    "logs",
     "lambda",
     "kinesis",
     "dynamodbstreams",

@@ -1,8 +1,9 @@
 """Where an AWS resource lives: an account and a region, as AWS scopes them.
 
-Regional services (DynamoDB, Kinesis, Firehose, Lambda, Glue, Athena) keep their resources per
-account and region: a stream made through an eu-west-1 client has an eu-west-1 ARN and is not in
-a us-east-1 listing. S3 bucket names and STS are global (one namespace, whatever the region).
+Regional services (DynamoDB, Kinesis, Firehose, Lambda, Glue, Athena, CloudWatch Logs) keep
+their resources per account and region: a stream made through an eu-west-1 client has an
+eu-west-1 ARN and is not in a us-east-1 listing. S3 bucket names and STS are global (one
+namespace, whatever the region).
 
 A request's region is the one its signature names; its account is the access key id when that
 key is exactly twelve digits (as other AWS emulators read it), otherwise the configured account.
@@ -26,6 +27,7 @@ SERVICES: tuple[str, ...] = (
     "lambda",
     "glue",
     "athena",
+    "logs",
     "sts",
 )
 GLOBAL_SERVICES = frozenset({"s3", "sts"})

@@ -204,7 +204,6 @@ def test_versions_and_aliases_other_than_latest_do_not_exist(
         ({"Role": "not-a-role"}, "ValidationException", None),
         ({"Runtime": "cobol85"}, "ValidationException", None),
         ({"Timeout": 0}, "ValidationException", None),
-        ({"Publish": True}, "InvalidParameterValueException", None),
         ({"TracingConfig": {"Mode": "Active"}}, "ValidationException", None),
     ],
     ids=[
@@ -217,7 +216,6 @@ def test_versions_and_aliases_other_than_latest_do_not_exist(
         "role-pattern",
         "unknown-runtime",
         "timeout-range",
-        "publish",
         "unsupported-parameter",
     ],
 )

@@ -73,6 +73,30 @@ export const handler = async (event, context) => {
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 
 
+def busy_workers(client: Any, tmp_path: Path, spawner: str) -> list[int]:
+    """Run ``spawner`` (a handler returning its pid and its child's) and, in an Event
+    invocation, a handler that blocks: the pids of both workers and of the child."""
+    for function, source in (("spawner", spawner), ("blocks", BLOCKS)):
+        client.create_function(
+            FunctionName=function,
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": zip_of({"app.py": source})},
+            Timeout=300,
+        )
+    pids: list[int] = invoke(client, "spawner")[0]
+    started = tmp_path / "started"
+    event = {"started": str(started), "release": str(tmp_path / "never")}
+    client.invoke(FunctionName="blocks", InvocationType="Event", Payload=json.dumps(event))
+    # The handler creates the file, then writes its pid: wait for the pid itself.
+    wait_for(
+        lambda: started.exists() and started.read_text().strip().isdigit(),
+        "the event invocation to start",
+    )
+    return [*pids, int(started.read_text())]
+
+
 def invoke(client: Any, function: str, event: Any = None) -> Any:
     response = client.invoke(FunctionName=function, Payload=json.dumps(event or {}))
     return json.loads(response["Payload"].read()), response.get("FunctionError")
@@ -197,25 +221,7 @@ def test_closing_the_runtime_leaves_no_process_behind(tmp_path: Path) -> None:
     lake = Lakehose(home=tmp_path / "home", background=False).start()
     try:
         client = lake.client("lambda", config=NO_RETRIES)
-        for function, source in (("spawns", SPAWNS), ("blocks", BLOCKS)):
-            client.create_function(
-                FunctionName=function,
-                Runtime="python3.12",
-                Role=ROLE,
-                Handler="app.handler",
-                Code={"ZipFile": zip_of({"app.py": source})},
-                Timeout=300,
-            )
-        pids, _ = invoke(client, "spawns")
-        started = tmp_path / "started"
-        event = {"started": str(started), "release": str(tmp_path / "never")}
-        client.invoke(FunctionName="blocks", InvocationType="Event", Payload=json.dumps(event))
-        # The handler creates the file, then writes its pid: wait for the pid itself.
-        wait_for(
-            lambda: started.exists() and started.read_text().strip().isdigit(),
-            "the event invocation to start",
-        )
-        pids.append(int(started.read_text()))
+        pids = busy_workers(client, tmp_path, SPAWNS)
         assert not any(process_gone(pid) for pid in pids)
     finally:
         lake.close()
@@ -276,3 +282,143 @@ def test_node_functions_without_node_fail_clearly(tmp_path: Path) -> None:
             client.invoke(FunctionName="js")
         assert error_code(error) == "InvalidRuntimeException"
         assert "not found" in error_message(error)
+
+
+DAEMON = """
+import os, subprocess
+def handler(event, context):
+    # A daemon in its own session: out of the worker's process group and session.
+    child = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    return [os.getpid(), child.pid]
+"""
+
+DOUBLE_FORK = """
+import os, pathlib, time
+def handler(event, context):
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            pathlib.Path(event["pidfile"]).write_text(str(os.getpid()))
+            time.sleep(300)
+        os._exit(0)
+    while True:
+        time.sleep(1)
+"""
+
+ALLOCATES = """
+def handler(event, context):
+    print("allocating", event["megabytes"], "MB")
+    data = b"x" * (event["megabytes"] * 1024 * 1024)
+    return len(data)
+"""
+
+TOUCHES = """
+def handler(event, context):
+    chunks = [bytearray(b"y" * (1024 * 1024)) for _ in range(event["megabytes"])]
+    return len(chunks)
+"""
+
+FORKS = """
+import os, time
+def handler(event, context):
+    children = []
+    for _ in range(event["count"]):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(300)
+            os._exit(0)
+        children.append(pid)
+    time.sleep(event["wait"])
+    return len(children)
+"""
+
+
+def test_a_timeout_kills_a_setsid_grandchild(
+    lam: Any, make_function: FunctionFactory, tmp_path: Path
+) -> None:
+    function = make_function(DOUBLE_FORK, Timeout=2)
+    pidfile = tmp_path / "daemon.pid"
+    response = lam.invoke(FunctionName=function, Payload=json.dumps({"pidfile": str(pidfile)}))
+    assert response["FunctionError"] == "Unhandled"
+    assert json.loads(response["Payload"].read())["errorType"] == "Sandbox.Timedout"
+    daemon = int(pidfile.read_text())
+    wait_for(lambda: process_gone(daemon), "the double-forked daemon to be killed")
+
+
+def test_a_crashed_worker_takes_its_daemons_along(lam: Any, make_function: FunctionFactory) -> None:
+    function = make_function(DAEMON)
+    (worker, daemon), _ = invoke(lam, function)
+    assert not process_gone(daemon)
+    os.kill(worker, signal.SIGKILL)
+    wait_for(lambda: process_gone(daemon), "the daemon of a killed worker to be killed")
+
+
+@pytest.mark.parametrize("source", [ALLOCATES, TOUCHES], ids=["at-once", "page-by-page"])
+def test_a_function_over_its_memory_size_fails_as_aws_reports_it(
+    lam: Any, make_function: FunctionFactory, source: str
+) -> None:
+    function = make_function(source, MemorySize=128, Timeout=60)
+    response = lam.invoke(
+        FunctionName=function, Payload=json.dumps({"megabytes": 1024}), LogType="Tail"
+    )
+    rid = request_id_of(response)
+    assert response["StatusCode"] == 200
+    assert response["FunctionError"] == "Unhandled"
+    assert json.loads(response["Payload"].read()) == {
+        "errorType": "Runtime.OutOfMemory",
+        "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: signal: killed",
+    }
+    log = log_tail(response)
+    assert (
+        f"RequestId: {rid} Error: Runtime exited with error: signal: killed\nRuntime.OutOfMemory\n"
+    ) in log
+    report = log[log.index("REPORT RequestId:") :]
+    assert "\tMemory Size: 128 MB\tMax Memory Used: 128 MB\t" in report
+    assert report.endswith("\tStatus: error\tError Type: Runtime.OutOfMemory\t\n")
+    # The next invocation gets a fresh worker, within the limit.
+    expected = 1024 * 1024 if source == ALLOCATES else 1
+    assert invoke(lam, function, {"megabytes": 1}) == (expected, None)
+
+
+def test_a_function_within_its_memory_size_runs(lam: Any, make_function: FunctionFactory) -> None:
+    function = make_function(TOUCHES, MemorySize=256)
+    assert invoke(lam, function, {"megabytes": 64}) == (64, None)
+
+
+def test_the_processes_a_function_starts_are_bounded(
+    lam: Any, make_function: FunctionFactory
+) -> None:
+    function = make_function(FORKS, Timeout=120, MemorySize=4096)
+    assert invoke(lam, function, {"count": 3, "wait": 0}) == (3, None)
+    response = lam.invoke(FunctionName=function, Payload=json.dumps({"count": 1100, "wait": 60}))
+    assert response["FunctionError"] == "Unhandled"
+    assert json.loads(response["Payload"].read())["errorType"] == "Runtime.ExitError"
+
+
+def test_killing_the_server_leaves_no_worker_behind(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "home")
+    pids: list[int] = []
+    try:
+        client = server.client("lambda", config=NO_RETRIES)
+        pids = busy_workers(client, tmp_path, DAEMON)
+        sandboxes = _children_of(server.process.pid)
+        assert sandboxes
+        assert not any(process_gone(pid) for pid in pids)
+    finally:
+        assert server.kill() == -signal.SIGKILL
+    for pid in [*pids, *sandboxes]:
+        wait_for(lambda pid=pid: process_gone(pid), f"process {pid} to be gone")
+
+
+def _children_of(parent: int) -> list[int]:
+    """The process table's children of ``parent``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                found.append(int(entry.name))
+    return found

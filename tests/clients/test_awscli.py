@@ -183,3 +183,43 @@ def test_glue_and_athena(server: ServerProcess, tmp_path: Path, name: str) -> No
     )
     rows = [[d["VarCharValue"] for d in r["Data"]] for r in results["ResultSet"]["Rows"]]
     assert rows == [["id", "bpm"], ["1", "90"], ["2", "120"]]
+
+
+def test_logs_of_a_function(server: ServerProcess, tmp_path: Path, name: str) -> None:
+    """A function's output read back with the CLI's log commands (the calls ``logs tail`` makes;
+    the CLI in the lock is v1, which has no ``tail`` command)."""
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr(
+            "app.py", "def handler(event, context):\n    print('beat', event['beats'])\n"
+        )
+    zipped = tmp_path / "code.zip"
+    zipped.write_bytes(package.getvalue())
+    aws_json(
+        server, tmp_path, "lambda", "create-function",
+        "--function-name", name, "--runtime", "python3.12", "--role", ROLE,
+        "--handler", "app.handler", "--zip-file", f"fileb://{zipped}",
+    )  # fmt: skip
+    aws_json(
+        server, tmp_path, "lambda", "invoke",
+        "--function-name", name, "--payload", '{"beats": 72}',
+        str(tmp_path / "out.json"),
+    )  # fmt: skip
+    group = f"/aws/lambda/{name}"
+    found = aws_json(
+        server, tmp_path, "logs", "filter-log-events",
+        "--log-group-name", group, "--filter-pattern", "beat",
+    )  # fmt: skip
+    assert [event["message"] for event in found["events"]] == ["beat 72\n"]
+    stream = found["events"][0]["logStreamName"]
+    read = aws_json(
+        server, tmp_path, "logs", "get-log-events",
+        "--log-group-name", group, "--log-stream-name", stream, "--start-from-head",
+    )  # fmt: skip
+    messages = [event["message"] for event in read["events"]]
+    assert messages[0].startswith("START RequestId: ")
+    assert messages[1] == "beat 72\n"
+    assert messages[2].startswith("END RequestId: ")
+    assert messages[-1].startswith("REPORT RequestId: ")
+    aws_json(server, tmp_path, "lambda", "delete-function", "--function-name", name)
+    aws_json(server, tmp_path, "logs", "delete-log-group", "--log-group-name", group)

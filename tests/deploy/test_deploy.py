@@ -154,6 +154,7 @@ def pipeline(name: str) -> dict[str, Any]:
             "Delivery": {"Value": {"Ref": "Delivery"}},
             "FunctionArn": {"Value": {"Fn::GetAtt": ["Function", "Arn"]}},
             "QueryId": {"Value": {"Ref": "Query"}},
+            "LogGroup": {"Value": {"Ref": "Logs"}},
         },
     }
 
@@ -226,7 +227,9 @@ def test_pipeline_deploys_works_and_destroys(
     assert json.loads(clients("s3").get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
 
     recorded = {e.logical_id: e for e in state.resources.values() if not e.enforced}
-    assert set(recorded) == {"Role", "Logs"}
+    assert set(recorded) == {"Role"}
+    logs = clients("logs").describe_log_groups(logGroupNamePrefix=out["LogGroup"])["logGroups"]
+    assert [(g["logGroupName"], g["retentionInDays"]) for g in logs] == [(out["LogGroup"], 1)]
     assert state.resources["Role"].attributes["Arn"].startswith("arn:aws:iam::000000000000:role/")
 
     deployer.destroy(name)
@@ -242,6 +245,9 @@ def test_pipeline_deploys_works_and_destroys(
     assert gone(clients("s3").head_bucket, "404", Bucket=bucket)
     assert gone(
         awslambda.get_function, "ResourceNotFoundException", FunctionName=out["FunctionArn"]
+    )
+    assert (
+        clients("logs").describe_log_groups(logGroupNamePrefix=out["LogGroup"])["logGroups"] == []
     )
     assert gone(
         clients("glue").get_database, "EntityNotFoundException", Name=name.replace("-", "_")

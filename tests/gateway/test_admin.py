@@ -25,6 +25,7 @@ SERVICES = [
     "lambda",
     "glue",
     "athena",
+    "logs",
     "sts",
 ]
 

@@ -1,4 +1,4 @@
-"""A resource's tags as Kinesis, Firehose and Lambda keep them: one SQLite ``tags`` table per store.
+"""A resource's tags as Kinesis, Firehose, Lambda and Logs keep them: one ``tags`` table per store.
 
 Kinesis and Firehose tag a stream with up to 50 key-value pairs (``AddTagsToStream`` /
 ``TagDeliveryStream``), Lambda a function (``TagResource``): adding an existing key replaces its
@@ -21,7 +21,7 @@ from typing import Literal
 __all__ = ["TAGS_TABLE", "OwnerColumn", "TagTable", "delete_tags", "put_tags", "tags"]
 
 # The tables and owner columns stores use: closed sets, as the names are part of the SQL text.
-OwnerColumn = Literal["stream_id", "function", "consumer_arn"]
+OwnerColumn = Literal["stream_id", "function", "consumer_arn", "log_group"]
 TagTable = Literal["tags", "consumer_tags"]
 
 TAGS_TABLE = """CREATE TABLE tags (

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from lakehose.deploy.resources.athena import AthenaNamedQuery, AthenaWorkGroup
-from lakehose.deploy.resources.awslambda import LambdaFunction, LambdaPermission
+from lakehose.deploy.resources.awslambda import (
+    LambdaAlias,
+    LambdaEventSourceMapping,
+    LambdaFunction,
+    LambdaPermission,
+    LambdaVersion,
+)
 from lakehose.deploy.resources.base import REPLACE, Context, ResourceHandler
 from lakehose.deploy.resources.custom import S3AutoDeleteObjects
 from lakehose.deploy.resources.dynamodb import DynamoDBTable
 from lakehose.deploy.resources.firehose import FirehoseDeliveryStream
 from lakehose.deploy.resources.glue import GlueDatabase, GlueTable
 from lakehose.deploy.resources.kinesis import KinesisStream
+from lakehose.deploy.resources.logs import LogGroup, LogRetention
 from lakehose.deploy.resources.recorded import (
     CdkMetadata,
     IamManagedPolicy,
     IamPolicy,
     IamRole,
-    LogGroup,
-    LogRetention,
     NativeProvider,
 )
 from lakehose.deploy.resources.s3 import S3Bucket, S3BucketPolicy
@@ -27,7 +32,8 @@ HANDLERS: dict[str, ResourceHandler] = {
         DynamoDBTable(), KinesisStream(), FirehoseDeliveryStream(), S3Bucket(), S3BucketPolicy(),
         LambdaFunction(), LambdaPermission(), GlueDatabase(), GlueTable(), AthenaWorkGroup(),
         AthenaNamedQuery(), IamRole(), IamPolicy(), IamManagedPolicy(), LogGroup(), CdkMetadata(),
-        S3AutoDeleteObjects(), LogRetention(),
+        S3AutoDeleteObjects(), LogRetention(), LambdaVersion(), LambdaAlias(),
+        LambdaEventSourceMapping(),
     )
 }  # fmt: skip
 

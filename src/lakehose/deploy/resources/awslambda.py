@@ -1,4 +1,9 @@
-"""AWS::Lambda::Function and AWS::Lambda::Permission.
+"""AWS::Lambda::Function, ::Permission, ::Version, ::Alias and ::EventSourceMapping.
+
+A version is immutable: any change of its properties publishes a new one (CloudFormation's
+replacement), and its ``Ref`` is the version's ARN. An alias's ``Ref`` is its ARN; it is updated
+in place except for a new name or function. An event source mapping's ``Ref`` is its UUID; a
+new source or starting position replaces it.
 
 Code comes from, in order: the cloud assembly's asset for ``Code.S3Bucket`` / ``S3Key`` (the
 bucket and key ``cdk deploy`` would have uploaded it to), sent as ``ZipFile`` so the function is
@@ -122,6 +127,108 @@ class LambdaPermission(ResourceHandler):
         ctx.client("lambda").remove_permission(
             FunctionName=props["FunctionName"], StatementId=physical_id
         )
+
+
+class LambdaVersion(ResourceHandler):
+    type = "AWS::Lambda::Version"
+    ignored = frozenset({"ProvisionedConcurrencyConfig", "RuntimePolicy"})
+    properties = frozenset({"FunctionName", "Description", "CodeSha256", *ignored})
+    replacement = frozenset({"FunctionName", "Description", "CodeSha256"})
+    missing = ("ResourceNotFoundException",)
+
+    def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
+        chosen = {key: value for key, value in props.items() if key not in self.ignored}
+        arguments = api_arguments(ctx.client("lambda"), "PublishVersion", chosen)
+        answer = ctx.client("lambda").publish_version(**arguments)
+        return answer["FunctionArn"], {
+            "FunctionArn": answer["FunctionArn"],
+            "Version": answer["Version"],
+        }
+
+    def delete(self, physical_id: str, props: Mapping[str, Any], ctx: Context) -> None:
+        ctx.client("lambda").delete_function(FunctionName=physical_id)
+
+
+class LambdaAlias(ResourceHandler):
+    type = "AWS::Lambda::Alias"
+    ignored = frozenset({"ProvisionedConcurrencyConfig"})
+    properties = frozenset(
+        {"FunctionName", "FunctionVersion", "Name", "Description", "RoutingConfig", *ignored}
+    )
+    replacement = frozenset({"FunctionName", "Name"})
+    missing = ("ResourceNotFoundException",)
+
+    def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
+        chosen = {key: value for key, value in props.items() if key not in self.ignored}
+        if "RoutingConfig" in chosen:
+            chosen["RoutingConfig"] = _routing(chosen["RoutingConfig"])
+        arguments = api_arguments(ctx.client("lambda"), "CreateAlias", chosen)
+        answer = ctx.client("lambda").create_alias(**arguments)
+        return answer["AliasArn"], {"AliasArn": answer["AliasArn"]}
+
+    def update(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], physical_id: str, ctx: Context
+    ) -> Attributes:
+        settings = {
+            "FunctionVersion": new["FunctionVersion"],
+            "Description": new.get("Description", ""),
+            "RoutingConfig": _routing(new.get("RoutingConfig", {})),
+        }
+        arguments = api_arguments(ctx.client("lambda"), "UpdateAlias", settings)
+        answer = ctx.client("lambda").update_alias(
+            FunctionName=new["FunctionName"], Name=new["Name"], **arguments
+        )
+        return {"AliasArn": answer["AliasArn"]}
+
+    def delete(self, physical_id: str, props: Mapping[str, Any], ctx: Context) -> None:
+        ctx.client("lambda").delete_alias(FunctionName=props["FunctionName"], Name=props["Name"])
+
+
+class LambdaEventSourceMapping(ResourceHandler):
+    type = "AWS::Lambda::EventSourceMapping"
+    _UPDATABLE = frozenset(
+        {"FunctionName", "Enabled", "BatchSize", "FilterCriteria", "DestinationConfig",
+         "MaximumBatchingWindowInSeconds", "MaximumRecordAgeInSeconds",
+         "BisectBatchOnFunctionError", "MaximumRetryAttempts", "FunctionResponseTypes"}
+    )  # fmt: skip
+    replacement = frozenset({"EventSourceArn", "StartingPosition", "StartingPositionTimestamp"})
+    properties = frozenset(
+        {*_UPDATABLE, *replacement, "ParallelizationFactor", "TumblingWindowInSeconds", "Tags"}
+    )
+    missing = ("ResourceNotFoundException",)
+
+    def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
+        chosen = {key: value for key, value in props.items() if key != "Tags"}
+        arguments = api_arguments(ctx.client("lambda"), "CreateEventSourceMapping", chosen)
+        if props.get("Tags"):
+            arguments["Tags"] = tag_list_to_map(props["Tags"])
+        answer = ctx.client("lambda").create_event_source_mapping(**arguments)
+        return answer["UUID"], {
+            "Id": answer["UUID"],
+            "EventSourceMappingArn": answer["EventSourceMappingArn"],
+        }
+
+    def update(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], physical_id: str, ctx: Context
+    ) -> Attributes:
+        chosen = {key: new[key] for key in self._UPDATABLE if key in new and changed(old, new, key)}
+        awslambda = ctx.client("lambda")
+        arguments = api_arguments(awslambda, "UpdateEventSourceMapping", chosen)
+        answer = awslambda.update_event_source_mapping(UUID=physical_id, **arguments)
+        return {"Id": physical_id, "EventSourceMappingArn": answer["EventSourceMappingArn"]}
+
+    def delete(self, physical_id: str, props: Mapping[str, Any], ctx: Context) -> None:
+        ctx.client("lambda").delete_event_source_mapping(UUID=physical_id)
+
+
+def _routing(config: Mapping[str, Any]) -> dict[str, Any]:
+    """CloudFormation's ``[{FunctionVersion, FunctionWeight}]`` as the API's weights map."""
+    weights = config.get("AdditionalVersionWeights") or []
+    return {
+        "AdditionalVersionWeights": {
+            str(entry["FunctionVersion"]): float(entry["FunctionWeight"]) for entry in weights
+        }
+    }
 
 
 def _code(code: Mapping[str, Any], runtime: str, ctx: Context) -> dict[str, Any]:

@@ -1,9 +1,9 @@
-"""Types lakehose records without enforcing: IAM, CloudWatch Logs, CDK metadata.
+"""Types lakehose records without enforcing: IAM, CDK metadata.
 
-lakehose has no IAM (every request is allowed) and no CloudWatch Logs, so these resources are
-not created anywhere. They still get CloudFormation's physical ids and attributes (an IAM role's
-``Arn``, a log group's name), because other resources refer to them: a Lambda function's
-``Role``, a delivery stream's ``RoleARN``. ``lakehose stacks`` shows them as not enforced.
+lakehose has no IAM (every request is allowed), so these resources are not created anywhere.
+They still get CloudFormation's physical ids and attributes (an IAM role's ``Arn``), because
+other resources refer to them: a Lambda function's ``Role``, a delivery stream's ``RoleARN``.
+``lakehose stacks`` shows them as not enforced.
 """
 
 from __future__ import annotations
@@ -96,29 +96,12 @@ class IamManagedPolicy(Recorded):
         }
 
 
-class LogGroup(Recorded):
-    type = "AWS::Logs::LogGroup"
-    name_key = "LogGroupName"
-    max_length = 512
-
-    def attributes(self, name: str, props: Mapping[str, Any], ctx: Context) -> Attributes:
-        return {"Arn": ctx.arn("logs", f"log-group:{name}:*")}
-
-
 class CdkMetadata(Recorded):
     type = "AWS::CDK::Metadata"
     note = "CDK metadata, recorded"
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
         return ctx.ids.uuid4(), {}
-
-
-class LogRetention(Recorded):
-    """CDK's ``logRetention``: a custom resource setting a log group's retention."""
-
-    type = "Custom::LogRetention"
-    name_key = "LogGroupName"
-    note = "log retention, not enforced"
 
 
 class NativeProvider(Recorded):

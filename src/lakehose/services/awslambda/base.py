@@ -20,10 +20,15 @@ from lakehose.services.awslambda.errors import (
 )
 from lakehose.services.awslambda.names import LATEST, FunctionNames
 from lakehose.services.awslambda.pool import WorkerPool
-from lakehose.services.awslambda.ports import CodeSource
+from lakehose.services.awslambda.ports import (
+    CodeSource,
+    FailureDestination,
+    LogSink,
+    StreamReader,
+)
 from lakehose.services.awslambda.runtimes import log_group
 from lakehose.services.awslambda.statuses import LastUpdateStatus, State
-from lakehose.services.awslambda.store import FunctionRecord
+from lakehose.services.awslambda.store import AliasRecord, FunctionRecord
 from lakehose.services.engine import EngineEnvironment, SqliteEngine
 from lakehose.settings import Credentials
 from lakehose.storage import Migration
@@ -45,11 +50,17 @@ class LambdaBase(SqliteEngine):
         environment: EngineEnvironment,
         *,
         code_source: CodeSource | None = None,
+        log_sink: LogSink | None = None,
+        stream_reader: StreamReader | None = None,
+        destination: FailureDestination | None = None,
         endpoint: Callable[[], str] | None = None,
         credentials: Credentials | None = None,
     ) -> None:
         super().__init__(environment)
         self.code_source = code_source
+        self.log_sink = log_sink
+        self.stream_reader = stream_reader
+        self.destination = destination
         # Asked only when a worker starts: an embedded runtime starts its loopback server then.
         self.endpoint: Callable[[], str] = endpoint or (lambda: environment.endpoint_url)
         self.credentials = credentials
@@ -71,12 +82,44 @@ class LambdaBase(SqliteEngine):
     def _find_function(
         self, connection: sqlite3.Connection, reference: str, qualifier: str | None = None
     ) -> tuple[FunctionRecord, str | None]:
-        """The function a ``FunctionName`` names and the effective qualifier, or not-found."""
+        """The function (its ``$LATEST`` record) a ``FunctionName`` names and the effective
+        qualifier, which must name ``$LATEST``, a version or an alias; else not-found."""
+        record, effective, _ = self._find_target(connection, reference, qualifier)
+        if effective not in (None, LATEST):
+            latest = store.get_function(connection, record.name)
+            assert latest is not None
+            return latest, effective
+        return record, effective
+
+    def _find_target(
+        self, connection: sqlite3.Connection, reference: str, qualifier: str | None = None
+    ) -> tuple[FunctionRecord, str | None, AliasRecord | None]:
+        """What a qualified ``FunctionName`` runs: the record of ``$LATEST``, of the version, or
+        of the version an alias points to (and that alias), with the effective qualifier."""
         name, effective = self.names.resolve(reference, qualifier)
         record = store.get_function(connection, name)
         if record is None:
             raise ResourceNotFoundException.function(self.names.arn(name, effective))
-        return record, effective
+        if effective in (None, LATEST):
+            return record, effective, None
+        alias = None if effective.isdigit() else store.get_alias(connection, name, effective)
+        target = self._version_record(
+            connection, record, alias.function_version if alias else effective
+        )
+        if target is None or (alias is None and not effective.isdigit()):
+            raise ResourceNotFoundException.function(self.names.arn(name, effective))
+        # Concurrency is the function's, whatever version runs.
+        return target.replace(reserved_concurrency=record.reserved_concurrency), effective, alias
+
+    @staticmethod
+    def _version_record(
+        connection: sqlite3.Connection, latest: FunctionRecord, version: str
+    ) -> FunctionRecord | None:
+        if version == LATEST:
+            return latest
+        if not version.isdigit():
+            return None
+        return store.get_version(connection, latest.name, int(version))
 
     def _function(self, reference: str, qualifier: str | None = None) -> FunctionRecord:
         with self.db.read() as connection:
@@ -105,7 +148,7 @@ class LambdaBase(SqliteEngine):
             "MemorySize": record.memory_size,
             "LastModified": record.last_modified,
             "CodeSha256": record.code_sha256,
-            "Version": LATEST,
+            "Version": record.version,
             "TracingConfig": {"Mode": record.tracing_mode},
             "RevisionId": record.revision_id,
             "PackageType": "Zip",

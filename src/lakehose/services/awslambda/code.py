@@ -141,8 +141,9 @@ class CodeStore:
     def remove_function(self, name: str) -> None:
         shutil.rmtree(self.root / name, ignore_errors=True)
 
-    def prune(self, keep: dict[str, str]) -> None:
-        """Delete packages no function uses (left by a crash between unpacking and commit)."""
+    def prune(self, keep: dict[str, set[str]]) -> None:
+        """Delete packages no function or version uses (left by a crash between unpacking and
+        commit)."""
         if not self.root.is_dir():
             return
         for function_dir in self.root.iterdir():
@@ -150,8 +151,9 @@ class CodeStore:
             if current is None:
                 shutil.rmtree(function_dir, ignore_errors=True)
                 continue
+            names = current | {f"{digest}.zip" for digest in current}
             for entry in function_dir.iterdir():
-                if entry.name not in (current, f"{current}.zip"):
+                if entry.name not in names:
                     if entry.is_dir():
                         shutil.rmtree(entry, ignore_errors=True)
                     else:

@@ -1,14 +1,20 @@
 """The AWS Lambda engine: functions stored durably, handlers run in warm worker subprocesses.
 
-The operations are grouped by noun in mixins (``functions``, ``invocations``, ``policies``,
-``tagging``, ``concurrency``); this class adds the life cycle: opening the database, pruning code
-a crash left behind, stopping idle workers, and killing every worker at ``close()``.
+The operations are grouped by noun in mixins (``functions``, ``versions``, ``aliases``,
+``invocations``, ``mappings`` with ``stream_delivery``, ``policies``, ``tagging``,
+``concurrency``); this class adds the life cycle:
+opening the database, pruning code a crash left behind, stopping idle workers, and killing every
+worker at ``close()``.
 
 Ports:
 
 ``code_source`` (``ports.CodeSource``, consumed)
     Reads ``Code.S3Bucket`` / ``S3Key`` packages from the local S3; the runtime adapts the S3
     engine to it. Without one, S3-hosted code is answered as a missing bucket.
+``stream_reader`` (``ports.StreamReader``, consumed) and ``destination``
+    (``ports.FailureDestination``, consumed)
+    Event source mappings read Kinesis streams through the first and write the invocation
+    records of discarded batches to S3 on-failure destinations through the second.
 ``invoke_function(function_arn_or_name, payload, *, timeout_seconds=None) -> InvocationResult``
     (provided) Synchronous invocation for other engines, Firehose's data transformation first:
     ``InvocationResult`` carries the response or error ``payload`` bytes, ``function_error``
@@ -33,10 +39,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from lakehose.services.awslambda import store
+from lakehose.services.awslambda.aliases import AliasOperations
 from lakehose.services.awslambda.concurrency import ConcurrencyOperations
 from lakehose.services.awslambda.functions import FunctionOperations
-from lakehose.services.awslambda.invocations import InvocationResult, InvokeOperations
+from lakehose.services.awslambda.invocations import InvocationResult
+from lakehose.services.awslambda.mappings import MappingOperations
 from lakehose.services.awslambda.policies import PolicyOperations
+from lakehose.services.awslambda.stream_delivery import StreamDelivery
 from lakehose.services.awslambda.tagging import TaggingOperations
 
 __all__ = ["InvocationResult", "LambdaEngine"]
@@ -44,7 +53,9 @@ __all__ = ["InvocationResult", "LambdaEngine"]
 
 class LambdaEngine(
     FunctionOperations,
-    InvokeOperations,
+    AliasOperations,
+    MappingOperations,
+    StreamDelivery,
     PolicyOperations,
     TaggingOperations,
     ConcurrencyOperations,
@@ -57,11 +68,18 @@ class LambdaEngine(
     def start(self) -> None:
         super().start()
         with self.db.read() as connection:
-            records = store.all_functions(connection)
-        self.code.prune({record.name: record.code_hex for record in records})
+            records = [*store.all_functions(connection), *store.all_versions(connection)]
+        keep: dict[str, set[str]] = {}
+        for record in records:
+            keep.setdefault(record.name, set()).add(record.code_hex)
+        self.code.prune(keep)
 
     def run_due(self) -> None:
         self.pool.reap(idle_before=self.clock.now() - self.idle_seconds)
+        self._deliver_streams()
+
+    def flush(self) -> None:
+        self._deliver_streams()
 
     def close(self) -> None:
         self._stop_invocations()

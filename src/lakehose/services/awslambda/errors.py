@@ -8,8 +8,9 @@ the constructors below keep each wording in one place.
 
 Exception tree (all ``lakehose.errors.ServiceError``)::
 
-    ResourceNotFoundException       unknown function, qualifier, policy or statement
-    ResourceConflictException       the function or statement exists already
+    ResourceNotFoundException       unknown function, version, alias, policy or statement
+    ResourceConflictException       the function, alias or statement exists already; a version
+                                    an alias points to
     InvalidParameterValueException  a value the model allows but Lambda does not
     InvalidRequestContentException  an Invoke payload or client context that is not JSON
     RequestTooLargeException        an Invoke payload over the synchronous or event limit
@@ -43,11 +44,16 @@ class ResourceNotFoundException(ServiceError):
         return cls(f"Function not found: {arn}")
 
     @classmethod
+    def alias(cls, arn: str) -> ResourceNotFoundException:
+        return cls(f"Cannot find alias arn: {arn}")
+
+    @classmethod
     def region(cls, requested: str, served: str) -> ResourceNotFoundException:
         return cls(f"Functions from '{requested}' are not reachable in this region ('{served}')")
 
     @classmethod
-    def no_policy(cls) -> ResourceNotFoundException:
+    def no_resource(cls) -> ResourceNotFoundException:
+        """A policy, event source mapping or other resource that does not exist."""
         return cls("The resource you requested does not exist.")
 
     @classmethod
@@ -63,6 +69,17 @@ class ResourceConflictException(ServiceError):
     @classmethod
     def function_exists(cls, name: str) -> ResourceConflictException:
         return cls(f"Function already exist: {name}")
+
+    @classmethod
+    def alias_exists(cls, arn: str) -> ResourceConflictException:
+        return cls(f"Alias already exists: {arn}")
+
+    @classmethod
+    def version_in_use(cls, aliases: list[str]) -> ResourceConflictException:
+        return cls(
+            "Unable to delete version because the following aliases reference it: "
+            f"[{', '.join(aliases)}]"
+        )
 
     @classmethod
     def statement_exists(cls, statement_id: str) -> ResourceConflictException:
@@ -108,6 +125,13 @@ class InvalidParameterValueException(ServiceError):
         return cls(
             "Lambda was unable to configure your environment variables because the environment "
             f"variables you have provided exceeded the 4KB limit. String measured: {measured}"
+        )
+
+    @classmethod
+    def code_sha256(cls, given: str, current: str) -> InvalidParameterValueException:
+        return cls(
+            f"CodeSHA256 ({given}) is different from current CodeSHA256 in $LATEST ({current}). "
+            "Please try again with the CodeSHA256 in $LATEST."
         )
 
     @classmethod

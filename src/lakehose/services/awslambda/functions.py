@@ -10,22 +10,21 @@ invocation starts fresh ones.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from lakehose.formats import tags as tag_store
 from lakehose.services.awslambda import store
-from lakehose.services.awslambda.base import LambdaBase
 from lakehose.services.awslambda.code import CodePackage, read_package
 from lakehose.services.awslambda.errors import (
     InvalidParameterValueException,
     ResourceConflictException,
 )
+from lakehose.services.awslambda.markers import decode_marker, encode_marker
 from lakehose.services.awslambda.names import LATEST, parse_reference
 from lakehose.services.awslambda.ports import CodeObjectMissing
 from lakehose.services.awslambda.runtimes import check_runtime, check_variables
 from lakehose.services.awslambda.store import FunctionRecord
+from lakehose.services.awslambda.versions import VersionOperations
 
 DEFAULT_TIMEOUT = 3
 DEFAULT_MEMORY = 128
@@ -33,7 +32,7 @@ MAX_NAME_LENGTH = 64
 DEFAULT_LIST_ITEMS = 50
 
 
-class FunctionOperations(LambdaBase):
+class FunctionOperations(VersionOperations):
     def create_function(
         self,
         *,
@@ -53,7 +52,7 @@ class FunctionOperations(LambdaBase):
         layers: list[str] | None = None,
     ) -> dict[str, Any]:
         name = _new_name(function_name)
-        _refuse_unsupported(publish=publish, package_type=package_type, layers=layers)
+        _refuse_unsupported(package_type=package_type, layers=layers)
         if not runtime or not handler:
             raise InvalidParameterValueException(
                 "Runtime and Handler are mandatory parameters for functions created with "
@@ -86,11 +85,16 @@ class FunctionOperations(LambdaBase):
             if not store.insert_function(connection, record):
                 raise ResourceConflictException.function_exists(name)
             tag_store.put_tags(connection, name, tags or {}, owner_column="function")
+            if publish:
+                version = self._publish(connection, record, None)
+        if publish:
+            # The answer describes the version published (as AWS's does), qualified ARN aside.
+            return self._configuration(version)
         return self._configuration(record)
 
     def get_function(self, *, function_name: str, qualifier: str | None = None) -> dict[str, Any]:
         with self.db.read() as connection:
-            record, effective = self._find_function(connection, function_name, qualifier)
+            record, effective, _ = self._find_target(connection, function_name, qualifier)
             tags = tag_store.tags(connection, record.name, owner_column="function")
         result: dict[str, Any] = {
             "Configuration": self._configuration(record, effective),
@@ -110,7 +114,7 @@ class FunctionOperations(LambdaBase):
         self, *, function_name: str, qualifier: str | None = None
     ) -> dict[str, Any]:
         with self.db.read() as connection:
-            record, effective = self._find_function(connection, function_name, qualifier)
+            record, effective, _ = self._find_target(connection, function_name, qualifier)
         return self._configuration(record, effective)
 
     def list_functions(
@@ -120,16 +124,26 @@ class FunctionOperations(LambdaBase):
         max_items: int | None = None,
         function_version: str | None = None,
     ) -> dict[str, Any]:
-        # FunctionVersion=ALL adds published versions; lakehose has only $LATEST.
         limit = max_items or DEFAULT_LIST_ITEMS
-        after = _decode_marker(marker) if marker else None
+        after = decode_marker(marker) if marker else None
         with self.db.read() as connection:
             records = store.list_functions(connection, after, limit + 1)
+            page = records[:limit]
+            if function_version == "ALL":
+                # Each function's $LATEST, then its published versions.
+                page = [
+                    version
+                    for record in page
+                    for version in (record, *store.versions(connection, record.name))
+                ]
         result: dict[str, Any] = {
-            "Functions": [self._configuration(r, listing=True) for r in records[:limit]]
+            "Functions": [
+                self._configuration(r, None if r.version == LATEST else r.version, listing=True)
+                for r in page
+            ]
         }
         if len(records) > limit:
-            result["NextMarker"] = _encode_marker(records[limit - 1].name)
+            result["NextMarker"] = encode_marker(records[limit - 1].name)
         return result
 
     def update_function_code(
@@ -143,11 +157,10 @@ class FunctionOperations(LambdaBase):
         revision_id: str | None = None,
         architectures: list[str] | None = None,
     ) -> dict[str, Any]:
-        _refuse_unsupported(publish=publish)
         code: dict[str, Any] = {"ZipFile": zip_file, "S3Bucket": s3_bucket, "S3Key": s3_key}
         record = self._function(function_name)
         package = self._package({key: value for key, value in code.items() if value is not None})
-        return self._replace_code(record.name, package, revision_id, architectures)
+        return self._replace_code(record.name, package, revision_id, architectures, publish)
 
     def update_function_configuration(
         self,
@@ -195,10 +208,14 @@ class FunctionOperations(LambdaBase):
     ) -> dict[str, Any]:
         with self.db.transaction() as connection:
             record, effective = self._find_function(connection, function_name, qualifier)
-            if effective == LATEST:
-                raise InvalidParameterValueException(
-                    "$LATEST version cannot be deleted without deleting the function."
-                )
+            if effective is not None:
+                unused = self._delete_version(connection, record.name, effective)
+                in_use = self._code_in_use(connection, record.name)
+        if effective is not None:
+            if unused and unused not in in_use:
+                self.code.remove(record.name, unused)
+            return {"StatusCode": 204}
+        with self.db.transaction() as connection:
             store.delete_function(connection, record.name)
         self.pool.retire(record.name)
         self.code.remove_function(record.name)
@@ -212,6 +229,7 @@ class FunctionOperations(LambdaBase):
         package: CodePackage,
         revision_id: str | None,
         architectures: list[str] | None,
+        publish: bool,
     ) -> dict[str, Any]:
         self.code.install(name, package)
         with self.db.transaction() as connection:
@@ -227,8 +245,11 @@ class FunctionOperations(LambdaBase):
                 revision_id=self.ids.uuid4(),
             )
             store.save_function(connection, record)
+            if publish:
+                record = self._publish(connection, record, None)
+            in_use = self._code_in_use(connection, name)
         self.pool.retire(name)
-        if previous != record.code_hex:
+        if previous not in in_use:
             self.code.remove(name, previous)
         return self._configuration(record)
 
@@ -268,14 +289,8 @@ def _new_name(function_name: str) -> str:
     return parsed.name
 
 
-def _refuse_unsupported(
-    *, publish: bool = False, package_type: str = "Zip", layers: list[str] | None = None
-) -> None:
+def _refuse_unsupported(*, package_type: str = "Zip", layers: list[str] | None = None) -> None:
     """Options lakehose cannot honour are refused, never ignored."""
-    if publish:
-        raise InvalidParameterValueException(
-            "lakehose keeps only $LATEST: publishing function versions is not supported."
-        )
     if package_type != "Zip":
         raise InvalidParameterValueException(
             "lakehose runs functions from .zip packages only; container images are not supported."
@@ -292,14 +307,3 @@ def _variables(environment: dict[str, Any] | None) -> dict[str, str] | None:
     }
     check_variables(variables)
     return variables
-
-
-def _encode_marker(name: str) -> str:
-    return base64.urlsafe_b64encode(name.encode()).decode()
-
-
-def _decode_marker(marker: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(marker.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidParameterValueException(f"Invalid marker: {marker}") from None

@@ -2,8 +2,9 @@
 
 An invocation, step by step:
 
-1. Resolve the function (name, partial or full ARN; ``$LATEST`` only) and check the payload as
-   AWS does: size (6 MB synchronous, 1 MB for events), UTF-8 JSON (an empty payload is ``{}``).
+1. Resolve the function (name, partial or full ARN) and its qualifier: ``$LATEST``, a version,
+   or an alias, whose routing weights pick the version that runs. Check the payload as AWS
+   does: size (6 MB synchronous, 1 MB for events), UTF-8 JSON (an empty payload is ``{}``).
 2. ``DryRun`` stops here (204). ``Event`` is queued for a background thread (202) which waits
    for a free slot; ``RequestResponse`` takes a slot now or is throttled (429).
 3. Take a warm worker of the function's current code and configuration, or start one (a cold
@@ -13,8 +14,10 @@ An invocation, step by step:
    new one.
 5. Shape the result as AWS does: the handler's response, or its error document with
    ``FunctionError: Unhandled``; the platform's own documents for timeouts
-   (``Sandbox.Timedout``), crashes (``Runtime.ExitError``) and oversized responses; and the log
-   with START / END / REPORT lines, of which ``LogType=Tail`` returns the last 4 KB.
+   (``Sandbox.Timedout``), crashes (``Runtime.ExitError``), running out of memory
+   (``Runtime.OutOfMemory``) and oversized responses; and the log
+   with START / END / REPORT lines, of which ``LogType=Tail`` returns the last 4 KB, and which
+   is written to CloudWatch Logs (``/aws/lambda/<name>``, the worker's stream) line by line.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import hashlib
 import json
 import logging
 import shutil
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,6 +50,7 @@ from lakehose.services.awslambda.errors import (
 )
 from lakehose.services.awslambda.names import LATEST
 from lakehose.services.awslambda.pool import PoolClosed, Throttled
+from lakehose.services.awslambda.ports import LogsUnavailable
 from lakehose.services.awslambda.store import FunctionRecord
 from lakehose.services.awslambda.workers import Outcome, Worker
 
@@ -66,7 +71,7 @@ class Caller(Protocol):
 
 
 @dataclass(frozen=True)
-class _Call:
+class Call:
     """One invocation's request: its id, the ARN it was invoked by, payload, client context."""
 
     request_id: str
@@ -116,7 +121,9 @@ class InvokeOperations(LambdaBase):
         request_id = context.request_id if context is not None else self.ids.uuid4()
         kind = invocation_type or "RequestResponse"
         with self.db.read() as connection:
-            record, effective = self._find_function(connection, function_name, qualifier)
+            record, effective, alias = self._find_target(connection, function_name, qualifier)
+            if alias is not None and alias.weights:
+                record = self._routed(connection, record, alias.weights)
         if kind == "Event":
             _check_size(payload, EVENT_PAYLOAD_LIMIT, "InvokeAsync")
         else:
@@ -125,7 +132,7 @@ class InvokeOperations(LambdaBase):
         client = _client_context(client_context)
         if kind == "DryRun":
             return {"StatusCode": 204}
-        call = _Call(request_id, self.names.arn(record.name, effective), body, client)
+        call = Call(request_id, self.names.arn(record.name, effective), body, client)
         if kind == "Event":
             self._event_runner().submit(self._run_event, record.name, call)
             return {"StatusCode": 202}
@@ -152,18 +159,31 @@ class InvokeOperations(LambdaBase):
         function that fails returns normally, with ``function_error`` set.
         """
         with self.db.read() as connection:
-            record, effective = self._find_function(connection, function_arn_or_name)
+            record, effective, alias = self._find_target(connection, function_arn_or_name)
+            if alias is not None and alias.weights:
+                record = self._routed(connection, record, alias.weights)
         _check_size(payload, SYNC_PAYLOAD_LIMIT, "InvokeFunction")
         arn = self.names.arn(record.name, effective)
-        call = _Call(self.ids.uuid4(), arn, _json_payload(payload), None)
+        call = Call(self.ids.uuid4(), arn, _json_payload(payload), None)
         return self._execute(record, call, wait=False, timeout_seconds=timeout_seconds)
+
+    def _routed(
+        self, connection: sqlite3.Connection, primary: FunctionRecord, weights: dict[str, float]
+    ) -> FunctionRecord:
+        """The version an alias with routing weights sends this invocation to."""
+        for version, weight in weights.items():
+            if self.ids.integer(1_000_000) < weight * 1_000_000:
+                found = self._version_record(connection, primary, version)
+                if found is not None:
+                    return found.replace(reserved_concurrency=primary.reserved_concurrency)
+        return primary
 
     # -- execution ----------------------------------------------------------------------------
 
     def _execute(
         self,
         record: FunctionRecord,
-        call: _Call,
+        call: Call,
         *,
         wait: bool,
         timeout_seconds: float | None = None,
@@ -191,7 +211,9 @@ class InvokeOperations(LambdaBase):
         except PoolClosed:
             raise ServiceException.shutting_down() from None
         init = (worker.init_output, worker.init_ms) if cold else ("", None)
-        return self._result(record, call.request_id, outcome, init, timeout)
+        result, log = self._result(record, call.request_id, outcome, init, timeout)
+        self._write_log(record, worker.log_stream, log)
+        return result
 
     def _run(
         self,
@@ -228,15 +250,16 @@ class InvokeOperations(LambdaBase):
             region=self.region,
             credentials=self.credentials,
             endpoint=self.endpoint(),
-            log_stream=self._log_stream(),
+            log_stream=self._log_stream(record.version),
             node_bootstrap=nodejs.write_bootstrap(self.environment.directory) if node else None,
             node_executable=self.node_executable,
         )
         return Worker(launch, key)
 
-    def _log_stream(self) -> str:
+    def _log_stream(self, version: str) -> str:
+        """AWS's stream name for a new execution environment: ``2024/05/01/[$LATEST]<hex>``."""
         day = utc_datetime(self.clock).strftime("%Y/%m/%d")
-        return f"{day}/[{LATEST}]{self.ids.hex(32)}"
+        return f"{day}/[{version}]{self.ids.hex(32)}"
 
     def _result(
         self,
@@ -245,7 +268,8 @@ class InvokeOperations(LambdaBase):
         outcome: Outcome,
         init: tuple[str, float | None],
         timeout: float,
-    ) -> InvocationResult:
+    ) -> tuple[InvocationResult, str]:
+        """The invocation's result and its whole log."""
         init_output, init_ms = init
         body, extra, status, error_type = outcome.body, "", None, None
         if outcome.kind == "success" and len(body) > RESPONSE_LIMIT:
@@ -262,31 +286,47 @@ class InvokeOperations(LambdaBase):
             body = orjson.dumps({"errorType": "Sandbox.Timedout", "errorMessage": message})
             extra = logs.timeout_line(utc_datetime(self.clock), request_id, timeout)
             status = "timeout"
-        elif outcome.kind == "exited":
+        elif outcome.kind in ("exited", "oom"):
+            error_type = "Runtime.OutOfMemory" if outcome.kind == "oom" else "Runtime.ExitError"
             message = f"RequestId: {request_id} Error: {outcome.exit_reason}"
-            body = orjson.dumps({"errorType": "Runtime.ExitError", "errorMessage": message})
-            extra = logs.exit_lines(request_id, outcome.exit_reason)
-            status, error_type = "error", "Runtime.ExitError"
+            body = orjson.dumps({"errorType": error_type, "errorMessage": message})
+            extra = logs.exit_lines(request_id, outcome.exit_reason, error_type)
+            status = "error"
         elif outcome.kind == "init_error":
             status, error_type = "error", str(orjson.loads(body).get("errorType", ""))
+        # Out of memory, the sandbox held all it could: AWS reports the whole memory size used.
+        used = record.memory_size if outcome.kind == "oom" else outcome.memory_mb
         report = logs.Report(
             request_id,
             outcome.duration_ms,
             record.memory_size,
-            outcome.memory_mb,
+            used,
             init_ms,
             status,
             error_type,
         )
-        log = logs.invocation_log(init_output, outcome.output, extra, report)
+        log = logs.invocation_log(init_output, outcome.output, extra, report, record.version)
         failed = outcome.kind != "success" or status is not None
-        return InvocationResult(
+        result = InvocationResult(
             request_id,
             body,
             "Unhandled" if failed else None,
             logs.tail(log),
             timed_out=outcome.kind == "timeout",
+            executed_version=record.version,
         )
+        return result, log
+
+    def _write_log(self, record: FunctionRecord, stream: str, log: str) -> None:
+        """The log to ``/aws/lambda/<name>``, a line an event; a failure costs the log only."""
+        if self.log_sink is None:
+            return
+        now = int(self.clock.now() * 1000)
+        events = [(now, line) for line in log.splitlines(keepends=True)]
+        try:
+            self.log_sink.write(runtimes.log_group(record.name), stream, events)
+        except LogsUnavailable as error:
+            logger.warning("the log of %s was not written: %s", record.name, error)
 
     # -- asynchronous invocations -------------------------------------------------------------
 
@@ -298,7 +338,7 @@ class InvokeOperations(LambdaBase):
                 self._events = ThreadPoolExecutor(EVENT_THREADS, "lakehose-lambda-event")
             return self._events
 
-    def _run_event(self, name: str, call: _Call) -> None:
+    def _run_event(self, name: str, call: Call) -> None:
         """Run one Event invocation; failures are logged, as AWS drops them without a DLQ."""
         try:
             record = self._function(name)
@@ -365,6 +405,13 @@ def _client_context(encoded: str | None) -> dict[str, Any] | None:
 def _worker_key(record: FunctionRecord) -> str:
     """What a warm worker is reusable for: same code and same environment-shaping settings."""
     shape = orjson.dumps(
-        [record.code_hex, record.runtime, record.handler, record.memory_size, record.environment]
+        [
+            record.code_hex,
+            record.runtime,
+            record.handler,
+            record.memory_size,
+            record.environment,
+            record.version,
+        ]
     )
     return f"{record.name}:{hashlib.sha256(shape).hexdigest()[:16]}"

@@ -63,16 +63,19 @@ def timeout_line(when: datetime, request_id: str, seconds: float) -> str:
     return f"{stamp} {request_id} Task timed out after {seconds:.2f} seconds\n"
 
 
-def exit_lines(request_id: str, reason: str) -> str:
-    return f"RequestId: {request_id} Error: {reason}\nRuntime.ExitError\n"
+def exit_lines(request_id: str, reason: str, error_type: str = "Runtime.ExitError") -> str:
+    return f"RequestId: {request_id} Error: {reason}\n{error_type}\n"
 
 
-def invocation_log(init_output: str, output: str, extra: str, report: Report) -> str:
-    """The whole log of one invocation; ``extra`` is the platform's timeout or crash lines."""
+def invocation_log(
+    init_output: str, output: str, extra: str, report: Report, version: str = LATEST
+) -> str:
+    """The whole log of one invocation of ``version``; ``extra`` is the platform's timeout or
+    crash lines."""
     if output and not output.endswith("\n"):
         output += "\n"
     return (
-        f"{init_output}START RequestId: {report.request_id} Version: {LATEST}\n"
+        f"{init_output}START RequestId: {report.request_id} Version: {version}\n"
         f"{output}{extra}END RequestId: {report.request_id}\n{report.line()}"
     )
 

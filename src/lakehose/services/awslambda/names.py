@@ -7,8 +7,8 @@ Lambda accepts, wherever a ``FunctionName`` is expected::
     123456789012:function:my-function                        partial ARN
     arn:aws:lambda:us-east-1:123456789012:function:my-function[:qualifier]
 
-lakehose keeps only ``$LATEST`` (no published versions or aliases), so any other qualifier names a
-function version that does not exist.
+The qualifier is ``$LATEST``, a published version's number or an alias's name; whether it
+exists is the engine's to check.
 """
 
 from __future__ import annotations
@@ -73,10 +73,10 @@ class FunctionNames:
         return function_arn(self.region, self.account_id, name, qualifier)
 
     def resolve(self, reference: str, qualifier: str | None = None) -> tuple[str, str | None]:
-        """The function name and the effective qualifier (``None`` or ``$LATEST``).
+        """The function name and the effective qualifier (``None`` when none is given).
 
-        Raises ``ResourceNotFoundException`` for another region, another account or a qualifier
-        other than ``$LATEST``, as Lambda answers for versions and aliases that do not exist.
+        Raises ``ResourceNotFoundException`` for another region or another account, and
+        ``InvalidParameterValueException`` when the ARN's qualifier and ``Qualifier`` differ.
         """
         parsed = parse_reference(reference)
         if parsed is None:
@@ -90,6 +90,4 @@ class FunctionNames:
         if parsed.account_id is not None and parsed.account_id != self.account_id:
             arn = function_arn(self.region, parsed.account_id, parsed.name, effective)
             raise ResourceNotFoundException.function(arn)
-        if effective is not None and effective != LATEST:
-            raise ResourceNotFoundException.function(self.arn(parsed.name, effective))
         return parsed.name, effective

@@ -96,7 +96,7 @@ class PolicyOperations(LambdaBase):
             record, _ = self._find_function(connection, function_name, qualifier)
             statements = store.statements(connection, record.name)
         if not statements:
-            raise ResourceNotFoundException.no_policy()
+            raise ResourceNotFoundException.no_resource()
         document = {"Version": "2012-10-17", "Id": "default", "Statement": statements}
         return {"Policy": orjson.dumps(document).decode(), "RevisionId": record.revision_id}
 

@@ -1,11 +1,16 @@
 """What the Lambda engine needs from other engines, declared here and supplied by ``runtime.py``.
 
-Lambda reads deployment packages from S3 when ``Code`` names ``S3Bucket`` and ``S3Key``. The
-engine never imports the S3 engine; the runtime passes an adapter that fulfils ``CodeSource``.
+Lambda reads deployment packages from S3 when ``Code`` names ``S3Bucket`` and ``S3Key``, writes
+every invocation's log to CloudWatch Logs, reads Kinesis streams for its event source mappings
+and writes their failed batches to S3 destinations. The engine never imports those engines; the
+runtime passes adapters that fulfil ``CodeSource``, ``LogSink``, ``StreamReader`` and
+``FailureDestination``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from lakehose.errors import LakehoseError
@@ -29,4 +34,67 @@ class CodeSource(Protocol):
 
     def read_object(self, bucket: str, key: str) -> bytes:
         """The object's bytes; ``CodeObjectMissing`` when the bucket or key does not exist."""
+        ...
+
+
+class LogsUnavailable(LakehoseError):
+    """CloudWatch Logs cannot take the log now (the invocation's result stands regardless)."""
+
+
+class LogSink(Protocol):
+    """Where invocation logs go: ``/aws/lambda/<function>``, one stream per worker."""
+
+    def write(self, group: str, stream: str, events: Sequence[tuple[int, str]]) -> None:
+        """Append ``(timestamp ms, message)`` events, creating the group and stream if needed;
+        ``LogsUnavailable`` when they cannot be written."""
+        ...
+
+
+class StreamUnavailable(LakehoseError):
+    """The stream cannot be read now (missing, or its engine is not running)."""
+
+
+@dataclass(frozen=True)
+class StreamShard:
+    """A shard of a stream: its parents (read first), whether it is closed, and the sequence
+    number of its latest record (``None`` when empty)."""
+
+    shard_id: str
+    parents: tuple[str, ...]
+    closed: bool
+    tip: str | None
+
+
+@dataclass(frozen=True)
+class StreamRecord:
+    sequence_number: str
+    arrival_ms: int
+    partition_key: str
+    data: bytes
+
+
+class StreamReader(Protocol):
+    """Reads a Kinesis stream's shards for event source mappings."""
+
+    def shards(self, stream_arn: str) -> list[StreamShard]:
+        """The stream's shards; ``StreamUnavailable`` when it cannot be read."""
+        ...
+
+    def read(
+        self, stream_arn: str, shard_id: str, after_sequence: str | None, limit: int
+    ) -> tuple[list[StreamRecord], bool]:
+        """Up to ``limit`` records after ``after_sequence`` (from the oldest when ``None``) and
+        whether the shard is closed and read to its end."""
+        ...
+
+
+class DestinationUnavailable(LakehoseError):
+    """An on-failure destination could not be written."""
+
+
+class FailureDestination(Protocol):
+    """Where discarded batches' invocation records go: an S3 bucket, by ARN."""
+
+    def send(self, destination_arn: str, key: str, document: bytes) -> None:
+        """Write ``document`` at ``key``; ``DestinationUnavailable`` when it cannot."""
         ...

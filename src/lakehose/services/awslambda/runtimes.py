@@ -21,7 +21,6 @@ import orjson
 
 from lakehose.services.awslambda import worker_main
 from lakehose.services.awslambda.errors import InvalidParameterValueException
-from lakehose.services.awslambda.names import LATEST
 from lakehose.services.awslambda.store import FunctionRecord
 from lakehose.settings import Credentials
 
@@ -91,11 +90,14 @@ def is_node(runtime: str) -> bool:
 
 @dataclass(frozen=True)
 class Launch:
-    """How to start one worker: its command (the result descriptor is appended), env and cwd."""
+    """How to start one worker: its command (the result descriptor is appended), env, cwd and
+    the memory size its sandbox holds it to."""
 
     command: tuple[str, ...]
     environment: dict[str, str]
     task_root: Path
+    memory_mb: int
+    log_stream: str
 
 
 def log_group(name: str) -> str:
@@ -122,7 +124,7 @@ def launch(
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         "AWS_LAMBDA_FUNCTION_NAME": record.name,
-        "AWS_LAMBDA_FUNCTION_VERSION": LATEST,
+        "AWS_LAMBDA_FUNCTION_VERSION": record.version,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(record.memory_size),
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_LAMBDA_LOG_GROUP_NAME": log_group(record.name),
@@ -144,4 +146,4 @@ def launch(
         command = (sys.executable, str(Path(worker_main.__file__).resolve()))
     # The function's own variables last: they may point AWS_ENDPOINT_URL elsewhere on purpose.
     environment.update(record.environment or {})
-    return Launch(command, environment, task_root)
+    return Launch(command, environment, task_root, record.memory_size, log_stream)

@@ -1,4 +1,4 @@
-"""SQLite persistence of functions, their tags and their resource-policy statements.
+"""SQLite persistence of functions, their versions and aliases, tags and policy statements.
 
 One database, ``lambda.db`` in the engine's directory. A function's configuration is one JSON
 document (``FunctionRecord``): it is always read and written whole, and only ever looked up by
@@ -6,6 +6,10 @@ name. Tags and policy statements are rows of their own so that one can change wi
 the other, and they go when their function goes (``ON DELETE CASCADE``). The ``tags`` table has
 the shape ``lakehose.formats.tags`` reads and writes, keyed by function name (its
 ``owner_column="function"``).
+
+A published version is a frozen copy of the function's record (``version`` set to its number);
+an alias is a row naming the version it points to and its routing weights. Both go with their
+function.
 
 Functions take the connection of a transaction the engine opened, so every operation's reads and
 writes commit together or not at all.
@@ -43,7 +47,37 @@ CREATE TABLE statements (
 );
 """
 
-MIGRATIONS = (Migration(1, _SCHEMA),)
+_VERSIONS = """
+CREATE TABLE versions (
+    function TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    record BLOB NOT NULL,
+    PRIMARY KEY (function, version)
+);
+CREATE TABLE aliases (
+    function TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    document BLOB NOT NULL,
+    PRIMARY KEY (function, name)
+);
+"""
+
+_MAPPINGS = """
+CREATE TABLE mappings (
+    uuid TEXT PRIMARY KEY,
+    function TEXT NOT NULL,
+    document BLOB NOT NULL
+);
+CREATE TABLE checkpoints (
+    mapping TEXT NOT NULL REFERENCES mappings(uuid) ON DELETE CASCADE,
+    shard_id TEXT NOT NULL,
+    sequence_number TEXT,
+    finished INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (mapping, shard_id)
+);
+"""
+
+MIGRATIONS = (Migration(1, _SCHEMA), Migration(2, _VERSIONS), Migration(3, _MAPPINGS))
 
 
 @dataclass(frozen=True)
@@ -67,6 +101,9 @@ class FunctionRecord:
     ephemeral_storage: int = 512
     tracing_mode: str = "PassThrough"
     reserved_concurrency: int | None = None
+    version: str = "$LATEST"
+    # The number the last published version took (numbers are never reused).
+    last_version: int = 0
 
     def replace(self, **changes: Any) -> FunctionRecord:
         return dataclasses.replace(self, **changes)
@@ -119,6 +156,132 @@ def list_functions(
 def all_functions(connection: sqlite3.Connection) -> list[FunctionRecord]:
     rows = connection.execute("SELECT record FROM functions ORDER BY name")
     return [FunctionRecord.from_json(row["record"]) for row in rows]
+
+
+# -- versions and aliases -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AliasRecord:
+    """An alias: the version it points to, its description, weights and revision."""
+
+    name: str
+    function_version: str
+    description: str
+    revision_id: str
+    weights: dict[str, float] | None = None
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, data: bytes) -> AliasRecord:
+        return cls(**orjson.loads(data))
+
+
+def insert_version(connection: sqlite3.Connection, record: FunctionRecord) -> None:
+    connection.execute(
+        "INSERT INTO versions (function, version, record) VALUES (?, ?, ?)",
+        (record.name, int(record.version), record.to_json()),
+    )
+
+
+def get_version(connection: sqlite3.Connection, name: str, version: int) -> FunctionRecord | None:
+    row = connection.execute(
+        "SELECT record FROM versions WHERE function = ? AND version = ?", (name, version)
+    ).fetchone()
+    return FunctionRecord.from_json(row["record"]) if row else None
+
+
+def versions(connection: sqlite3.Connection, name: str) -> list[FunctionRecord]:
+    rows = connection.execute(
+        "SELECT record FROM versions WHERE function = ? ORDER BY version", (name,)
+    )
+    return [FunctionRecord.from_json(row["record"]) for row in rows]
+
+
+def all_versions(connection: sqlite3.Connection) -> list[FunctionRecord]:
+    rows = connection.execute("SELECT record FROM versions ORDER BY function, version")
+    return [FunctionRecord.from_json(row["record"]) for row in rows]
+
+
+def delete_version(connection: sqlite3.Connection, name: str, version: int) -> None:
+    connection.execute("DELETE FROM versions WHERE function = ? AND version = ?", (name, version))
+
+
+def get_alias(connection: sqlite3.Connection, function: str, name: str) -> AliasRecord | None:
+    row = connection.execute(
+        "SELECT document FROM aliases WHERE function = ? AND name = ?", (function, name)
+    ).fetchone()
+    return AliasRecord.from_json(row["document"]) if row else None
+
+
+def put_alias(connection: sqlite3.Connection, function: str, alias: AliasRecord) -> None:
+    connection.execute(
+        "INSERT OR REPLACE INTO aliases (function, name, document) VALUES (?, ?, ?)",
+        (function, alias.name, alias.to_json()),
+    )
+
+
+def delete_alias(connection: sqlite3.Connection, function: str, name: str) -> None:
+    connection.execute("DELETE FROM aliases WHERE function = ? AND name = ?", (function, name))
+
+
+def aliases(connection: sqlite3.Connection, function: str) -> list[AliasRecord]:
+    rows = connection.execute(
+        "SELECT document FROM aliases WHERE function = ? ORDER BY name", (function,)
+    )
+    return [AliasRecord.from_json(row["document"]) for row in rows]
+
+
+# -- event source mappings and their checkpoints ------------------------------------------------
+
+
+def get_mapping(connection: sqlite3.Connection, uuid: str) -> dict[str, Any] | None:
+    row = connection.execute("SELECT document FROM mappings WHERE uuid = ?", (uuid,)).fetchone()
+    return dict(orjson.loads(row["document"])) if row else None
+
+
+def put_mapping(connection: sqlite3.Connection, mapping: Mapping[str, Any]) -> None:
+    # An upsert, not a replace: replacing the row would cascade to its checkpoints.
+    connection.execute(
+        "INSERT INTO mappings (uuid, function, document) VALUES (?, ?, ?) "
+        "ON CONFLICT (uuid) DO UPDATE SET function = excluded.function, "
+        "document = excluded.document",
+        (mapping["UUID"], mapping["FunctionName"], orjson.dumps(mapping)),
+    )
+
+
+def delete_mapping(connection: sqlite3.Connection, uuid: str) -> None:
+    connection.execute("DELETE FROM mappings WHERE uuid = ?", (uuid,))
+
+
+def mappings(connection: sqlite3.Connection) -> list[dict[str, Any]]:
+    rows = connection.execute("SELECT document FROM mappings ORDER BY uuid")
+    return [dict(orjson.loads(row["document"])) for row in rows]
+
+
+def checkpoints(connection: sqlite3.Connection, mapping: str) -> dict[str, tuple[str | None, bool]]:
+    """Per shard: the sequence number of the last record done, and whether the shard is done."""
+    rows = connection.execute(
+        "SELECT shard_id, sequence_number, finished FROM checkpoints WHERE mapping = ?",
+        (mapping,),
+    )
+    return {row["shard_id"]: (row["sequence_number"], bool(row["finished"])) for row in rows}
+
+
+def save_checkpoint(
+    connection: sqlite3.Connection,
+    mapping: str,
+    shard_id: str,
+    sequence_number: str | None,
+    finished: bool = False,
+) -> None:
+    connection.execute(
+        "INSERT OR REPLACE INTO checkpoints (mapping, shard_id, sequence_number, finished) "
+        "VALUES (?, ?, ?, ?)",
+        (mapping, shard_id, sequence_number, int(finished)),
+    )
 
 
 # -- policy statements --------------------------------------------------------------------------

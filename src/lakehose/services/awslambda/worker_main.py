@@ -11,8 +11,12 @@ Life of a worker, as AWS's Python runtime (awslambdaric ``bootstrap.py``) lives 
    ``PYTHONPATH`` and the working directory). Report ``ready``, or ``init_error`` with the error
    document AWS returns (``Runtime.ImportModuleError`` and friends) and exit.
 2. Loop: read an invocation from file descriptor 0 (header and payload frames), call the handler,
-   write the result frames to the result descriptor. End when descriptor 0 reaches end of file,
-   which is also what happens when the runtime dies: a worker never outlives its parent's pipe.
+   write the result frames to the result descriptor. End when descriptor 0 reaches end of file.
+   An invocation that runs out of memory (an allocation over the sandbox's data limit) reports
+   ``oom`` instead of a result, and the engine ends the worker as AWS's OOM killer would.
+
+The worker runs under its sandbox (``sandbox_main``), which kills it and everything it started
+when the engine ends it or the runtime's process dies.
 
 stdout and stderr go to the log file the engine reads after each invocation; they are unbuffered,
 as on AWS, so what a handler printed before a timeout or a crash is still in the log.
@@ -285,10 +289,15 @@ def _initialize(results: int) -> Callable[[Any, Any], Any] | None:
     return handler
 
 
+class _OutOfMemory(Exception):
+    """An allocation failed: the sandbox's data limit was reached (AWS's OOM killer's cue)."""
+
+
 def _invoke(
     handler: Callable[[Any, Any], Any], context_class: Any, header: dict[str, Any], payload: bytes
 ) -> tuple[bytes, bool]:
-    """The response body and whether it is an error document."""
+    """The response body and whether it is an error document; ``_OutOfMemory`` when the
+    invocation ran out of memory, which on AWS ends the runtime instead of raising."""
     global _request_id
     request_id = str(header["request_id"])
     _request_id = request_id
@@ -306,6 +315,8 @@ def _invoke(
         return marshal_response(handler(event, context)), False
     except FaultException as fault:
         report = make_error(fault.msg, fault.exception_type, fault.trace, request_id)
+    except MemoryError:
+        raise _OutOfMemory from None
     except Exception as error:
         report = user_error(error, error.__traceback__, request_id)
     log_error(report)
@@ -348,7 +359,12 @@ def main(argv: list[str]) -> int:
         payload = _read_frame(requests) if header is not None else None
         if header is None or payload is None:
             return 0
-        body, failed = _invoke(handler, context_class, json.loads(header), payload)
+        try:
+            body, failed = _invoke(handler, context_class, json.loads(header), payload)
+        except _OutOfMemory:
+            # The engine has the sandbox end this worker, as AWS ends one out of memory.
+            _send(results, {"type": "oom"})
+            return 1
         _send(results, {"type": "result", "error": failed, "memory_mb": _max_memory_mb()}, body)
 
 

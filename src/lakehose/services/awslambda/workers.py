@@ -1,16 +1,22 @@
-"""One worker: a subprocess running a function's handler, and the pipes the engine drives it by.
+"""One worker: a sandboxed subprocess running a function's handler, and the pipes that drive it.
 
 A worker is started per execution environment (function code and configuration) and reused for
-invocation after invocation while it stays healthy, as AWS reuses a warm sandbox. The engine's
-side of the protocol (the worker's side is ``worker_main``):
+invocation after invocation while it stays healthy, as AWS reuses a warm sandbox. The process the
+engine starts is the sandbox (``sandbox_main``), which starts the runtime's worker
+(``worker_main`` or the Node.js bootstrap) and owns everything it starts. The engine's side of
+the protocol:
 
 1. ``start``: wait for the worker's first message, ``ready`` or ``init_error``, within the init
    limit. What the worker printed while initializing is kept for the first invocation's log.
 2. ``invoke``: empty the log file, send the request and payload frames, wait for the result
-   frames until the deadline. On the deadline the worker is killed (its whole process group, so
-   nothing the handler started survives); if the worker dies first, its exit status is the
-   reason AWS would report (``signal: killed``, ``exit status 1``).
-3. ``kill``: SIGKILL the group, reap the process, close the pipes and the log file.
+   frames until the deadline. On the deadline, or when the worker reports running out of
+   memory, the sandbox is told to end (``SIGTERM``): it kills the whole process tree,
+   ``setsid()`` children included. If the worker dies first, the sandbox's status line says
+   how (``signal: killed``, ``exit status 1``), and whether a memory or task limit ended it.
+3. ``kill``: end the sandbox, reap it, close the pipes and the log file.
+
+The sandbox also holds the read end of a control pipe the engine never writes: when the engine's
+process ends, however it ends, the pipe reaches end of file and the sandbox kills the tree.
 
 stdout and stderr of the worker go to an unlinked temporary file shared with the engine: the
 engine rewinds and truncates it before each invocation and reads it after, so a handler that
@@ -28,18 +34,26 @@ import os
 import select
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import orjson
 
+from lakehose.services.awslambda import sandbox_main
 from lakehose.services.awslambda.runtimes import Launch
 from lakehose.services.awslambda.worker_main import FRAME_HEADER_SIZE, encode_frame, frame_length
 
-OutcomeKind = Literal["success", "error", "init_error", "timeout", "exited"]
+OutcomeKind = Literal["success", "error", "init_error", "timeout", "exited", "oom"]
+
+# AWS's quota on processes and threads in one execution environment.
+MAX_TASKS = 1024
+# How long a sandbox told to end may take to kill its tree before it is killed itself.
+_SANDBOX_GRACE_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -51,7 +65,7 @@ class Outcome:
     output: str = ""  # what the worker wrote to stdout/stderr during the invocation
     duration_ms: float = 0.0
     memory_mb: int = 0
-    exit_reason: str = ""  # for "exited": "signal: killed", "exit status 1", ...
+    exit_reason: str = ""  # for "exited" and "oom": "signal: killed", "exit status 1", ...
 
     @property
     def worker_survives(self) -> bool:
@@ -71,6 +85,7 @@ class Worker:
 
     def __init__(self, launch: Launch, key: str) -> None:
         self.key = key
+        self.log_stream = launch.log_stream  # the CloudWatch Logs stream of this environment
         self.generation = 0  # set by the pool: which version of the function it runs
         self.last_used = 0.0  # by the engine's clock, for reaping idle workers
         self.memory_mb = 0
@@ -80,26 +95,39 @@ class Worker:
         self._spawned = time.monotonic()
         request_read, self._requests = os.pipe()
         self._results, result_write = os.pipe()
+        control_read, self._control = os.pipe()
+        self._status, status_write = os.pipe()
+        sandbox = (
+            sys.executable,
+            "-I",
+            "-S",
+            str(Path(sandbox_main.__file__).resolve()),
+            str(control_read),
+            str(status_write),
+            str(launch.memory_mb),
+            str(MAX_TASKS),
+            "--",
+        )
         try:
             self.process = subprocess.Popen(
-                [*launch.command, str(result_write)],
+                [*sandbox, *launch.command, str(result_write)],
                 stdin=request_read,
                 stdout=self._log,
                 stderr=self._log,
                 env=launch.environment,
                 cwd=launch.task_root,
-                pass_fds=(result_write,),
-                # Its own process group: killing the worker kills what its handler started.
+                pass_fds=(result_write, control_read, status_write),
+                # Its own session: a terminal's signals go to the runtime, which ends it.
                 start_new_session=True,
             )
         except BaseException:
-            for descriptor in (self._requests, self._results):
+            for descriptor in (self._requests, self._results, self._control, self._status):
                 os.close(descriptor)
             self._log.close()
             raise
         finally:
-            os.close(request_read)
-            os.close(result_write)
+            for descriptor in (request_read, result_write, control_read, status_write):
+                os.close(descriptor)
         self._closed = threading.Event()
 
     @property
@@ -108,7 +136,13 @@ class Worker:
 
     @property
     def alive(self) -> bool:
-        return not self._closed.is_set() and self.process.poll() is None
+        """The sandbox runs and the worker still holds its end of the result pipe (a worker
+        killed from outside is dead here before its sandbox has finished cleaning up)."""
+        if self._closed.is_set() or self.process.poll() is not None:
+            return False
+        poller = select.poll()
+        poller.register(self._results, select.POLLIN)
+        return not any(event & select.POLLHUP for _, event in poller.poll(0))
 
     def start(self, timeout_seconds: float) -> Outcome | None:
         """Wait for the handler to load: ``None`` when ready, else why it is not.
@@ -141,6 +175,8 @@ class Worker:
             return self._fail("timeout", began)
         except (_Closed, BrokenPipeError):
             return self._fail("exited", began)
+        if message.get("type") == "oom":
+            return self._fail("oom", began)
         self.memory_mb = int(message.get("memory_mb", self.memory_mb))
         return Outcome(
             "error" if message.get("error") else "success",
@@ -151,9 +187,11 @@ class Worker:
         )
 
     def stop(self) -> None:
-        """SIGKILL the worker's process group; callable from any thread, the owner cleans up."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+        """Tell the sandbox to kill the worker's tree; callable from any thread, the owner
+        cleans up."""
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.process.pid, signal.SIGTERM)
 
     def kill(self) -> None:
         """Stop the worker, reap it and release its pipes; by the thread that owns it."""
@@ -161,8 +199,8 @@ class Worker:
             return
         self._closed.set()
         self.stop()
-        self.process.wait()
-        for descriptor in (self._requests, self._results):
+        self._wait()
+        for descriptor in (self._requests, self._results, self._control, self._status):
             with contextlib.suppress(OSError):
                 os.close(descriptor)
         self._log.close()
@@ -171,12 +209,16 @@ class Worker:
 
     def _fail(self, kind: OutcomeKind, began: float) -> Outcome:
         duration = _elapsed_ms(began)
-        if kind == "timeout":
+        if kind != "exited":
             self.stop()
-        # An exited worker's status is read before its group is killed, so it stays its own.
-        returncode = self.process.wait()
+        self._wait()
+        status = self._sandbox_status()
         output = self._take_output()
         self.kill()
+        if status.get("oom"):
+            kind = "oom"
+        # Out of memory, AWS's runtime is SIGKILLed, whether or not it got to exit first here.
+        returncode = -signal.SIGKILL if kind == "oom" else _returncode(status)
         return Outcome(
             kind,
             output=output,
@@ -184,6 +226,24 @@ class Worker:
             memory_mb=self.memory_mb,
             exit_reason=exit_reason(returncode),
         )
+
+    def _wait(self) -> None:
+        """Wait for the sandbox to end; one that does not end in time is killed outright."""
+        try:
+            self.process.wait(_SANDBOX_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def _sandbox_status(self) -> dict[str, Any]:
+        """The sandbox's last word on how the worker ended (empty if it said none)."""
+        with contextlib.suppress(OSError, ValueError):
+            os.set_blocking(self._status, False)
+            line = os.read(self._status, 4096)
+            found = orjson.loads(line) if line else {}
+            return found if isinstance(found, dict) else {}
+        return {}
 
     def _receive(self, deadline: float) -> tuple[dict[str, Any], bytes]:
         """A message and, for ``result`` and ``init_error``, the body frame that follows it."""
@@ -229,6 +289,13 @@ def exit_reason(returncode: int) -> str:
     if returncode == 0:
         return "Runtime exited without providing a reason"
     return f"Runtime exited with error: exit status {returncode}"
+
+
+def _returncode(status: dict[str, Any]) -> int:
+    """A ``Popen.returncode`` for the worker the sandbox reported on."""
+    if "exit" in status:
+        return int(status["exit"])
+    return -int(status.get("signal", signal.SIGKILL))
 
 
 def _write_all(descriptor: int, data: bytes) -> None:
