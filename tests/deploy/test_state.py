@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from lakehose.deploy import STATE_BUCKET, Deployer, ResourceEvent, StackState
+from lakehose.deploy import STATE_BUCKET, Deployer, ResourceEvent, ResourceState, StackState
 from lakehose.deploy.errors import StackConflict
 from lakehose.deploy.run import Deployment
 from lakehose.deploy.state import StackStore
@@ -72,3 +74,60 @@ def test_a_deploy_that_died_midway_is_resumed(
     ]  # fmt: skip
     summary = local_clients("kinesis").describe_stream_summary(StreamName="resume-stream")
     assert summary["StreamDescriptionSummary"]["OpenShardCount"] == 1
+
+
+class DiesAfterReplacing(Recorder):
+    """Stands for a process killed once the replacement exists, before the old one is deleted."""
+
+    def resource(self, event: ResourceEvent) -> None:
+        super().resource(event)
+        if event.logical_id == "Bucket" and event.status == "CREATE_COMPLETE":
+            raise SystemExit("killed")
+
+
+def test_a_resource_replaced_by_a_deploy_that_died_is_deleted_by_the_next(
+    local: Deployer, local_clients: Clients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s3 = local_clients("s3")
+    first = deploy_dict(local, "Replace", {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}}})
+    old = first.resources["Bucket"].physical_id
+    named = {
+        "Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "new-b"}}}
+    }
+    dying = Deployer(local_clients, account_id=local.account_id, region=local.region,
+                     listener=DiesAfterReplacing())  # fmt: skip
+    monkeypatch.setattr(Deployment, "_roll_back", lambda self, error: None)
+    with pytest.raises(SystemExit):
+        deploy_dict(dying, "Replace", named)
+    monkeypatch.undo()
+    (state,) = local.stacks()
+    assert [entry.physical_id for entry in state.replaced] == [old]
+    assert {b["Name"] for b in s3.list_buckets()["Buckets"]} >= {old, "new-b"}
+
+    deploy_dict(local, "Replace", named)
+    (state,) = local.stacks()
+    assert state.replaced == []
+    buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    assert "new-b" in buckets and old not in buckets
+
+
+def test_a_corrupt_stack_state_is_reported_never_taken_for_absent(local_clients: Clients) -> None:
+    s3 = local_clients("s3")
+    StackStore(s3).save(StackState("S", "id", "CREATE_COMPLETE", "now"))
+    s3.put_object(Bucket=STATE_BUCKET, Key="stacks/S.json", Body=b'{"FormatVersion": 2, "na')
+    with pytest.raises(StorageError, match=r"the state of stack S \(s3://lakehose-deployments/"):
+        StackStore(s3).load("S")
+
+
+def test_a_state_written_before_creation_tokens_is_read(local_clients: Clients) -> None:
+    s3 = local_clients("s3")
+    state = StackState("Old", "id", "CREATE_COMPLETE", "now")
+    state.resources["R"] = ResourceState("R", "AWS::S3::Bucket", "old-bucket", "CREATE_COMPLETE")
+    document = json.loads(state.to_json())
+    document["FormatVersion"] = 1
+    del document["replaced"], document["resources"]["R"]["token"]
+    s3.create_bucket(Bucket=STATE_BUCKET)
+    s3.put_object(Bucket=STATE_BUCKET, Key="stacks/Old.json", Body=json.dumps(document).encode())
+    loaded = StackStore(s3).load("Old")
+    assert loaded is not None
+    assert loaded.resources["R"].token == "" and loaded.replaced == []
