@@ -10,6 +10,8 @@ leave none.
 from __future__ import annotations
 
 import collections
+import json
+import os
 import re
 import subprocess
 import sys
@@ -42,7 +44,11 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
 def cli(server: ServerProcess, when: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     """``lakehose <arguments> --home <server's home>``, killed after the call ``when`` names."""
     command = [sys.executable, str(DYING_CLI), when, *arguments, "--home", str(server.home)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    # Wide enough that Rich's tables keep every value on one line.
+    environment = {**os.environ, "COLUMNS": "250"}
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=300, check=False, env=environment
+    )
 
 
 def killed(server: ServerProcess, when: str, *arguments: str) -> None:
@@ -89,8 +95,6 @@ def inventory(server: ServerProcess) -> dict[str, list[str]]:
 
 
 def stack_state(server: ServerProcess) -> dict[str, Any]:
-    import json
-
     body = server.client("s3").get_object(Bucket=STATE_BUCKET, Key=f"stacks/{STACK}.json")["Body"]
     state: dict[str, Any] = json.loads(body.read())
     return state
@@ -191,3 +195,47 @@ def test_calls_are_counted(server: ServerProcess) -> None:
     """The harness sees the calls it kills at (else the tests above would prove nothing)."""
     operations = completed(server, "stacks")
     assert collections.Counter(operations)["ListObjectsV2"] == 1
+
+
+def test_a_deploy_whose_server_dies_fails_in_one_line_and_resumes(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    server = ServerProcess(home)
+    command = [
+        sys.executable,
+        str(DYING_CLI),
+        "never",
+        "deploy",
+        str(ASSEMBLY),
+        "--home",
+        str(home),
+    ]
+    said = []
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as deploy:
+        assert deploy.stderr is not None
+        for line in deploy.stderr:
+            said.append(line)
+            if line.endswith(" CreateFunction\n"):
+                server.kill()
+        assert deploy.wait(timeout=300) == 1
+    (error,) = [line for line in said if not _CALL.match(line)]
+    assert error.startswith("error: ")
+    assert "rolling back failed too" in error
+    assert "stack heartrate is left as `lakehose stacks` shows" in error
+
+    restarted = ServerProcess(home)
+    try:
+        listed = cli(restarted, "never", "stacks")
+        assert listed.returncode == 0, listed.stderr
+        assert "CREATE_IN_PROGRESS" in listed.stdout
+        explanation = (
+            "heartrate: a deploy or destroy is running, or was interrupted (it was creating "
+            "TransformFirehose7CC3429E): `lakehose deploy` resumes it, `lakehose destroy "
+            "heartrate` removes it"
+        )
+        assert explanation in listed.stdout
+        completed(restarted, "deploy", str(ASSEMBLY))
+        assert_deployed_once(restarted)
+    finally:
+        restarted.stop()

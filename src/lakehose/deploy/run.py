@@ -124,7 +124,16 @@ class Deployment:
             outputs = self._outputs()
         except BaseException as error:
             # BaseException too: an interrupted deploy (Ctrl-C) must not leave half a stack.
-            self._roll_back(error)
+            try:
+                self._roll_back(error)
+            except Exception as failure:
+                # The services are out of reach (a stopped server): what was recorded stays
+                # recorded, and the next deploy or destroy takes it from there.
+                raise DeployError(
+                    f"{describe(error)}; rolling back failed too ({describe(failure)}): stack "
+                    f"{self.name} is left as `lakehose stacks` shows, and deploying it again "
+                    "resumes it"
+                ) from error
             raise
         removed = [lid for lid in self.state.resources if lid not in self.plan.handlers]
         previous_outputs = self.previous.outputs if self.previous else []
