@@ -356,6 +356,11 @@ class Lakehose:
             return None
         return session.secret_access_key
 
+    @property
+    def home_id(self) -> str:
+        """The id of the home this runtime owns, which its health answer names."""
+        return self.state.home_id
+
     def health(self) -> dict[str, str]:
         """Per service, its engines' state: the first that is not running, if any is not."""
         states: dict[str, str] = {}
@@ -425,7 +430,8 @@ class _Publication:
 
     def serving(self, endpoint: str) -> None:
         self._runtime.serving_at(endpoint)
-        self._runtime.state.write_server(ServerRecord(endpoint, os.getpid()))
+        state = self._runtime.state
+        state.write_server(ServerRecord(endpoint, os.getpid(), state.home_id))
 
     def stopped(self) -> None:
         self._runtime.state.clear_server()

@@ -245,8 +245,7 @@ def _explain(state: StackState) -> str:
         )
     if state.status.endswith("_FAILED"):
         return (
-            f"{reason}deploying again retries, `lakehose destroy {state.name}` removes what "
-            "is left"
+            f"{reason}deploying again retries, `lakehose destroy {state.name}` removes what is left"
         )
     return state.reason
 

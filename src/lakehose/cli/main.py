@@ -18,7 +18,6 @@ from lakehose.cli import admin, deploy_commands, options, pipeline_commands
 from lakehose.cli.failures import errors, fail, reported_failures
 from lakehose.errors import LakehoseError
 from lakehose.settings import Settings
-from lakehose.storage import StateDirectory
 
 # soft_wrap: messages carry paths and URLs that must not be broken across lines.
 console = Console(soft_wrap=True)
@@ -157,14 +156,17 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _running_endpoint(home: Path | None) -> str:
+    from lakehose.cli.target import running_server
+
     settings = _settings(home=home)
-    record = StateDirectory(settings.home).read_server()
-    if record is None:
+    with reported_failures():
+        url = running_server(settings)
+    if url is None:
         fail(
             f"no lakehose server is running for {settings.home.resolve()}; start one with "
             "`lakehose up`, or pass --endpoint"
         )
-    return record.endpoint_url
+    return url
 
 
 def _admin(endpoint: str, method: str, action: str) -> dict[str, Any]:
