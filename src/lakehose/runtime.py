@@ -330,7 +330,8 @@ class Lakehose:
         from lakehose.gateway.asgi import create_app
         from lakehose.gateway.server import serve
 
-        serve(create_app(self.gateway), sock, _Publication(self))
+        stop_timeout = self.settings.stop_timeout
+        serve(create_app(self.gateway), sock, _Publication(self), stop_timeout=stop_timeout)
 
     def serving_at(self, endpoint: str) -> None:
         """Record that a server publishes this runtime at ``endpoint``."""
