@@ -258,6 +258,13 @@ class Lakehose:
         its account, region, directory, clock, ids and options."""
         prefix = f"{service}."
         scope = scope or self.scope
+        options = {
+            key[len(prefix) :]: value
+            for key, value in self.settings.options.items()
+            if key.startswith(prefix)
+        }
+        if options.get("durability") is None:
+            options["durability"] = self.settings.durability
         return EngineEnvironment(
             region=scope.region,
             account_id=scope.account_id,
@@ -267,11 +274,7 @@ class Lakehose:
                 service, None if service in GLOBAL_SERVICES else scope
             ),
             endpoint_url=self.settings.endpoint_url,
-            options={
-                key[len(prefix) :]: value
-                for key, value in self.settings.options.items()
-                if key.startswith(prefix)
-            },
+            options=options,
         )
 
     # -- what the gateway and users call ------------------------------------------------------

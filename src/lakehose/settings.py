@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lakehose.errors import ConfigurationError
-from lakehose.options import check_options
+from lakehose.options import DURABILITY_MODES, check_options
 from lakehose.options import parse_size as parse_size
 from lakehose.scopes import is_account, is_region
 
@@ -73,6 +73,10 @@ class Settings:
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     body_idle_timeout: float = DEFAULT_BODY_IDLE_TIMEOUT
     stop_timeout: float = DEFAULT_STOP_TIMEOUT
+    # What an acknowledged write survives (docs/durability.md): "normal" (the process's death)
+    # or "full" (a power cut too); ``LAKEHOSE_DURABILITY``, ``lakehose up --durability``. An
+    # engine's ``<service>.durability`` option overrides it for that engine.
+    durability: str = "normal"
     # Per-service knobs (e.g. ``kinesis.stream_creation_delay_seconds``), each declared with its
     # type, default and meaning in ``lakehose/options.py``; an undeclared key or a value of the
     # wrong type is refused here.
@@ -89,6 +93,10 @@ class Settings:
             raise ConfigurationError(f"region {self.region!r} does not look like an AWS region")
         if not is_account(self.account_id):
             raise ConfigurationError(f"account id must be 12 digits, got {self.account_id!r}")
+        if self.durability not in DURABILITY_MODES:
+            raise ConfigurationError(
+                f"durability must be {' or '.join(DURABILITY_MODES)}, got {self.durability!r}"
+            )
         for name in _LIMITS:
             if not getattr(self, name) > 0:
                 raise ConfigurationError(f"{name} must be positive, got {getattr(self, name)!r}")
@@ -125,6 +133,8 @@ class Settings:
             )
         if key_id and secret:
             values["credentials"] = Credentials(key_id, secret)
+        if durability := env.get("LAKEHOSE_DURABILITY"):
+            values["durability"] = durability
         for name in ("allowed_hosts", "allowed_origins"):
             if (listed := env.get(f"LAKEHOSE_{name.upper()}")) is not None:
                 values[name] = tuple(item.strip() for item in listed.split(",") if item.strip())

@@ -69,12 +69,20 @@ def cli() -> None:
     multiple=True,
     help="Also serve browser pages from this origin, e.g. http://app.test:3000 (repeatable).",
 )
+@click.option(
+    "--durability",
+    type=click.Choice(["normal", "full"]),
+    default=None,
+    help="What an acknowledged write survives: normal (the process's death; default) or full "
+    "(a power cut too, at an fsync per write). See docs/durability.md.",
+)
 def up(
     host: str | None,
     port: int | None,
     home: Path | None,
     allow_hosts: tuple[str, ...],
     allow_origins: tuple[str, ...],
+    durability: str | None,
 ) -> None:
     """Serve the AWS APIs on one port until interrupted."""
     from lakehose.gateway.server import bind, endpoint_for
@@ -86,6 +94,7 @@ def up(
         port=port,
         allowed_hosts=allow_hosts or None,
         allowed_origins=allow_origins or None,
+        durability=durability,
     )
     runtime = Lakehose(settings=settings)
     with reported_failures():
@@ -106,7 +115,10 @@ def up(
         # Every interface: the banner names the real binding, not only the local endpoint.
         shown = f"{bound_host}:{bound_port}, every interface (this machine: {endpoint})"
     console.print(f"lakehose {__version__} listening on {shown}", highlight=False)
-    console.print(f"state directory: {runtime.state.path}", highlight=False)
+    console.print(
+        f"state directory: {runtime.state.path} (durability: {settings.durability})",
+        highlight=False,
+    )
     console.print(f"services: {services or 'none yet'}", highlight=False)
     console.print(
         f'try: boto3.client("kinesis", endpoint_url="{endpoint}", region_name='

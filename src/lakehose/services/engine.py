@@ -103,8 +103,13 @@ class SqliteEngine(Engine):
 
     def start(self) -> None:
         """Open the database (creating it and bringing its schema up to date)."""
+        # "full": every commit is fsynced before it returns, so an acknowledged write survives
+        # a power cut too; the runtime sets the engine's mode (its option, else --durability).
+        full = self.environment.option(f"{self.service_name}.durability") == "full"
         self._database = open_database(
-            self.environment.directory / self.database_file, self.migrations
+            self.environment.directory / self.database_file,
+            self.migrations,
+            synchronous="FULL" if full else "NORMAL",
         )
 
     def close(self) -> None:
