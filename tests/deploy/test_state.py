@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from lakehose.deploy.errors import StackConflict
 from lakehose.deploy.run import Deployment
 from lakehose.deploy.state import StackStore
 from lakehose.errors import StorageError
-from tests.deploy.conftest import Clients, Recorder, deploy_dict
+from tests.deploy.conftest import ACCOUNT, REGION, Clients, Recorder, deploy_dict
 
 
 def test_concurrent_writers_are_detected(local_clients: Clients) -> None:
@@ -35,13 +36,32 @@ def test_state_from_a_newer_lakehose_is_refused(local_clients: Clients) -> None:
         StackStore(s3).load("S")
 
 
-class DiesWhileCreating(Recorder):
-    """Stands for a process killed after recording the stream, before creating it."""
+class DiesAt(Recorder):
+    """Stands for a process killed when ``logical_id`` reaches ``status``."""
+
+    def __init__(self, logical_id: str, status: str) -> None:
+        super().__init__()
+        self.at = (logical_id, status)
 
     def resource(self, event: ResourceEvent) -> None:
         super().resource(event)
-        if event.logical_id == "Stream" and event.status == "CREATE_IN_PROGRESS":
+        if (event.logical_id, event.status) == self.at:
             raise SystemExit("killed")
+
+
+def deploy_and_die(
+    clients: Clients,
+    monkeypatch: pytest.MonkeyPatch,
+    stack: str,
+    body: dict[str, Any],
+    listener: DiesAt,
+) -> None:
+    dying = Deployer(clients, account_id=ACCOUNT, region=REGION, listener=listener)
+    # A killed process runs no rollback.
+    monkeypatch.setattr(Deployment, "_roll_back", lambda self, error: None)
+    with pytest.raises(SystemExit):
+        deploy_dict(dying, stack, body)
+    monkeypatch.undo()
 
 
 def test_a_deploy_that_died_midway_is_resumed(
@@ -53,13 +73,10 @@ def test_a_deploy_that_died_midway_is_resumed(
             "Stream": {"Type": "AWS::Kinesis::Stream", "Properties": {"Name": "resume-stream"}},
         }
     }
-    dying = Deployer(local_clients, account_id=local.account_id, region=local.region,
-                     listener=DiesWhileCreating())  # fmt: skip
-    # A killed process runs no rollback.
-    monkeypatch.setattr(Deployment, "_roll_back", lambda self, error: None)
-    with pytest.raises(SystemExit):
-        deploy_dict(dying, "Resume", body)
-    monkeypatch.undo()
+    # Killed after recording the stream, before creating it.
+    deploy_and_die(
+        local_clients, monkeypatch, "Resume", body, DiesAt("Stream", "CREATE_IN_PROGRESS")
+    )
     (state,) = local.stacks()
     assert state.status == "CREATE_IN_PROGRESS"
     assert state.resources["Stream"].status == "CREATE_IN_PROGRESS"
@@ -76,15 +93,6 @@ def test_a_deploy_that_died_midway_is_resumed(
     assert summary["StreamDescriptionSummary"]["OpenShardCount"] == 1
 
 
-class DiesAfterReplacing(Recorder):
-    """Stands for a process killed once the replacement exists, before the old one is deleted."""
-
-    def resource(self, event: ResourceEvent) -> None:
-        super().resource(event)
-        if event.logical_id == "Bucket" and event.status == "CREATE_COMPLETE":
-            raise SystemExit("killed")
-
-
 def test_a_resource_replaced_by_a_deploy_that_died_is_deleted_by_the_next(
     local: Deployer, local_clients: Clients, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -94,12 +102,10 @@ def test_a_resource_replaced_by_a_deploy_that_died_is_deleted_by_the_next(
     named = {
         "Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "new-b"}}}
     }
-    dying = Deployer(local_clients, account_id=local.account_id, region=local.region,
-                     listener=DiesAfterReplacing())  # fmt: skip
-    monkeypatch.setattr(Deployment, "_roll_back", lambda self, error: None)
-    with pytest.raises(SystemExit):
-        deploy_dict(dying, "Replace", named)
-    monkeypatch.undo()
+    # Killed once the replacement exists, before the old one is deleted.
+    deploy_and_die(
+        local_clients, monkeypatch, "Replace", named, DiesAt("Bucket", "CREATE_COMPLETE")
+    )
     (state,) = local.stacks()
     assert [entry.physical_id for entry in state.replaced] == [old]
     assert {b["Name"] for b in s3.list_buckets()["Buckets"]} >= {old, "new-b"}

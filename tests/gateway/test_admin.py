@@ -118,6 +118,18 @@ def test_embedded_runtime_serves_a_loopback_endpoint_on_demand(lake: Lakehose) -
         assert json.loads(response.read())["version"] == __version__
 
 
+def up_refused(home: Path) -> subprocess.CompletedProcess[str]:
+    """``lakehose up`` on ``home``, which must refuse to start."""
+    result = subprocess.run(
+        [sys.executable, "-m", "lakehose", "up", "--port", "0", "--home", str(home)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stdout
+    return result
+
+
 def test_up_reports_a_damaged_database_by_name_and_keeps_it(tmp_path: Path) -> None:
     home = tmp_path / "home"
     with Lakehose(home=home, background=False) as lake:
@@ -130,13 +142,7 @@ def test_up_reports_a_damaged_database_by_name_and_keeps_it(tmp_path: Path) -> N
     database = home / "dynamodb" / "dynamodb.db"
     damaged = database.read_bytes()[:100]
     database.write_bytes(damaged)
-    result = subprocess.run(
-        [sys.executable, "-m", "lakehose", "up", "--port", "0", "--home", str(home)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 1
+    result = up_refused(home)
     assert result.stderr.startswith(f"error: {database} is damaged or not a lakehose database")
     assert "Traceback" not in result.stderr
     assert database.read_bytes() == damaged
@@ -147,13 +153,6 @@ def test_up_refuses_a_home_from_a_newer_lakehose(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / "home.json").write_text('{"format": 99, "id": "later"}')
-    result = subprocess.run(
-        [sys.executable, "-m", "lakehose", "up", "--port", "0", "--home", str(home)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 1
-    assert result.stderr.startswith(
+    assert up_refused(home).stderr.startswith(
         f"error: {home} was written by a newer lakehose (home format 99; this one knows 1)"
     )

@@ -162,33 +162,39 @@ def _package(source: str) -> bytes:
     return buffer.getvalue()
 
 
+def sleeping_invocation(server: ServerProcess, marker: Path) -> tuple[threading.Thread, list[Any]]:
+    """An Invoke whose handler sleeps, running when this returns; its caller and its answer."""
+    awslambda = server.client("lambda", config=CONFIG.merge(Config(read_timeout=900)))
+    awslambda.create_function(
+        FunctionName="sleeper",
+        Runtime="python3.11",
+        Role="arn:aws:iam::000000000000:role/any",
+        Handler="index.handler",
+        Code={"ZipFile": _package(SLEEPER)},
+        Timeout=900,
+    )
+    answers: list[Any] = []
+
+    def invoke() -> None:
+        try:
+            payload = json.dumps({"marker": str(marker)}).encode()
+            answers.append(awslambda.invoke(FunctionName="sleeper", Payload=payload))
+        except Exception as error:
+            answers.append(error)
+
+    caller = threading.Thread(target=invoke, daemon=True)
+    caller.start()
+    while not marker.exists():
+        assert caller.is_alive(), answers
+        threading.Event().wait(0.05)
+    return caller, answers
+
+
 def test_a_stop_that_cannot_finish_is_abandoned_at_the_stop_timeout(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path / "home", env={"LAKEHOSE_STOP_TIMEOUT": "2"})
     marker = tmp_path / "marker"
     try:
-        awslambda = server.client("lambda", config=CONFIG.merge(Config(read_timeout=900)))
-        awslambda.create_function(
-            FunctionName="sleeper",
-            Runtime="python3.11",
-            Role="arn:aws:iam::000000000000:role/any",
-            Handler="index.handler",
-            Code={"ZipFile": _package(SLEEPER)},
-            Timeout=900,
-        )
-        answers: list[Any] = []
-
-        def invoke() -> None:
-            try:
-                payload = json.dumps({"marker": str(marker)}).encode()
-                answers.append(awslambda.invoke(FunctionName="sleeper", Payload=payload))
-            except Exception as error:
-                answers.append(error)
-
-        caller = threading.Thread(target=invoke, daemon=True)
-        caller.start()
-        while not marker.exists():
-            assert caller.is_alive(), answers
-            threading.Event().wait(0.05)
+        caller, answers = sleeping_invocation(server, marker)
         server.process.send_signal(signal.SIGTERM)
         status = server.process.wait(timeout=ENDED_WITHIN)
         errors = server.process.stderr.read() if server.process.stderr else ""
@@ -206,25 +212,7 @@ def test_a_second_signal_ends_a_stop_at_once(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path / "home")
     marker = tmp_path / "marker"
     try:
-        awslambda = server.client("lambda", config=CONFIG.merge(Config(read_timeout=900)))
-        awslambda.create_function(
-            FunctionName="sleeper",
-            Runtime="python3.11",
-            Role="arn:aws:iam::000000000000:role/any",
-            Handler="index.handler",
-            Code={"ZipFile": _package(SLEEPER)},
-            Timeout=900,
-        )
-        payload = json.dumps({"marker": str(marker)}).encode()
-        caller = threading.Thread(
-            target=lambda: _ignore_errors(
-                awslambda.invoke, FunctionName="sleeper", Payload=payload
-            ),
-            daemon=True,
-        )
-        caller.start()
-        while not marker.exists():
-            threading.Event().wait(0.05)
+        sleeping_invocation(server, marker)
         server.process.send_signal(signal.SIGINT)
         # Once the first is handled the server takes no new connection; then the second.
         while _answers(server.endpoint):
@@ -251,10 +239,3 @@ def _answers(endpoint: str) -> bool:
             return True
     except OSError:
         return False
-
-
-def _ignore_errors(call: Any, **arguments: Any) -> None:
-    try:
-        call(**arguments)
-    except Exception:
-        return
