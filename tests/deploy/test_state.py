@@ -137,3 +137,24 @@ def test_a_state_written_before_creation_tokens_is_read(local_clients: Clients) 
     loaded = StackStore(s3).load("Old")
     assert loaded is not None
     assert loaded.resources["R"].token == "" and loaded.replaced == []
+
+
+def test_a_named_query_made_by_a_deploy_that_died_is_found_by_its_token(
+    local: Deployer, local_clients: Clients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = {"Database": "db", "QueryString": "SELECT 1", "Name": "once"}
+    body = {"Resources": {"Query": {"Type": "AWS::Athena::NamedQuery", "Properties": query}}}
+    # Killed after Athena made the query, before its id was recorded.
+    deploy_and_die(local_clients, monkeypatch, "Query", body, DiesAt("Query", "CREATE_COMPLETE"))
+    (state,) = local.stacks()
+    assert (state.resources["Query"].status, state.resources["Query"].physical_id) == (
+        "CREATE_IN_PROGRESS",
+        "",
+    )
+    athena = local_clients("athena")
+    assert len(athena.list_named_queries()["NamedQueryIds"]) == 1
+
+    resumed = deploy_dict(local, "Query", body)
+    (only,) = athena.list_named_queries()["NamedQueryIds"]
+    assert resumed.resources["Query"].physical_id == only
+    assert athena.get_named_query(NamedQueryId=only)["NamedQuery"]["Name"] == "once"

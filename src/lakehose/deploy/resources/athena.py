@@ -139,6 +139,8 @@ class AthenaNamedQuery(ResourceHandler):
 
     def undo_create(self, physical_id: str, props: Mapping[str, Any], ctx: Context) -> None:
         # The create's token finds the query it made, or makes it now, to be deleted at once.
+        if not ctx.token:
+            return  # recorded before creation tokens: nothing can be found
         try:
             found, _ = self.create(props, ctx)
         except Exception as error:
