@@ -374,6 +374,15 @@ class Lakehose:
             states[service] = troubled[0] if troubled else "running" if found else "unavailable"
         return states
 
+    def abandon(self) -> None:
+        """Before the process exits without closing: every engine ends its subprocesses now."""
+        for service in SERVICES:
+            for engine in self._engines.instances(service):
+                try:
+                    engine.abandon()
+                except Exception:
+                    logger.exception("abandoning the %s engine failed", service)
+
     def flush(self) -> None:
         """Run all pending buffered work now, in pipeline order (table to stream to lake),
         in every scope."""
@@ -439,3 +448,6 @@ class _Publication:
 
     def stopped(self) -> None:
         self._runtime.state.clear_server()
+
+    def abandoned(self) -> None:
+        self._runtime.abandon()

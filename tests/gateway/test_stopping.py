@@ -201,6 +201,8 @@ def test_a_stop_that_cannot_finish_is_abandoned_at_the_stop_timeout(tmp_path: Pa
         assert status == ABANDONED_STATUS, errors
         assert "lakehose: still stopping after 2 s: stopped now, abandoning the work" in errors
         assert not (tmp_path / "home" / "server.json").exists()
+        # The worker running the handler did not outlive the server.
+        assert not _running(int(marker.read_text()))
         caller.join(timeout=60)
         assert answers and isinstance(answers[0], Exception)
     finally:
@@ -222,13 +224,23 @@ def test_a_second_signal_ends_a_stop_at_once(tmp_path: Path) -> None:
         errors = server.process.stderr.read() if server.process.stderr else ""
         assert status == ABANDONED_STATUS, errors
         assert "lakehose: SIGINT while stopping: stopped now" in errors
+        assert not _running(int(marker.read_text()))
     finally:
         server.kill()
         _end_worker(marker)
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie no init has reaped yet does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def _end_worker(marker: Path) -> None:
-    """The abandoned handler's worker is left running (as after kill -9): end it."""
+    """If a test failed before the server ended the handler's worker, end it here."""
     with contextlib.suppress(OSError, ValueError):
         os.kill(int(marker.read_text()), signal.SIGKILL)
 

@@ -7,7 +7,8 @@ Stopping ``lakehose up`` is bounded. SIGINT or SIGTERM starts a graceful stop: n
 connections, idle keep-alive connections closed, requests in flight given up to
 ``GRACEFUL_SECONDS`` to finish, then the caller closes the runtime (its worker, engines, Lambda
 workers). Whatever is still running ``stop_timeout`` seconds after the signal, or when a second
-signal comes, is abandoned: the process ends at once, as a ``kill -9`` would end it. That is safe
+signal comes, is abandoned: the process ends its subprocesses (Lambda workers) and itself at
+once, as a ``kill -9`` would end it. That is safe
 for the same reason ``kill -9`` is: every acknowledged write is already on disk, and work in
 flight (a delivery, an invocation, a query) is unacknowledged and is resumed or retried at the
 next start.
@@ -44,6 +45,9 @@ class ServingRecorder(Protocol):
     def serving(self, endpoint: str) -> None: ...
 
     def stopped(self) -> None: ...
+
+    def abandoned(self) -> None:
+        """The process is about to end without closing: end what must not outlive it."""
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -111,6 +115,8 @@ class _Deadline:
         self.abandon(f"{signal.Signals(sig).name} while stopping")
 
     def abandon(self, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            self._recorder.abandoned()
         with contextlib.suppress(Exception):
             self._recorder.stopped()
         with contextlib.suppress(Exception):

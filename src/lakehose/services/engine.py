@@ -8,7 +8,8 @@ keys are the output shape's member names. A method that also declares a ``contex
 receives the ``RequestContext``. An operation without a method is answered as unimplemented.
 
 Life cycle, driven by the runtime: ``start()`` once, then any number of operation calls,
-``run_due()`` and ``flush()`` from any thread, then ``close()``.
+``run_due()`` and ``flush()`` from any thread, then ``close()``; or, when the process must end
+at once (``lakehose up`` past its stop timeout), ``abandon()`` instead of ``close()``.
 
 Those are an engine's only public methods, plus the few other engines' adapters
 (``lakehose.wiring``) or the runtime call, which the engine lists in ``PORT_METHODS``; helpers
@@ -75,6 +76,10 @@ class Engine:
 
     def close(self) -> None:
         """Release storage; after this the engine is not used again."""
+
+    def abandon(self) -> None:
+        """End what the engine runs outside this process (subprocesses), without waiting: the
+        process is about to exit without ``close()``. Called from any thread, in any state."""
 
     def health(self) -> str:
         """A one-word state for ``/_lakehose/health``."""
