@@ -65,14 +65,14 @@ class ServerProcess:
 
     mode = "server"
 
-    def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, home: Path, env: dict[str, str] | None = None, port: int = 0) -> None:
         self.home = home
         environment = {**os.environ, **(env or {})}
         environment.pop("LAKEHOSE_HOME", None)
         # What the server was configured with, so that admin calls are signed as it requires.
         self.settings = Settings.from_env(environment)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "lakehose", "up", "--port", "0", "--home", str(home)],
+            [sys.executable, "-m", "lakehose", "up", "--port", str(port), "--home", str(home)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -19,6 +19,7 @@ from lakehose import Lakehose
 from lakehose.cli.heartrate import DATABASE_NAME, TABLE_NAME
 from lakehose.storage import StateDirectory
 from lakehose.storage.statedir import ServerRecord
+from tests.conftest import ServerProcess
 
 WORKGROUP = "cli-tests"
 
@@ -61,12 +62,19 @@ def test_env_uses_the_configured_credentials_and_quotes_them() -> None:
     assert "export AWS_SECRET_ACCESS_KEY='s3cr$t it'" in result.stdout.splitlines()
 
 
-def test_env_finds_the_server_running_on_the_home(tmp_path: Path) -> None:
+def test_env_finds_the_server_running_on_the_home(server: ServerProcess) -> None:
+    result = run_cli("env", "--home", str(server.home))
+    assert result.stdout.splitlines()[0] == f"export AWS_ENDPOINT_URL={server.endpoint}"
+
+
+def test_env_ignores_the_record_of_a_server_that_is_gone(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    StateDirectory(home).write_server(ServerRecord("http://localhost:45123", 1))
+    # Nothing listens on port 9 (discard) on a test machine.
+    StateDirectory(home).write_server(ServerRecord("http://localhost:9", 1))
     result = run_cli("env", "--home", str(home))
-    assert result.stdout.splitlines()[0] == "export AWS_ENDPOINT_URL=http://localhost:45123"
+    assert result.stdout.splitlines()[0] == "export AWS_ENDPOINT_URL=http://localhost:4566"
+    assert "no server is running" in result.stderr
 
 
 def test_env_without_a_server_says_so_and_names_the_default_port(tmp_path: Path) -> None:

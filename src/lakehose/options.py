@@ -47,6 +47,7 @@ class Option:
     meaning: str
     positive: bool = False  # the value must be more than 0
     nullable: bool = False  # ``None`` stands for the default behaviour
+    choices: tuple[str, ...] = ()  # for ``str`` options: the values allowed (any when empty)
 
     @property
     def service(self) -> str:
@@ -70,6 +71,10 @@ class Option:
             return value
         if self.positive and not value > 0:
             raise ConfigurationError(f"{self.name} must be more than 0, got {value!r}")
+        if self.choices and value not in self.choices:
+            raise ConfigurationError(
+                f"option {self.name} must be one of {', '.join(self.choices)}, got {value!r}"
+            )
         return float(value) if self.kind == "float" else value
 
 
@@ -83,9 +88,27 @@ def _is_kind(kind: Kind, value: Any) -> bool:
     return isinstance(value, {"int": int, "bool": bool, "str": str}[kind])
 
 
+# Durability of acknowledged writes (docs/durability.md): "normal" survives the death of the
+# process, "full" also a power cut or an operating-system crash, at an fsync per commit.
+DURABILITY_MODES = ("normal", "full")
+# Every engine keeps its state in SQLite (services/engine.py's SqliteEngine).
+_DATABASE_SERVICES = ("dynamodb", "kinesis", "firehose", "s3", "lambda", "glue", "athena", "sts")
+
 OPTIONS: dict[str, Option] = {
     option.name: option
     for option in (
+        *(
+            Option(
+                f"{service}.durability",
+                "str",
+                None,
+                "normal or full (docs/durability.md); default: the runtime's --durability"
+                " (LAKEHOSE_DURABILITY).",
+                nullable=True,
+                choices=DURABILITY_MODES,
+            )
+            for service in _DATABASE_SERVICES
+        ),
         # -- Kinesis (services/kinesis/base.py)
         Option(
             "kinesis.stream_creation_delay_seconds",

@@ -281,6 +281,13 @@ class Lakehose:
         its account, region, directory, clock, ids and options."""
         prefix = f"{service}."
         scope = scope or self.scope
+        options = {
+            key[len(prefix) :]: value
+            for key, value in self.settings.options.items()
+            if key.startswith(prefix)
+        }
+        if options.get("durability") is None:
+            options["durability"] = self.settings.durability
         return EngineEnvironment(
             region=scope.region,
             account_id=scope.account_id,
@@ -290,11 +297,7 @@ class Lakehose:
                 service, None if service in GLOBAL_SERVICES else scope
             ),
             endpoint_url=self.settings.endpoint_url,
-            options={
-                key[len(prefix) :]: value
-                for key, value in self.settings.options.items()
-                if key.startswith(prefix)
-            },
+            options=options,
         )
 
     # -- what the gateway and users call ------------------------------------------------------
@@ -353,7 +356,8 @@ class Lakehose:
         from lakehose.gateway.asgi import create_app
         from lakehose.gateway.server import serve
 
-        serve(create_app(self.gateway), sock, _Publication(self))
+        stop_timeout = self.settings.stop_timeout
+        serve(create_app(self.gateway), sock, _Publication(self), stop_timeout=stop_timeout)
 
     def serving_at(self, endpoint: str) -> None:
         """Record that a server publishes this runtime at ``endpoint``."""
@@ -379,6 +383,11 @@ class Lakehose:
             return None
         return session.secret_access_key
 
+    @property
+    def home_id(self) -> str:
+        """The id of the home this runtime owns, which its health answer names."""
+        return self.state.home_id
+
     def health(self) -> dict[str, str]:
         """Per service, its engines' state: the first that is not running, if any is not."""
         states: dict[str, str] = {}
@@ -387,6 +396,15 @@ class Lakehose:
             troubled = [state for state in found if state != "running"]
             states[service] = troubled[0] if troubled else "running" if found else "unavailable"
         return states
+
+    def abandon(self) -> None:
+        """Before the process exits without closing: every engine ends its subprocesses now."""
+        for service in SERVICES:
+            for engine in self._engines.instances(service):
+                try:
+                    engine.abandon()
+                except Exception:
+                    logger.exception("abandoning the %s engine failed", service)
 
     def flush(self) -> None:
         """Run all pending buffered work now, in pipeline order (table to stream to lake),
@@ -455,7 +473,11 @@ class _Publication:
 
     def serving(self, endpoint: str) -> None:
         self._runtime.serving_at(endpoint)
-        self._runtime.state.write_server(ServerRecord(endpoint, os.getpid()))
+        state = self._runtime.state
+        state.write_server(ServerRecord(endpoint, os.getpid(), state.home_id))
 
     def stopped(self) -> None:
         self._runtime.state.clear_server()
+
+    def abandoned(self) -> None:
+        self._runtime.abandon()

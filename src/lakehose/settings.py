@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lakehose.errors import ConfigurationError
-from lakehose.options import check_options, parse_options
+from lakehose.options import DURABILITY_MODES, check_options, parse_options
 from lakehose.options import parse_size as parse_size
 from lakehose.scopes import is_account, is_region
 
@@ -30,6 +30,9 @@ DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 DEFAULT_S3_MAX_BODY_BYTES = 512 * 1024 * 1024
 DEFAULT_BODY_TIMEOUT = 60.0
 DEFAULT_BODY_IDLE_TIMEOUT = 20.0
+# How long ``lakehose up`` may take to stop after SIGINT or SIGTERM before it abandons what is
+# still in flight (see gateway/server.py).
+DEFAULT_STOP_TIMEOUT = 15.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class Settings:
     ``allowed_origins`` (comma-separated ``LAKEHOSE_ALLOWED_HOSTS``, ``LAKEHOSE_ALLOWED_ORIGINS``),
     the body limits ``max_body_bytes`` and ``s3_max_body_bytes`` and the body timeouts
     ``body_timeout`` and ``body_idle_timeout`` (seconds), each from ``LAKEHOSE_<NAME>``.
+    ``stop_timeout`` (``LAKEHOSE_STOP_TIMEOUT``, seconds) bounds how long ``lakehose up`` takes
+    to stop once signalled.
     """
 
     home: Path = DEFAULT_HOME
@@ -67,6 +72,11 @@ class Settings:
     s3_max_body_bytes: int = DEFAULT_S3_MAX_BODY_BYTES
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     body_idle_timeout: float = DEFAULT_BODY_IDLE_TIMEOUT
+    stop_timeout: float = DEFAULT_STOP_TIMEOUT
+    # What an acknowledged write survives (docs/durability.md): "normal" (the process's death)
+    # or "full" (a power cut too); ``LAKEHOSE_DURABILITY``, ``lakehose up --durability``. An
+    # engine's ``<service>.durability`` option overrides it for that engine.
+    durability: str = "normal"
     # Per-service knobs (e.g. ``kinesis.stream_creation_delay_seconds``), each declared with its
     # type, default and meaning in ``lakehose/options.py``; an undeclared key or a value of the
     # wrong type is refused here.
@@ -83,7 +93,11 @@ class Settings:
             raise ConfigurationError(f"region {self.region!r} does not look like an AWS region")
         if not is_account(self.account_id):
             raise ConfigurationError(f"account id must be 12 digits, got {self.account_id!r}")
-        for name in ("max_body_bytes", "s3_max_body_bytes", "body_timeout", "body_idle_timeout"):
+        if self.durability not in DURABILITY_MODES:
+            raise ConfigurationError(
+                f"durability must be {' or '.join(DURABILITY_MODES)}, got {self.durability!r}"
+            )
+        for name in _LIMITS:
             if not getattr(self, name) > 0:
                 raise ConfigurationError(f"{name} must be positive, got {getattr(self, name)!r}")
 
@@ -119,6 +133,8 @@ class Settings:
             )
         if key_id and secret:
             values["credentials"] = Credentials(key_id, secret)
+        if durability := env.get("LAKEHOSE_DURABILITY"):
+            values["durability"] = durability
         for name in ("allowed_hosts", "allowed_origins"):
             if (listed := env.get(f"LAKEHOSE_{name.upper()}")) is not None:
                 values[name] = tuple(item.strip() for item in listed.split(",") if item.strip())
@@ -163,4 +179,5 @@ _LIMITS: dict[str, Callable[[str, str], float]] = {
     "s3_max_body_bytes": _parse_int,
     "body_timeout": _parse_float,
     "body_idle_timeout": _parse_float,
+    "stop_timeout": _parse_float,
 }

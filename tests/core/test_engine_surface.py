@@ -36,7 +36,7 @@ ENGINES: list[type[Engine]] = [
     S3Engine,
     STSEngine,
 ]
-LIFE_CYCLE = frozenset({"start", "run_due", "flush", "close", "health"})
+LIFE_CYCLE = frozenset({"start", "run_due", "flush", "close", "abandon", "health"})
 
 
 def _public_methods(cls: type) -> set[str]:

@@ -38,11 +38,28 @@ def _option_reads() -> dict[str, list[str]]:
                 continue  # a CLI flag, not an engine option
             first = node.args[0]
             where = f"{path.relative_to(SOURCE)}:{node.lineno}"
+            if (key := _every_service_key(first)) is not None:
+                # f"{service}.<key>": the one option every engine has (durability).
+                for name in OPTIONS:
+                    if name.endswith(f".{key}"):
+                        reads.setdefault(name, []).append(where)
+                continue
             assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
                 f"{where}: an option is read by a literal name"
             )
             reads.setdefault(first.value, []).append(where)
     return reads
+
+
+def _every_service_key(node: ast.expr) -> str | None:
+    """``key`` for a name written ``f"{<service>}.<key>"``, else None."""
+    if not isinstance(node, ast.JoinedStr) or len(node.values) != 2:
+        return None
+    service, rest = node.values
+    if not isinstance(service, ast.FormattedValue) or not isinstance(rest, ast.Constant):
+        return None
+    text = str(rest.value)
+    return text[1:] if text.startswith(".") and text[1:].isidentifier() else None
 
 
 def test_every_option_read_in_src_is_declared_and_every_declared_one_read() -> None:
@@ -148,3 +165,38 @@ def test_options_from_the_environment_are_read_by_their_kind() -> None:
 def test_a_malformed_environment_option_is_refused(text: str) -> None:
     with pytest.raises(ConfigurationError):
         Settings.from_env({"LAKEHOSE_OPTIONS": text})
+
+
+def test_durability_is_a_setting_and_an_option_per_engine(tmp_path: Path) -> None:
+    def synchronous(lake: Lakehose) -> dict[str, int]:
+        # SQLite's PRAGMA synchronous: 1 is NORMAL, 2 is FULL.
+        found = {}
+        for service in ("dynamodb", "kinesis", "s3", "athena"):
+            engine = lake.engine(service)
+            database = getattr(engine, "db", None)
+            assert database is not None
+            found[service] = database.query("PRAGMA synchronous")[0][0]
+        return found
+
+    with Lakehose(home=tmp_path / "a", background=False) as lake:
+        assert synchronous(lake) == {"dynamodb": 1, "kinesis": 1, "s3": 1, "athena": 1}
+    full = Settings.from_env({"LAKEHOSE_DURABILITY": "full", "LAKEHOSE_HOME": str(tmp_path / "b")})
+    with Lakehose(settings=full, background=False) as lake:
+        assert synchronous(lake) == {"dynamodb": 2, "kinesis": 2, "s3": 2, "athena": 2}
+    # An engine's own option wins over the runtime's setting, either way.
+    options = {"kinesis.durability": "full", "s3.durability": "normal"}
+    with Lakehose(
+        settings=full.replace(durability="normal"), options=options, background=False
+    ) as lake:
+        assert synchronous(lake) == {"dynamodb": 1, "kinesis": 2, "s3": 1, "athena": 1}
+    with Lakehose(settings=full, options={"s3.durability": "normal"}, background=False) as lake:
+        assert synchronous(lake)["s3"] == 1
+
+
+@pytest.mark.parametrize(
+    "given",
+    [{"options": {"dynamodb.durability": "fsync"}}, {"durability": "paranoid"}],
+)
+def test_an_unknown_durability_is_refused(given: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError, match=r"must be one of normal, full|normal or full"):
+        Settings(**given)

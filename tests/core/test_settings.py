@@ -15,6 +15,8 @@ def test_defaults() -> None:
     assert (settings.region, settings.account_id) == ("us-east-1", "000000000000")
     assert settings.credentials is None
     assert settings.endpoint_url == "http://localhost:4566"
+    assert settings.stop_timeout == 15.0
+    assert Settings.from_env({"LAKEHOSE_STOP_TIMEOUT": "2.5"}).stop_timeout == 2.5
 
 
 def test_environment_then_overrides() -> None:
@@ -41,6 +43,8 @@ def test_environment_then_overrides() -> None:
         {"LAKEHOSE_REGION": "mars"},
         {"LAKEHOSE_ACCOUNT_ID": "123"},
         {"LAKEHOSE_ACCESS_KEY_ID": "only-half"},
+        {"LAKEHOSE_STOP_TIMEOUT": "0"},
+        {"LAKEHOSE_STOP_TIMEOUT": "soon"},
     ],
 )
 def test_bad_values_are_configuration_errors(env: dict[str, str]) -> None:

@@ -130,3 +130,34 @@ def test_through_the_server_that_serves_the_home(server: ServerProcess) -> None:
     assert not any(
         n.startswith("FixtureBase-") for n in server.client("kinesis").list_streams()["StreamNames"]
     )
+
+
+def test_a_stale_record_naming_another_homes_server_is_refused(tmp_path: Path) -> None:
+    """Home A's server is killed with -9 (leaving server.json), then home B's server takes its
+    port: commands on A must refuse it, not act on B."""
+    first = ServerProcess(tmp_path / "a")
+    port = int(first.endpoint.rsplit(":", 1)[1])
+    first.kill()
+    assert (tmp_path / "a" / "server.json").exists()
+    second = ServerProcess(tmp_path / "b", port=port)
+    try:
+        assert second.endpoint == first.endpoint
+        home_a = str(tmp_path / "a")
+        refusal = (
+            f"error: refusing the server at {first.endpoint}: {tmp_path / 'a' / 'server.json'} "
+            "names it, but it serves another home"
+        )
+        for command in (["stacks"], ["flush"], ["env"], ["deploy", str(FIXTURE)]):
+            refused = run(*command, "--home", home_a)
+            assert refused.exit_code == 1, (command, refused.output)
+            assert refused.output.startswith(refusal), (command, refused.output)
+            assert "Traceback" not in refused.output
+        # B's own commands use B's server.
+        listed = run("stacks", "--home", str(tmp_path / "b"))
+        assert listed.exit_code == 0, listed.output
+    finally:
+        second.stop()
+    # With B's server gone too, A's stale record is ignored and A opens embedded.
+    listed = run("stacks", "--home", home_a)
+    assert listed.exit_code == 0, listed.output
+    assert "using" not in listed.output and "no stacks deployed" in listed.output

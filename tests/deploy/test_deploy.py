@@ -374,7 +374,11 @@ def test_failure_midway_rolls_back_a_new_stack(
     }
     with pytest.raises(ResourceFailed, match=r"Broken .*EntityNotFoundException"):
         deploy_dict(deployer, name, body)
-    assert recorder.statuses("Broken") == ["CREATE_IN_PROGRESS", "CREATE_FAILED"]
+    # As in CloudFormation, the rollback deletes the failed resource first (nothing of it
+    # exists here), then what was created before it.
+    assert recorder.statuses("Broken") == [
+        "CREATE_IN_PROGRESS", "CREATE_FAILED", "DELETE_IN_PROGRESS", "DELETE_COMPLETE"
+    ]  # fmt: skip
     assert recorder.statuses("Stream")[-1] == "DELETE_COMPLETE"
     assert recorder.statuses("Bucket")[-1] == "DELETE_COMPLETE"
     bucket = recorder.events_of("Bucket")[-1].physical_id
@@ -384,6 +388,24 @@ def test_failure_midway_rolls_back_a_new_stack(
         "ResourceNotFoundException",
         StreamName=f"{name}-s",
     )
+    assert name not in [s.name for s in deployer.stacks()]
+
+
+def test_a_create_that_fails_part_way_leaves_nothing(
+    clients: Clients, deployer: Deployer, recorder: Recorder, name: str
+) -> None:
+    # CreateBucket succeeds, then PutBucketTagging refuses the reserved prefix.
+    tags = [{"Key": "aws:reserved", "Value": "x"}]
+    body = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": tags}}}}
+    with pytest.raises(ResourceFailed, match="InvalidTag: System tags cannot be added"):
+        deploy_dict(deployer, name, body)
+    (created, failed, deleting, deleted) = recorder.events_of("Bucket")
+    assert [created.status, failed.status, deleting.status, deleted.status] == [
+        "CREATE_IN_PROGRESS", "CREATE_FAILED", "DELETE_IN_PROGRESS", "DELETE_COMPLETE"
+    ]  # fmt: skip
+    # The name was chosen before the create, so what it made is found and deleted.
+    assert created.physical_id.startswith(name.lower()[:30])
+    assert gone(clients("s3").head_bucket, "404", Bucket=created.physical_id)
     assert name not in [s.name for s in deployer.stacks()]
 
 

@@ -14,6 +14,7 @@ import pytest
 from lakehose import Lakehose, __version__
 from lakehose.errors import StateDirectoryLocked
 from lakehose.gateway.http import Headers, HttpRequest
+from lakehose.storage import ServerRecord, StateDirectory
 from tests.conftest import ServerProcess, sigv4_stub
 
 SERVICES = [
@@ -45,6 +46,8 @@ def test_health_and_flush_in_process(lake: Lakehose) -> None:
     assert health.status == 200
     document = json.loads(health.body)
     assert document["version"] == __version__
+    # The home's id, which CLI commands check before they use a server.
+    assert document["home_id"] == lake.state.recorded_home_id() == lake.home_id
     assert list(document["services"]) == SERVICES
     # Every admin call but health must be signed (any key: this runtime checks none).
     unsigned = lake.gateway.handle(HttpRequest("POST", "/_lakehose/flush"))
@@ -61,6 +64,10 @@ def test_server_health_flush_status_and_second_up(server: ServerProcess) -> None
     with urllib.request.urlopen(f"{server.endpoint}/_lakehose/health") as response:
         document = json.loads(response.read())
     assert document["version"] == __version__
+    assert document["home_id"] == StateDirectory(server.home).recorded_home_id()
+    assert StateDirectory(server.home).read_server() == ServerRecord(
+        server.endpoint, server.process.pid, document["home_id"]
+    )
     assert set(document["services"]) == set(SERVICES)
     assert server.admin("flush") == {"flushed": True}
 
@@ -120,3 +127,43 @@ def test_embedded_runtime_serves_a_loopback_endpoint_on_demand(lake: Lakehose) -
     assert lake.endpoint() == endpoint
     with urllib.request.urlopen(f"{endpoint}/_lakehose/health") as response:
         assert json.loads(response.read())["version"] == __version__
+
+
+def up_refused(home: Path) -> subprocess.CompletedProcess[str]:
+    """``lakehose up`` on ``home``, which must refuse to start."""
+    result = subprocess.run(
+        [sys.executable, "-m", "lakehose", "up", "--port", "0", "--home", str(home)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stdout
+    return result
+
+
+def test_up_reports_a_damaged_database_by_name_and_keeps_it(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with Lakehose(home=home, background=False) as lake:
+        lake.client("dynamodb").create_table(
+            TableName="kept",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    database = home / "dynamodb" / "dynamodb.db"
+    damaged = database.read_bytes()[:100]
+    database.write_bytes(damaged)
+    result = up_refused(home)
+    assert result.stderr.startswith(f"error: {database} is damaged or not a lakehose database")
+    assert "Traceback" not in result.stderr
+    assert database.read_bytes() == damaged
+    assert not (home / "server.json").exists()
+
+
+def test_up_refuses_a_home_from_a_newer_lakehose(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "home.json").write_text('{"format": 99, "id": "later"}')
+    assert up_refused(home).stderr.startswith(
+        f"error: {home} was written by a newer lakehose (home format 99; this one knows 1)"
+    )

@@ -124,6 +124,9 @@ def stacks(names: tuple[str, ...], home: Path | None, endpoint: str | None) -> N
         )
     console.print(summary)
     for state in states:
+        if explanation := _explain(state):
+            console.print(f"{state.name}: {explanation}", highlight=False)
+    for state in states:
         resources = Table(title=f"{state.name}: resources")
         for column in ("logical id", "type", "physical id", "status", "note"):
             resources.add_column(column, overflow="fold")
@@ -226,6 +229,25 @@ def _parameters(pairs: tuple[str, ...], declared: dict[str, set[str]]) -> dict[s
         for name in targets:
             values[name][key] = value
     return values
+
+
+def _explain(state: StackState) -> str:
+    """What a stack's status means and what to do, for the statuses that need it."""
+    from lakehose.deploy.state import half_made
+
+    reason = f"{state.reason}. " if state.reason else ""
+    if state.status.endswith("_IN_PROGRESS"):
+        unfinished = [e.logical_id for e in state.resources.values() if half_made(e)]
+        making = f" (it was creating {', '.join(unfinished)})" if unfinished else ""
+        return (
+            f"{reason}a deploy or destroy is running, or was interrupted{making}: "
+            f"`lakehose deploy` resumes it, `lakehose destroy {state.name}` removes it"
+        )
+    if state.status.endswith("_FAILED"):
+        return (
+            f"{reason}deploying again retries, `lakehose destroy {state.name}` removes what is left"
+        )
+    return state.reason
 
 
 def _announce(target: Target) -> None:

@@ -18,7 +18,6 @@ from lakehose.cli import admin, deploy_commands, options, pipeline_commands
 from lakehose.cli.failures import errors, fail, reported_failures
 from lakehose.errors import LakehoseError
 from lakehose.settings import Settings
-from lakehose.storage import StateDirectory
 
 # soft_wrap: messages carry paths and URLs that must not be broken across lines.
 console = Console(soft_wrap=True)
@@ -70,12 +69,20 @@ def cli() -> None:
     multiple=True,
     help="Also serve browser pages from this origin, e.g. http://app.test:3000 (repeatable).",
 )
+@click.option(
+    "--durability",
+    type=click.Choice(["normal", "full"]),
+    default=None,
+    help="What an acknowledged write survives: normal (the process's death; default) or full "
+    "(a power cut too, at an fsync per write). See docs/durability.md.",
+)
 def up(
     host: str | None,
     port: int | None,
     home: Path | None,
     allow_hosts: tuple[str, ...],
     allow_origins: tuple[str, ...],
+    durability: str | None,
 ) -> None:
     """Serve the AWS APIs on one port until interrupted."""
     from lakehose.gateway.server import bind, endpoint_for
@@ -87,6 +94,7 @@ def up(
         port=port,
         allowed_hosts=allow_hosts or None,
         allowed_origins=allow_origins or None,
+        durability=durability,
     )
     runtime = Lakehose(settings=settings)
     with reported_failures():
@@ -107,7 +115,10 @@ def up(
         # Every interface: the banner names the real binding, not only the local endpoint.
         shown = f"{bound_host}:{bound_port}, every interface (this machine: {endpoint})"
     console.print(f"lakehose {__version__} listening on {shown}", highlight=False)
-    console.print(f"state directory: {runtime.state.path}", highlight=False)
+    console.print(
+        f"state directory: {runtime.state.path} (durability: {settings.durability})",
+        highlight=False,
+    )
     console.print(f"services: {services or 'none yet'}", highlight=False)
     console.print(
         f'try: boto3.client("kinesis", endpoint_url="{endpoint}", region_name='
@@ -157,14 +168,17 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _running_endpoint(home: Path | None) -> str:
+    from lakehose.cli.target import running_server
+
     settings = _settings(home=home)
-    record = StateDirectory(settings.home).read_server()
-    if record is None:
+    with reported_failures():
+        url = running_server(settings)
+    if url is None:
         fail(
             f"no lakehose server is running for {settings.home.resolve()}; start one with "
             "`lakehose up`, or pass --endpoint"
         )
-    return record.endpoint_url
+    return url
 
 
 def _admin(endpoint: str, method: str, action: str) -> dict[str, Any]:

@@ -30,7 +30,6 @@ from lakehose.cli.generate import generate
 from lakehose.cli.rendering import counted, human_bytes, rows_table, summary
 from lakehose.cli.stages import Objects, discover, measure
 from lakehose.settings import Settings
-from lakehose.storage import StateDirectory
 
 console = Console(soft_wrap=True)
 PRIMARY = "primary"  # every account's workgroup
@@ -144,17 +143,18 @@ def env(home: Path | None, endpoint: str | None, unset: bool) -> None:
     if unset:
         click.echo("\n".join(f"unset {name}" for name in ENV_NAMES))
         return
+    from lakehose.cli.target import running_server
+
     with reported_failures():
         settings = Settings.from_env(home=home)
-    if endpoint is None:
-        record = StateDirectory(settings.home).read_server()
-        if record is None:
-            errors.print(
-                f"note: no server is running for {settings.home.resolve()}; these point at "
-                "where `lakehose up` listens by default",
-                highlight=False,
-            )
-        endpoint = record.endpoint_url if record else settings.endpoint_url
+        running = running_server(settings) if endpoint is None else endpoint
+    if running is None:
+        errors.print(
+            f"note: no server is running for {settings.home.resolve()}; these point at "
+            "where `lakehose up` listens by default",
+            highlight=False,
+        )
+    endpoint = running or settings.endpoint_url
     credentials = settings.credentials
     values = (
         endpoint,

@@ -4,10 +4,16 @@ When a ``lakehose up`` serves the home (its ``server.json`` names a live endpoin
 locked by that server, so the command talks to it with ordinary boto3 clients; otherwise it opens
 the home itself with an embedded runtime for the duration of the command. Either way the command
 gets the same thing: a factory of boto3 clients.
+
+A server killed with -9 leaves its ``server.json`` behind, and another home's server may listen
+at that address later. So the server found must say, in its health answer, that it serves this
+home (by the id in ``home.json``); one serving another home is refused (``WrongServer``), never
+used: the command would read and change the other home's resources.
 """
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -15,11 +21,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from lakehose.errors import LakehoseError
 from lakehose.scopes import account_for_key
 from lakehose.settings import Settings
 from lakehose.storage import StateDirectory
 
 _HEALTH_TIMEOUT_SECONDS = 5
+
+
+class WrongServer(LakehoseError):
+    """The server at the address a home's ``server.json`` names serves another home."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +47,7 @@ class Target:
 @contextmanager
 def aws_target(settings: Settings, endpoint: str | None = None) -> Iterator[Target]:
     """Clients for ``endpoint``, else for the server running on the home, else embedded."""
-    url = endpoint or _live_server(settings)
+    url = endpoint or running_server(settings)
     # The clients sign with the configured key: a 12-digit one is the account they act in.
     key = settings.credentials.access_key_id if settings.credentials else None
     account = account_for_key(key, settings.account_id)
@@ -49,18 +60,51 @@ def aws_target(settings: Settings, endpoint: str | None = None) -> Iterator[Targ
         yield Target("embedded", str(lake.state.path), lake.client, account, lake.settings.region)
 
 
-def _live_server(settings: Settings) -> str | None:
-    record = StateDirectory(settings.home).read_server()
+def running_server(settings: Settings) -> str | None:
+    """The endpoint of the server serving ``settings.home``; ``None`` when none answers.
+
+    Raises ``WrongServer`` when the address the home records answers for another home.
+    """
+    home = StateDirectory(settings.home)
+    record = home.read_server()
     if record is None:
         return None
-    try:
-        with urllib.request.urlopen(
-            f"{record.endpoint_url}/_lakehose/health", timeout=_HEALTH_TIMEOUT_SECONDS
-        ):
-            return record.endpoint_url
-    except (urllib.error.URLError, OSError):
+    health = _health(record.endpoint_url)
+    if health is None:
         # A server killed with -9 leaves its record behind; its lock died with it.
         return None
+    expected = home.recorded_home_id()
+    served = health.get("home_id")
+    if expected is None or served != expected:
+        which = f"id {served}" if isinstance(served, str) else "it names none"
+        raise WrongServer(
+            f"refusing the server at {record.endpoint_url}: {home.path / 'server.json'} names it, "
+            f"but it serves another home ({which}; this home's id is {expected}). This home's "
+            "server is gone (killed before it "
+            f"could remove server.json): start it with `lakehose up --home {home.path}`, or "
+            "delete that server.json to use the home directly"
+        )
+    return record.endpoint_url
+
+
+def _health(endpoint: str) -> dict[str, Any] | None:
+    """The health answer at ``endpoint``; ``{}`` from something that is not a lakehose,
+    ``None`` when nothing answers."""
+    try:
+        with urllib.request.urlopen(
+            f"{endpoint}/_lakehose/health", timeout=_HEALTH_TIMEOUT_SECONDS
+        ) as response:
+            body = response.read()
+    except urllib.error.HTTPError as error:
+        error.close()
+        return {}
+    except (urllib.error.URLError, OSError):
+        return None
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
 
 
 def _server_clients(url: str, settings: Settings) -> Callable[[str], Any]:

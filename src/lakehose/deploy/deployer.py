@@ -42,7 +42,7 @@ from lakehose.deploy.plan import KEEP, Identity, make_plan
 from lakehose.deploy.resources import HANDLERS, PROVIDER, Context, ResourceHandler
 from lakehose.deploy.resources.base import Client, ClientFactory
 from lakehose.deploy.run import Deployment, importers_of
-from lakehose.deploy.state import ResourceState, StackState, StackStore
+from lakehose.deploy.state import ResourceState, StackState, StackStore, half_made
 from lakehose.deploy.template import Template
 from lakehose.ids import IdGenerator
 
@@ -121,28 +121,41 @@ class Deployer:
                 )
         state.status, state.updated = "DELETE_IN_PROGRESS", self.now()
         self.store.save(state)
-        self.listener.stack_started(stack_name, "destroy", len(state.resources))
+        self.listener.stack_started(
+            stack_name, "destroy", len(state.resources) + len(state.replaced)
+        )
+        failed: list[str] = []
+        # Replaced resources a killed deploy did not get to delete: nothing refers to them.
+        for old in list(state.replaced):
+            try:
+                self.remove(stack_name, old, old.update_replace_policy)
+            except ResourceFailed:
+                failed.append(old.logical_id)
+            else:
+                state.replaced.remove(old)
+                self.store.save(state)
         graph = {lid: entry.depends_on for lid, entry in state.resources.items()}
         blocked: dict[str, str] = {}
         for logical_id in deletion_order(graph):
             entry = state.resources[logical_id]
             if logical_id in blocked:
-                entry.status = "DELETE_SKIPPED"
-                self.event(stack_name, entry, reason=f"{blocked[logical_id]} was not deleted")
+                _mark(entry, "DELETE_SKIPPED")
+                self.event(
+                    stack_name, entry, "DELETE_SKIPPED", f"{blocked[logical_id]} was not deleted"
+                )
                 blocked.update(dict.fromkeys(entry.depends_on, blocked[logical_id]))
                 continue
             try:
                 self.remove(stack_name, entry, entry.deletion_policy)
             except ResourceFailed:
-                entry.status = "DELETE_FAILED"
+                _mark(entry, "DELETE_FAILED")
+                failed.append(logical_id)
                 blocked.update(dict.fromkeys(entry.depends_on, logical_id))
             else:
                 del state.resources[logical_id]
             self.store.save(state)
-        if state.resources:
-            failed = sorted(
-                lid for lid, e in state.resources.items() if e.status == "DELETE_FAILED"
-            )
+        if state.resources or state.replaced:
+            failed.sort()
             state.status = "DELETE_FAILED"
             state.reason = f"The following resource(s) failed to delete: {failed}"
             self.store.save(state)
@@ -153,7 +166,7 @@ class Deployer:
 
     # -- shared with deployments --------------------------------------------------------------
 
-    def context(self, stack_name: str, logical_id: str, assets: Assets) -> Context:
+    def context(self, stack_name: str, logical_id: str, assets: Assets, token: str = "") -> Context:
         return Context(
             clients=self.client,
             stack_name=stack_name,
@@ -163,20 +176,29 @@ class Deployer:
             ids=self.ids,
             assets=assets,
             sleep=self.sleep,
+            token=token,
         )
 
     def remove(
         self, stack_name: str, entry: ResourceState, policy: str, assets: Assets | None = None
     ) -> None:
-        """Delete one resource unless ``policy`` keeps it; gone already counts as deleted."""
-        if policy in KEEP:
+        """Delete one resource unless ``policy`` keeps it; gone already counts as deleted.
+
+        What a create that never finished made is removed whatever the policy: nothing can
+        rely on it, since dependents are created only after it completes.
+        """
+        unfinished = half_made(entry)
+        if policy in KEEP and not unfinished:
             self.event(stack_name, entry, "DELETE_SKIPPED", reason=f"{policy} policy")
             return
         self.event(stack_name, entry, "DELETE_IN_PROGRESS")
         handler = handler_for(entry)
-        context = self.context(stack_name, entry.logical_id, assets or Assets())
+        context = self.context(stack_name, entry.logical_id, assets or Assets(), entry.token)
         try:
-            handler.delete(entry.physical_id, entry.properties, context)
+            if unfinished:
+                handler.undo_create(entry.physical_id, entry.properties, context)
+            else:
+                handler.delete(entry.physical_id, entry.properties, context)
         except Exception as error:
             if error_code(error) not in handler.missing:
                 failure = ResourceFailed(entry.logical_id, entry.type, "delete", error)
@@ -220,6 +242,12 @@ def handler_for(entry: ResourceState) -> ResourceHandler:
     if handler is None:
         raise DeployError(f"{entry.logical_id} has type {entry.type}, which lakehose cannot delete")
     return handler
+
+
+def _mark(entry: ResourceState, status: str) -> None:
+    # A create that never finished keeps saying so, so that it is still undone, not deleted.
+    if not half_made(entry):
+        entry.status = status
 
 
 def _check_stack_name(name: str) -> None:

@@ -20,10 +20,13 @@ from lakehose.deploy.graph import deletion_order
 from lakehose.deploy.intrinsics import Evaluator, to_string
 from lakehose.deploy.plan import Identity, Plan
 from lakehose.deploy.resources import REPLACE, ResourceHandler
-from lakehose.deploy.state import Output, ResourceState, StackState
+from lakehose.deploy.state import Output, ResourceState, StackState, half_made
 
 if TYPE_CHECKING:
     from lakehose.deploy.deployer import Deployer
+
+# Characters of a creation token: the 12 of CloudFormation's generated name suffixes.
+_TOKEN_LENGTH = 12
 
 
 def importers_of(export_name: str, stacks: list[StackState]) -> list[str]:
@@ -65,7 +68,6 @@ class Deployment:
         )
         self.evaluator: Evaluator = plan.evaluator.with_resources(self)
         self.done: list[_Done] = []
-        self.replaced: list[ResourceState] = []
         self.imports: set[str] = set()
 
     # -- ResourceScope --------------------------------------------------------------------------
@@ -122,7 +124,16 @@ class Deployment:
             outputs = self._outputs()
         except BaseException as error:
             # BaseException too: an interrupted deploy (Ctrl-C) must not leave half a stack.
-            self._roll_back(error)
+            try:
+                self._roll_back(error)
+            except Exception as failure:
+                # The services are out of reach (a stopped server): what was recorded stays
+                # recorded, and the next deploy or destroy takes it from there.
+                raise DeployError(
+                    f"{describe(error)}; rolling back failed too ({describe(failure)}): stack "
+                    f"{self.name} is left as `lakehose stacks` shows, and deploying it again "
+                    "resumes it"
+                ) from error
             raise
         removed = [lid for lid in self.state.resources if lid not in self.plan.handlers]
         previous_outputs = self.previous.outputs if self.previous else []
@@ -148,10 +159,9 @@ class Deployment:
         declaration = self.plan.template.resources[logical_id]
         props = self.evaluator.resolve(declaration.get("Properties") or {})
         old = self.state.resources.get(logical_id)
-        if old is not None and old.status == "CREATE_IN_PROGRESS":
+        if old is not None and half_made(old):
             # Left by a deploy that died while creating it: it may half exist; start afresh.
-            if old.physical_id:
-                self.deployer.remove(self.name, old, "Delete", self.assets)
+            self.deployer.remove(self.name, old, "Delete", self.assets)
             del self.state.resources[logical_id]
             old = None
         template = self._entry_for(logical_id, declaration, handler, props)
@@ -194,24 +204,30 @@ class Deployment:
     def _create(
         self, entry: ResourceState, handler: ResourceHandler, previous: ResourceState | None
     ) -> None:
+        """Steps 1 and 2 of ``state``'s docstring, then the create."""
         entry.status = "CREATE_IN_PROGRESS"
-        entry.physical_id = handler.name_property(entry.properties) or ""
+        entry.token = self.deployer.ids.alphanumeric(_TOKEN_LENGTH)
+        context = self.deployer.context(self.name, entry.logical_id, self.assets, entry.token)
+        entry.physical_id = handler.planned_id(entry.properties, context)
         self.state.resources[entry.logical_id] = entry
+        if previous is not None:
+            self.state.replaced.append(previous)
         self.deployer.store.save(self.state)
         self._event(entry)
-        context = self.deployer.context(self.name, entry.logical_id, self.assets)
+        step = _Done(entry.logical_id, previous, replaced=previous is not None)
         try:
             entry.physical_id, entry.attributes = handler.create(entry.properties, context)
-        except Exception as error:
-            # The handler cleaned up after itself; nothing of this resource exists.
-            if previous is None:
-                del self.state.resources[entry.logical_id]
-            else:
-                self.state.resources[entry.logical_id] = previous
-            self._event(entry, "CREATE_FAILED", describe(error))
-            raise ResourceFailed(entry.logical_id, entry.type, "create", error) from error
+        except BaseException as error:
+            # What the create made before it failed is removed by the rollback, as CloudFormation
+            # deletes a resource whose creation failed (and an interrupted create the same way).
+            entry.status = "CREATE_FAILED"
+            self.done.append(step)
+            self._event(entry, reason=describe(error))
+            if isinstance(error, Exception):
+                raise ResourceFailed(entry.logical_id, entry.type, "create", error) from error
+            raise
         entry.status = "CREATE_COMPLETE"
-        self.done.append(_Done(entry.logical_id, previous, replaced=previous is not None))
+        self.done.append(step)
         self._event(entry)
 
     def _replace(self, entry: ResourceState, handler: ResourceHandler, old: ResourceState) -> None:
@@ -227,7 +243,6 @@ class Deployment:
                 ),
             )
         self._create(entry, handler, previous=old)
-        self.replaced.append(old)
 
     def _update(self, entry: ResourceState, handler: ResourceHandler, old: ResourceState) -> None:
         entry.physical_id = old.physical_id
@@ -273,9 +288,12 @@ class Deployment:
         return outputs
 
     def _clean_up(self, removed: list[str]) -> None:
-        """Delete replaced resources, then removed ones; failures are reported, not undone."""
-        for old in reversed(self.replaced):
+        """Delete replaced resources (this deploy's, and any a killed one left), then removed
+        ones; failures are reported, not undone."""
+        for old in reversed(list(self.state.replaced)):
             self._discard(old, old.update_replace_policy)
+            self.state.replaced.remove(old)
+            self.deployer.store.save(self.state)
         graph = {lid: self.state.resources[lid].depends_on for lid in removed}
         for logical_id in deletion_order(graph):
             entry = self.state.resources.pop(logical_id)
@@ -314,6 +332,8 @@ class Deployment:
                 del self.state.resources[step.logical_id]
             else:
                 self.state.resources[step.logical_id] = step.previous
+            if step.replaced:
+                self.state.replaced = [r for r in self.state.replaced if r is not step.previous]
             self.deployer.store.save(self.state)
         if self.previous is None and not failures:
             self.deployer.store.delete(self.name)

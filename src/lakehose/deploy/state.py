@@ -7,9 +7,21 @@ through the same API, and a deploy through the server needs no endpoint beyond A
 
 Writes are conditional (``If-Match`` on the ETag read, ``If-None-Match: *`` for a new stack), so
 two deploys of one stack at once cannot silently overwrite each other: the second to write fails
-with ``StackConflict``. The deployer saves after every resource it creates, updates or deletes,
-and records a resource as ``CREATE_IN_PROGRESS`` *before* creating it, so a deploy killed midway
-leaves a record of everything that may exist.
+with ``StackConflict``.
+
+What a killed deploy leaves must be findable, so the state is written ahead of every change:
+
+1. Before a resource is created, it is recorded ``CREATE_IN_PROGRESS`` with its creation
+   ``token`` and the physical id the create will give it (names generated from the token; an id
+   the service assigns is found again through an idempotency token derived from it).
+2. Before a replacement is created, the resource it replaces moves to ``replaced``, which keeps
+   it until it is deleted.
+3. A resource is marked complete, deleted or restored, and the state saved, after each step.
+
+A later deploy or destroy removes every ``CREATE_IN_PROGRESS`` resource it finds (whatever its
+deletion policy: nothing depends on a resource before it completes) and deletes what
+``replaced`` holds, so a deploy killed at any instant, then run again, converges to exactly one
+of each resource.
 """
 
 from __future__ import annotations
@@ -23,7 +35,9 @@ from lakehose.errors import StorageError
 
 STATE_BUCKET = "lakehose-deployments"
 _PREFIX = "stacks/"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Versions this lakehose reads: 1 had no creation tokens and no ``replaced`` list.
+_READABLE = (1, 2)
 
 
 @dataclass
@@ -42,6 +56,8 @@ class ResourceState:
     deletion_policy: str = "Delete"
     update_replace_policy: str = "Delete"
     depends_on: list[str] = field(default_factory=list)
+    # The creation token (see the module docstring); empty in states from before tokens.
+    token: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,8 @@ class StackState:
     outputs: list[Output] = field(default_factory=list)
     # Export names this stack imports (Fn::ImportValue), so their owners can refuse to drop them.
     imports: list[str] = field(default_factory=list)
+    # Resources replaced by newer ones, kept here until they are deleted.
+    replaced: list[ResourceState] = field(default_factory=list)
 
     @property
     def exports(self) -> dict[str, str]:
@@ -79,17 +97,23 @@ class StackState:
     def from_json(cls, data: bytes) -> StackState:
         document = json.loads(data)
         version = document.pop("FormatVersion", None)
-        if version != FORMAT_VERSION:
+        if version not in _READABLE:
             raise StorageError(
-                f"stack state format {version} is not the one this lakehose knows "
-                f"({FORMAT_VERSION}); upgrade lakehose"
+                f"stack state format {version} is not one this lakehose knows "
+                f"({', '.join(map(str, _READABLE))}); upgrade lakehose"
             )
         document["resources"] = {
             logical_id: ResourceState(**resource)
             for logical_id, resource in document["resources"].items()
         }
+        document["replaced"] = [ResourceState(**entry) for entry in document.get("replaced", [])]
         document["outputs"] = [Output(**output) for output in document["outputs"]]
         return cls(**document)
+
+
+def half_made(entry: ResourceState) -> bool:
+    """Whether ``entry``'s create never finished (interrupted, or failed part-way)."""
+    return entry.status in ("CREATE_IN_PROGRESS", "CREATE_FAILED")
 
 
 class StackStore:
@@ -109,7 +133,15 @@ class StackStore:
             self._etags[name] = None
             return None
         self._etags[name] = answer["ETag"]
-        return StackState.from_json(answer["Body"].read())
+        data = answer["Body"].read()
+        try:
+            return StackState.from_json(data)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            # Never treated as absent: a deploy would then make every resource a second time.
+            raise StorageError(
+                f"the state of stack {name} (s3://{STATE_BUCKET}/{_key(name)}) is corrupt "
+                f"({type(error).__name__}: {error}); it was left as it is"
+            ) from None
 
     def save(self, state: StackState) -> None:
         conditions: dict[str, str] = {}

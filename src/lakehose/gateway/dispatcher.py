@@ -65,6 +65,9 @@ class EngineHost(Protocol):
 
     def health(self) -> dict[str, str]: ...
 
+    @property
+    def home_id(self) -> str: ...
+
     def now(self) -> float: ...
 
     def secret_for(self, access_key_id: str) -> str | None: ...
@@ -296,7 +299,13 @@ class Gateway:
     def _admin(self, request: HttpRequest) -> HttpResponse:
         action = request.path[len(ADMIN_PREFIX) :].strip("/")
         if action == "health" and request.method == "GET":
-            return _json(200, {"version": __version__, "services": self.host.health()})
+            # The home's id lets a client tell this server from one serving another home.
+            document = {
+                "version": __version__,
+                "home_id": self.host.home_id,
+                "services": self.host.health(),
+            }
+            return _json(200, document)
         try:
             # Everything but health changes state: a cross-site page must not reach it.
             authenticate(

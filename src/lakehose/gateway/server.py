@@ -2,15 +2,28 @@
 
 The server knows nothing of the runtime: it is given the app and, for ``lakehose up``, a recorder
 that publishes where it serves (``runtime.py`` composes the two).
+
+Stopping ``lakehose up`` is bounded. SIGINT or SIGTERM starts a graceful stop: no new
+connections, idle keep-alive connections closed, requests in flight given up to
+``GRACEFUL_SECONDS`` to finish, then the caller closes the runtime (its worker, engines, Lambda
+workers). Whatever is still running ``stop_timeout`` seconds after the signal, or when a second
+signal comes, is abandoned: the process ends its subprocesses (Lambda workers) and itself at
+once, as a ``kill -9`` would end it. That is safe
+for the same reason ``kill -9`` is: every acknowledged write is already on disk, and work in
+flight (a delivery, an invocation, a query) is unacknowledged and is resumed or retried at the
+next start.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Iterator
+from types import FrameType
 from typing import Protocol
 
 import uvicorn
@@ -19,6 +32,13 @@ from lakehose.gateway.asgi import close_streams
 from lakehose.gateway.asgi_types import ASGIApp
 from lakehose.gateway.h2c import H2cProtocol
 
+# How long requests in flight may take to finish once the server stops (uvicorn's graceful
+# shutdown), within the overall ``stop_timeout``.
+GRACEFUL_SECONDS = 5
+# The exit status of a process that abandoned work in flight to stop in time.
+ABANDONED_STATUS = 3
+_STOPS = (signal.SIGINT, signal.SIGTERM)
+
 
 class ServingRecorder(Protocol):
     """Told where a server is reachable, and when it stops (the state directory's record)."""
@@ -26,6 +46,9 @@ class ServingRecorder(Protocol):
     def serving(self, endpoint: str) -> None: ...
 
     def stopped(self) -> None: ...
+
+    def abandoned(self) -> None:
+        """The process is about to end without closing: end what must not outlive it."""
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -46,9 +69,12 @@ def endpoint_for(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def serve(app: ASGIApp, sock: socket.socket, recorder: ServingRecorder) -> None:
-    """Serve ``app`` on ``sock`` until SIGINT or SIGTERM (uvicorn's handlers), then return; the
-    caller closes. ``recorder`` hears the endpoint before the first request and the stop after."""
+def serve(
+    app: ASGIApp, sock: socket.socket, recorder: ServingRecorder, *, stop_timeout: float
+) -> None:
+    """Serve ``app`` on ``sock`` until SIGINT or SIGTERM, then return; the caller closes, within
+    ``stop_timeout`` seconds of the signal (see the module docstring). ``recorder`` hears the
+    endpoint before the first request and the stop after."""
     recorder.serving(endpoint_for(sock))
     config = uvicorn.Config(
         app,
@@ -57,21 +83,71 @@ def serve(app: ASGIApp, sock: socket.socket, recorder: ServingRecorder) -> None:
         log_level="warning",
         lifespan="off",
         access_log=False,
-        timeout_graceful_shutdown=5,
+        timeout_graceful_shutdown=max(1, min(GRACEFUL_SECONDS, int(stop_timeout))),
     )
-    server = _Server(config)
+    server = _Server(config, _Deadline(stop_timeout, recorder))
     try:
         server.run(sockets=[sock])
     finally:
         recorder.stopped()
 
 
+class _Deadline:
+    """Ends the process once a stop has taken ``seconds``, or at a second stop signal."""
+
+    def __init__(self, seconds: float, recorder: ServingRecorder) -> None:
+        self.seconds = seconds
+        self._recorder = recorder
+        self._timer: threading.Timer | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._timer is not None
+
+    def start(self) -> None:
+        if self._timer is None:
+            reason = f"still stopping after {self.seconds:g} s"
+            self._timer = threading.Timer(self.seconds, self.abandon, (reason,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def on_signal(self, sig: int, frame: FrameType | None) -> None:
+        """The handler once stopping: a further signal asks for the end now."""
+        self.abandon(f"{signal.Signals(sig).name} while stopping")
+
+    def abandon(self, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            self._recorder.abandoned()
+        with contextlib.suppress(Exception):
+            self._recorder.stopped()
+        with contextlib.suppress(Exception):
+            sys.stderr.write(
+                f"lakehose: {reason}: stopped now, abandoning the work in flight (acknowledged "
+                "writes are on disk; unfinished work resumes at the next start)\n"
+            )
+            sys.stderr.flush()
+        os._exit(ABANDONED_STATUS)
+
+
 class _Server(uvicorn.Server):
-    """uvicorn's server, minus re-raising the stop signal after its graceful shutdown.
+    """uvicorn's server with a bounded stop, minus re-raising the stop signal afterwards.
 
     uvicorn re-raises a captured SIGTERM once it has stopped serving, which would kill the process
-    before the runtime closes its engines; lakehose finishes its own shutdown and exits 0.
+    before the runtime closes its engines; lakehose finishes its own shutdown and exits 0. The
+    first signal also starts the deadline; from then on, until the process ends (the runtime's
+    close included), a second signal ends it at once.
     """
+
+    def __init__(self, config: uvicorn.Config, deadline: _Deadline | None = None) -> None:
+        super().__init__(config)
+        self._deadline = deadline
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self._deadline is not None:
+            if self._deadline.started:
+                self._deadline.on_signal(sig, frame)
+            self._deadline.start()
+        super().handle_exit(sig, frame)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         # Open event streams (SubscribeToShard) would otherwise hold the graceful shutdown for
@@ -84,13 +160,14 @@ class _Server(uvicorn.Server):
         if threading.current_thread() is not threading.main_thread():
             yield
             return
-        stops = (signal.SIGINT, signal.SIGTERM)
-        originals = {sig: signal.signal(sig, self.handle_exit) for sig in stops}
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in _STOPS}
         try:
             yield
         finally:
+            deadline = self._deadline
             for sig, handler in originals.items():
-                signal.signal(sig, handler)
+                stopping = deadline is not None and deadline.started
+                signal.signal(sig, deadline.on_signal if deadline and stopping else handler)
 
 
 class BackgroundServer:

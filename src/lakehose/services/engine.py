@@ -8,7 +8,8 @@ keys are the output shape's member names. A method that also declares a ``contex
 receives the ``RequestContext``. An operation without a method is answered as unimplemented.
 
 Life cycle, driven by the runtime: ``start()`` once, then any number of operation calls,
-``run_due()`` and ``flush()`` from any thread, then ``close()``.
+``run_due()`` and ``flush()`` from any thread, then ``close()``; or, when the process must end
+at once (``lakehose up`` past its stop timeout), ``abandon()`` instead of ``close()``.
 
 Those are an engine's only public methods, plus the few other engines' adapters
 (``lakehose.wiring``) or the runtime call, which the engine lists in ``PORT_METHODS``; helpers
@@ -76,6 +77,10 @@ class Engine:
     def close(self) -> None:
         """Release storage; after this the engine is not used again."""
 
+    def abandon(self) -> None:
+        """End what the engine runs outside this process (subprocesses), without waiting: the
+        process is about to exit without ``close()``. Called from any thread, in any state."""
+
     def health(self) -> str:
         """A one-word state for ``/_lakehose/health``."""
         return "running"
@@ -103,8 +108,13 @@ class SqliteEngine(Engine):
 
     def start(self) -> None:
         """Open the database (creating it and bringing its schema up to date)."""
+        # "full": every commit is fsynced before it returns, so an acknowledged write survives
+        # a power cut too; the runtime sets the engine's mode (its option, else --durability).
+        full = self.environment.option(f"{self.service_name}.durability") == "full"
         self._database = open_database(
-            self.environment.directory / self.database_file, self.migrations
+            self.environment.directory / self.database_file,
+            self.migrations,
+            synchronous="FULL" if full else "NORMAL",
         )
 
     def close(self) -> None:

@@ -3,7 +3,9 @@
 Every engine keeps its durable state in its own database file. ``open_database`` applies the
 engine's migrations in order inside one transaction each, recording progress in
 ``PRAGMA user_version``; a database written by a newer lakehose (a higher version than the code
-knows) is refused rather than misread.
+knows) is refused rather than misread. A database that is damaged (truncated, overwritten, pages
+lost: SQLite's ``quick_check`` fails) is reported by its path and left untouched, never replaced
+by an empty one.
 
 WAL with ``synchronous=NORMAL`` makes a committed transaction survive the death of the process
 (``kill -9``) because the WAL is in the kernel's page cache before ``COMMIT`` returns; ``FULL``
@@ -82,16 +84,41 @@ def open_database(
 ) -> Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-    )
-    connection.row_factory = sqlite3.Row
-    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute(f"PRAGMA synchronous = {synchronous}")
-    connection.execute("PRAGMA foreign_keys = ON")
-    _migrate(connection, path, migrations)
+    try:
+        connection = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as error:
+        raise StorageError(f"{path} cannot be opened: {error}") from None
+    try:
+        connection.row_factory = sqlite3.Row
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute(f"PRAGMA synchronous = {synchronous}")
+        connection.execute("PRAGMA foreign_keys = ON")
+        _check(connection, path)
+        _migrate(connection, path, migrations)
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise StorageError(_damaged(path, str(error))) from None
+    except BaseException:
+        connection.close()
+        raise
     return Database(connection, path)
+
+
+def _check(connection: sqlite3.Connection, path: Path) -> None:
+    """Refuse a damaged database before anything reads or writes it."""
+    problems = [str(row[0]) for row in connection.execute("PRAGMA quick_check")]
+    if problems != ["ok"]:
+        raise StorageError(_damaged(path, "; ".join(problems[:3])))
+
+
+def _damaged(path: Path, problem: str) -> str:
+    return (
+        f"{path} is damaged or not a lakehose database ({problem}). It was left as it is: "
+        "restore it from a backup, or move it away to start that service without its data"
+    )
 
 
 def _migrate(connection: sqlite3.Connection, path: Path, migrations: Sequence[Migration]) -> None:

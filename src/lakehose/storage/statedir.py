@@ -3,8 +3,10 @@
 Layout::
 
     <home>/
+      home.json          the home's id and the format version of its layout
       owner.lock         flock'd by the runtime that owns the directory
-      server.json        endpoint of the running ``lakehose up`` (absent when none runs)
+      server.json        endpoint and home id of the running ``lakehose up`` (absent when none
+                         runs; left behind by one killed with -9)
       scope.json         the account and region whose engines own the top-level directories
       <service>/         each engine's own files (SQLite databases, objects): the global
                          services' and the home scope's regional ones
@@ -18,6 +20,12 @@ resources, whose ARNs name the region they were made in.
 
 The lock is an advisory ``flock`` on ``owner.lock``. The kernel drops it when the owning process
 dies, even by ``kill -9``, so a crashed runtime never leaves the directory locked.
+
+``home.json`` is written when a runtime first takes the lock. Its random id is what a server
+names in its health answer, so that a CLI command finding a ``server.json`` left by a killed
+server can tell whether the server now answering at that address serves this home; its format
+version makes a lakehose refuse a home written by a newer one rather than misread it. A file
+here that cannot be read is reported by name and left as it is, never replaced.
 """
 
 from __future__ import annotations
@@ -26,17 +34,21 @@ import contextlib
 import fcntl
 import json
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from lakehose.errors import StateDirectoryLocked, StorageError
 from lakehose.scopes import Scope, is_account, is_region
 
+_HOME_FILE = "home.json"
 _LOCK_FILE = "owner.lock"
 _SERVER_FILE = "server.json"
 _SCOPE_FILE = "scope.json"
 _SCOPES_DIR = "scopes"
+# The layout version this lakehose writes and reads; a higher one is a newer lakehose's.
+HOME_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,8 @@ class ServerRecord:
 
     endpoint_url: str
     pid: int
+    # The id of the home the server serves (empty in records from before home ids).
+    home_id: str = ""
 
 
 class StateDirectory:
@@ -54,6 +68,7 @@ class StateDirectory:
         self.path = path.resolve()
         self._lock_handle: IO[str] | None = None
         self._home_scope: Scope | None = None
+        self._home_id: str | None = None
 
     def acquire(self) -> None:
         """Create the directory if needed and take the owner lock (``StateDirectoryLocked``)."""
@@ -63,17 +78,74 @@ class StateDirectory:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.close()
-            owner = self.read_server()
+            owner = None
+            with contextlib.suppress(StorageError):
+                owner = self.read_server()
             where = f" (server at {owner.endpoint_url}, pid {owner.pid})" if owner else ""
             raise StateDirectoryLocked(
                 f"state directory {self.path} is in use by another lakehose runtime{where}; "
                 "stop it or choose another --home"
             ) from None
+        try:
+            self._home_id = self._adopt_home()
+        except BaseException:
+            handle.close()
+            raise
         handle.seek(0)
         handle.truncate()
         handle.write(f"{os.getpid()}\n")
         handle.flush()
         self._lock_handle = handle
+
+    @property
+    def home_id(self) -> str:
+        """The id of this home (recorded in ``home.json``); known once the lock is taken."""
+        if self._home_id is None:
+            raise StorageError(f"the id of {self.path} is known only to the runtime that owns it")
+        return self._home_id
+
+    def recorded_home_id(self) -> str | None:
+        """The id ``home.json`` records, read without the lock (``None``: none yet)."""
+        document = self._read_json(_HOME_FILE)
+        return None if document is None else self._check_home(document)
+
+    def _adopt_home(self) -> str:
+        """This home's id, recording a new one (and the format) when the home has none."""
+        document = self._read_json(_HOME_FILE)
+        if document is not None:
+            return self._check_home(document)
+        home_id = str(uuid.uuid4())
+        _write_atomically(
+            self.path / _HOME_FILE, json.dumps({"format": HOME_FORMAT, "id": home_id})
+        )
+        return home_id
+
+    def _check_home(self, document: Any) -> str:
+        where = self.path / _HOME_FILE
+        form = document.get("format") if isinstance(document, dict) else None
+        home_id = document.get("id") if isinstance(document, dict) else None
+        if not isinstance(form, int) or not isinstance(home_id, str) or not home_id:
+            raise StorageError(f"{where} is corrupt: it names no format and id; it was left as is")
+        if form > HOME_FORMAT:
+            raise StorageError(
+                f"{self.path} was written by a newer lakehose (home format {form}; this one "
+                f"knows {HOME_FORMAT}); upgrade lakehose to use it"
+            )
+        return home_id
+
+    def _read_json(self, name: str) -> Any:
+        """The JSON document in ``name``, ``None`` when absent; unreadable is a StorageError."""
+        where = self.path / name
+        try:
+            text = where.read_text()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise StorageError(f"{where} is unreadable: {error}") from None
+        try:
+            return json.loads(text)
+        except ValueError as error:
+            raise StorageError(f"{where} is corrupt ({error}); it was left as it is") from None
 
     def release(self) -> None:
         if self._lock_handle is None:
@@ -140,12 +212,9 @@ class StateDirectory:
         return found
 
     def _read_scope(self) -> Scope | None:
-        try:
-            data = json.loads((self.path / _SCOPE_FILE).read_text())
-        except FileNotFoundError:
+        data = self._read_json(_SCOPE_FILE)
+        if data is None:
             return None
-        except (OSError, ValueError) as error:
-            raise StorageError(f"{self.path / _SCOPE_FILE} is unreadable: {error}") from None
         account = data.get("account_id") if isinstance(data, dict) else None
         region = data.get("region") if isinstance(data, dict) else None
         if not isinstance(account, str) or not isinstance(region, str):
@@ -157,14 +226,24 @@ class StateDirectory:
     def write_server(self, record: ServerRecord) -> None:
         """Publish the server's endpoint so CLI commands can find it (atomic replace)."""
         document = {"endpoint_url": record.endpoint_url, "pid": record.pid}
+        if record.home_id:
+            document["home_id"] = record.home_id
         _write_atomically(self.path / _SERVER_FILE, json.dumps(document))
 
     def read_server(self) -> ServerRecord | None:
-        try:
-            data = json.loads((self.path / _SERVER_FILE).read_text())
-            return ServerRecord(str(data["endpoint_url"]), int(data["pid"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        """The running server's record, ``None`` when there is none (a StorageError if corrupt)."""
+        data = self._read_json(_SERVER_FILE)
+        if data is None:
             return None
+        try:
+            return ServerRecord(
+                str(data["endpoint_url"]), int(data["pid"]), str(data.get("home_id", ""))
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise StorageError(
+                f"{self.path / _SERVER_FILE} is corrupt: it names no endpoint and pid; delete it "
+                "if no `lakehose up` runs for this home"
+            ) from None
 
     def clear_server(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -172,6 +251,15 @@ class StateDirectory:
 
 
 def _write_atomically(target: Path, text: str) -> None:
+    """Replace ``target`` with ``text``: whole or not at all, even across a power cut."""
     temporary = target.with_suffix(".tmp")
-    temporary.write_text(text)
+    with open(temporary, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(temporary, target)
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)

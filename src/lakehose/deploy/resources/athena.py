@@ -124,10 +124,30 @@ class AthenaNamedQuery(ResourceHandler):
     missing = ("InvalidRequestException",)
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
-        chosen = {"Name": props.get("Name") or ctx.physical_name(128), **props}
+        # Not ``name_property``: query names need not be unique, so a named query can be replaced.
+        chosen = {**props, "Name": props.get("Name") or ctx.physical_name(self.name_length)}
         arguments = api_arguments(ctx.client("athena"), "CreateNamedQuery", chosen)
-        query_id = str(ctx.client("athena").create_named_query(**arguments)["NamedQueryId"])
+        # Athena assigns the id; the token makes a repeated create answer the first one's.
+        answer = ctx.client("athena").create_named_query(
+            ClientRequestToken=ctx.request_token(), **arguments
+        )
+        query_id = str(answer["NamedQueryId"])
         return query_id, {"NamedQueryId": query_id}
+
+    def planned_id(self, props: Mapping[str, Any], ctx: Context) -> str:
+        return ""
+
+    def undo_create(self, physical_id: str, props: Mapping[str, Any], ctx: Context) -> None:
+        # The create's token finds the query it made, or makes it now, to be deleted at once.
+        if not ctx.token:
+            return  # recorded before creation tokens: nothing can be found
+        try:
+            found, _ = self.create(props, ctx)
+        except Exception as error:
+            if error_code(error) in self.missing:
+                return  # its workgroup is gone, and the workgroup's queries with it
+            raise
+        self.delete(found, props, ctx)
 
     def delete(self, physical_id: str, props: Mapping[str, Any], ctx: Context) -> None:
         ctx.client("athena").delete_named_query(NamedQueryId=physical_id)

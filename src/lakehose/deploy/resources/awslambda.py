@@ -47,12 +47,13 @@ class LambdaFunction(ResourceHandler):
     )  # fmt: skip
     replacement = frozenset({"FunctionName", "PackageType"})
     missing = ("ResourceNotFoundException",)
+    name_length = 64
 
     def name_property(self, props: Mapping[str, Any]) -> str | None:
         return props.get("FunctionName")
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
-        name = props.get("FunctionName") or ctx.physical_name(64)
+        name = self.physical_name(props, ctx)
         chosen = {key: props[key] for key in (*_CONFIGURATION, "Architectures") if key in props}
         arguments = api_arguments(ctx.client("lambda"), "CreateFunction", chosen)
         if props.get("Tags"):
@@ -116,9 +117,11 @@ class LambdaPermission(ResourceHandler):
     # Every property of a permission needs a new statement.
     replacement = properties
     missing = ("ResourceNotFoundException",)
+    # The statement id.
+    name_length = 100
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
-        statement = ctx.physical_name(100)
+        statement = self.physical_name(props, ctx)
         arguments = api_arguments(ctx.client("lambda"), "AddPermission", props)
         ctx.client("lambda").add_permission(StatementId=statement, **arguments)
         return statement, {}

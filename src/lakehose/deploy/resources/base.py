@@ -15,11 +15,24 @@ Contract, for a subclass:
     Called only when ``old != new`` and no property in ``replacement`` changed.
 ``delete(physical_id, props, ctx)``
     Delete it. An error whose code is in ``missing`` means it is already gone: that is success.
+``planned_id(props, ctx)``
+    The physical id ``create`` will return, known before it is called (the default: the
+    template's name, else the name generated from ``ctx.token``), or ``""`` when the service
+    assigns it. The deployer records it, with the token, before calling ``create``.
+``undo_create(physical_id, props, ctx)``
+    Remove whatever a ``create`` with ``ctx.token`` may have made before it was interrupted
+    (killed, or failed part-way): by default, delete ``planned_id``. Idempotent: it may run
+    again after being interrupted itself, and must succeed when nothing was made.
+
+Generated names are deterministic given the resource's token (``Context.physical_name``), and a
+service that assigns its own ids is given an idempotency token derived from it
+(``Context.request_token``): that is how a deploy killed at any point is found and undone.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
@@ -62,18 +75,31 @@ class Context:
     assets: Assets = field(default_factory=Assets)
     sleep: Callable[[float], None] = time.sleep
     partition: str = "aws"
+    # The resource's creation token (random, recorded before the create): the suffix of its
+    # generated names and the seed of its idempotency tokens. Empty outside a create.
+    token: str = ""
 
     def client(self, service: str) -> Client:
         return self.clients(service)
 
     def physical_name(self, max_length: int, *, lowercase: bool = False) -> str:
-        """CloudFormation's generated name: ``<stack>-<logicalId>-<RANDOM>``, trimmed to fit."""
-        suffix = self.ids.alphanumeric(12)
+        """CloudFormation's generated name: ``<stack>-<logicalId>-<TOKEN>``, trimmed to fit."""
+        suffix = self._token()
         budget = max_length - len(suffix) - 2
         stack = self.stack_name[: max(budget - len(self.logical_id), budget // 2)]
         logical = self.logical_id[: max(budget - len(stack), 0)]
         name = f"{stack}-{logical}-{suffix}"
         return name.lower() if lowercase else name
+
+    def request_token(self) -> str:
+        """An idempotency token (a UUID) for the one create this resource's token stands for."""
+        seed = f"{self.stack_name}/{self.logical_id}/{self._token()}"
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+
+    def _token(self) -> str:
+        if not self.token:
+            raise DeployError(f"{self.logical_id}: names are generated only while creating")
+        return self.token
 
     def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
         return (
@@ -117,6 +143,9 @@ class ResourceHandler:
     # False for types lakehose records but does not enforce (IAM, log groups, metadata).
     enforced: ClassVar[bool] = True
     note: ClassVar[str] = ""
+    # The longest name CloudFormation generates for the type, and whether it is lowercase.
+    name_length: ClassVar[int] = 128
+    lowercase_names: ClassVar[bool] = False
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
         raise NotImplementedError
@@ -139,6 +168,20 @@ class ResourceHandler:
     def name_property(self, props: Mapping[str, Any]) -> str | None:
         """The explicit physical name the template gives, if any (custom-named resources)."""
         return None
+
+    def physical_name(self, props: Mapping[str, Any], ctx: Context) -> str:
+        """The resource's name: the template's, else the one generated from ``ctx.token``."""
+        return self.name_property(props) or ctx.physical_name(
+            self.name_length, lowercase=self.lowercase_names
+        )
+
+    def planned_id(self, props: Mapping[str, Any], ctx: Context) -> str:
+        return self.physical_name(props, ctx)
+
+    def undo_create(self, physical_id: str, props: Mapping[str, Any], ctx: Context) -> None:
+        # No id: recorded by a lakehose from before ids were planned; nothing can be found.
+        if physical_id:
+            self.delete(physical_id, props, ctx)
 
 
 def changed(old: Mapping[str, Any], new: Mapping[str, Any], *names: str) -> bool:

@@ -28,7 +28,10 @@ class S3AutoDeleteObjects(ResourceHandler):
     note = "handled natively: empties the bucket on delete"
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
-        return ctx.physical_name(128), {}
+        return self.physical_name(props, ctx), {}
+
+    def undo_create(self, physical_id: str, props: Mapping[str, Any], ctx: Context) -> None:
+        """Creating made nothing; deleting would empty a bucket that may hold data."""
 
     def update(
         self, old: Mapping[str, Any], new: Mapping[str, Any], physical_id: str, ctx: Context

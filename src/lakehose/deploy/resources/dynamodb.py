@@ -47,12 +47,13 @@ class DynamoDBTable(ResourceHandler):
     )  # fmt: skip
     replacement = frozenset({"TableName", "KeySchema", "LocalSecondaryIndexes"})
     missing = ("ResourceNotFoundException",)
+    name_length = 255
 
     def name_property(self, props: Mapping[str, Any]) -> str | None:
         return props.get("TableName")
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
-        name = props.get("TableName") or ctx.physical_name(255)
+        name = self.physical_name(props, ctx)
         chosen = {key: props[key] for key in _CREATE_PROPERTIES if key in props}
         chosen["TableName"] = name
         if "GlobalSecondaryIndexes" in chosen:

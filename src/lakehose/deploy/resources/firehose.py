@@ -67,12 +67,13 @@ class FirehoseDeliveryStream(ResourceHandler):
         }
     )
     missing = ("ResourceNotFoundException",)
+    name_length = 64
 
     def name_property(self, props: Mapping[str, Any]) -> str | None:
         return props.get("DeliveryStreamName")
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
-        name = props.get("DeliveryStreamName") or ctx.physical_name(64)
+        name = self.physical_name(props, ctx)
         arguments = api_arguments(
             ctx.client("firehose"), "CreateDeliveryStream", {**props, "DeliveryStreamName": name}
         )

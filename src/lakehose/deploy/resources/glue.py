@@ -20,12 +20,14 @@ class GlueDatabase(ResourceHandler):
     properties = frozenset({"CatalogId", "DatabaseInput", "DatabaseName"})
     replacement = frozenset({"CatalogId"})
     missing = ("EntityNotFoundException",)
+    name_length = 255
+    lowercase_names = True
 
     def name_property(self, props: Mapping[str, Any]) -> str | None:
         return (props.get("DatabaseInput") or {}).get("Name") or props.get("DatabaseName")
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
-        name = self.name_property(props) or ctx.physical_name(255, lowercase=True)
+        name = self.physical_name(props, ctx)
         database_input = {**(props.get("DatabaseInput") or {}), "Name": name}
         arguments = api_arguments(
             ctx.client("glue"),
@@ -59,12 +61,14 @@ class GlueTable(ResourceHandler):
     properties = frozenset({"CatalogId", "DatabaseName", "TableInput", "OpenTableFormatInput"})
     replacement = frozenset({"CatalogId", "DatabaseName", "OpenTableFormatInput"})
     missing = ("EntityNotFoundException",)
+    name_length = 255
+    lowercase_names = True
 
     def name_property(self, props: Mapping[str, Any]) -> str | None:
         return (props.get("TableInput") or {}).get("Name")
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
-        name = self.name_property(props) or ctx.physical_name(255, lowercase=True)
+        name = self.physical_name(props, ctx)
         ctx.client("glue").create_table(**self._arguments("CreateTable", props, name, ctx))
         return name, {}
 

@@ -38,7 +38,7 @@ class KinesisStream(ResourceHandler):
         return props.get("Name")
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
-        name = props.get("Name") or ctx.physical_name(128)
+        name = self.physical_name(props, ctx)
         mode = props.get("StreamModeDetails") or {"StreamMode": "PROVISIONED"}
         arguments: dict[str, Any] = {"StreamName": name, "StreamModeDetails": mode}
         if mode.get("StreamMode") != "ON_DEMAND":

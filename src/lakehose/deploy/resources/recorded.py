@@ -26,16 +26,19 @@ class Recorded(ResourceHandler):
     properties = None
     enforced = False
     note = "not enforced"
-    # The property holding an explicit name, and the longest generated name.
+    # The property holding an explicit name.
     name_key: ClassVar[str | None] = None
-    max_length: ClassVar[int] = 64
+    name_length = 64
 
     def name_property(self, props: Mapping[str, Any]) -> str | None:
         return props.get(self.name_key) if self.name_key else None
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
-        name = self.name_property(props) or ctx.physical_name(self.max_length)
+        name = self.physical_name(props, ctx)
         return self.physical_id(name, ctx), self.attributes(name, props, ctx)
+
+    def planned_id(self, props: Mapping[str, Any], ctx: Context) -> str:
+        return self.physical_id(self.physical_name(props, ctx), ctx)
 
     def update(
         self, old: Mapping[str, Any], new: Mapping[str, Any], physical_id: str, ctx: Context
@@ -80,7 +83,7 @@ class IamPolicy(Recorded):
 class IamManagedPolicy(Recorded):
     type = "AWS::IAM::ManagedPolicy"
     name_key = "ManagedPolicyName"
-    max_length = 128
+    name_length = 128
 
     # Ref of a managed policy is its ARN.
     def physical_id(self, name: str, ctx: Context) -> str:
@@ -100,8 +103,9 @@ class CdkMetadata(Recorded):
     type = "AWS::CDK::Metadata"
     note = "CDK metadata, recorded"
 
-    def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
-        return ctx.ids.uuid4(), {}
+    # Ref of CDK metadata is a UUID.
+    def physical_id(self, name: str, ctx: Context) -> str:
+        return ctx.request_token()
 
 
 class NativeProvider(Recorded):

@@ -22,12 +22,14 @@ class S3Bucket(ResourceHandler):
     properties = frozenset({"BucketName", "Tags", "PublicAccessBlockConfiguration", *ignored})
     replacement = frozenset({"BucketName"})
     missing = ("NoSuchBucket",)
+    name_length = 63
+    lowercase_names = True
 
     def name_property(self, props: Mapping[str, Any]) -> str | None:
         return props.get("BucketName")
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
-        name = props.get("BucketName") or ctx.physical_name(63, lowercase=True)
+        name = self.physical_name(props, ctx)
         if name == STATE_BUCKET:
             raise DeployError(f"the bucket name {STATE_BUCKET} is reserved for lakehose's stacks")
         arguments: dict[str, Any] = {"Bucket": name}
@@ -91,7 +93,7 @@ class S3BucketPolicy(ResourceHandler):
 
     def create(self, props: Mapping[str, Any], ctx: Context) -> tuple[str, Attributes]:
         self._put(props, ctx)
-        return ctx.physical_name(128), {}
+        return self.physical_name(props, ctx), {}
 
     def update(
         self, old: Mapping[str, Any], new: Mapping[str, Any], physical_id: str, ctx: Context

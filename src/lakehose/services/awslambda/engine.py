@@ -84,3 +84,6 @@ class LambdaEngine(
     def close(self) -> None:
         self._stop_invocations()
         super().close()
+
+    def abandon(self) -> None:
+        self.pool.abandon()

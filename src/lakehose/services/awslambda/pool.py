@@ -142,6 +142,19 @@ class WorkerPool:
                 if worker.alive and worker.key.startswith(prefix)
             )
 
+    def abandon(self) -> None:
+        """SIGKILL every worker's process group now, reaping none: the process is exiting
+        without closing, and no worker may outlive it running a handler."""
+        # Bounded: a thread holding the lock may never release it while the process exits.
+        locked = self._lock.acquire(timeout=1)
+        try:
+            workers = list(self._workers)
+        finally:
+            if locked:
+                self._lock.release()
+        for worker in workers:
+            worker.stop()
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
