@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lakehose.errors import ConfigurationError
+from lakehose.scopes import SERVICES
 
 Kind = Literal["int", "float", "bool", "str", "size"]
 
@@ -91,8 +92,8 @@ def _is_kind(kind: Kind, value: Any) -> bool:
 # Durability of acknowledged writes (docs/durability.md): "normal" survives the death of the
 # process, "full" also a power cut or an operating-system crash, at an fsync per commit.
 DURABILITY_MODES = ("normal", "full")
-# Every engine keeps its state in SQLite (services/engine.py's SqliteEngine).
-_DATABASE_SERVICES = ("dynamodb", "kinesis", "firehose", "s3", "lambda", "glue", "athena", "sts")
+# Every engine keeps its state in SQLite (services/engine.py's SqliteEngine), so every service
+# has a durability option.
 
 OPTIONS: dict[str, Option] = {
     option.name: option
@@ -107,7 +108,7 @@ OPTIONS: dict[str, Option] = {
                 nullable=True,
                 choices=DURABILITY_MODES,
             )
-            for service in _DATABASE_SERVICES
+            for service in SERVICES
         ),
         # -- Kinesis (services/kinesis/base.py)
         Option(
