@@ -1,4 +1,5 @@
-"""Event source mappings: Create/Get/Update/Delete/ListEventSourceMappings, for Kinesis streams.
+"""Event source mappings: Create/Get/Update/Delete/ListEventSourceMappings, for Kinesis streams
+and DynamoDB streams (a table's ``LatestStreamArn``).
 
 A mapping is stored as the configuration AWS returns for it (the document's keys are the
 ``EventSourceMappingConfiguration`` members) plus its checkpoints, one per shard, which
@@ -29,6 +30,9 @@ DEFAULT_BATCH = 100
 MAX_BATCH = 10_000
 DEFAULT_LIST_ITEMS = 100
 _KINESIS_STREAM = re.compile(r"arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream/[A-Za-z0-9_.-]+")
+_DYNAMODB_STREAM = re.compile(
+    r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.-]+/stream/[0-9T:.-]+"
+)
 _S3_BUCKET = re.compile(r"arn:aws[a-z-]*:s3:::[a-z0-9.-]{3,63}")
 
 
@@ -53,14 +57,24 @@ class MappingOperations(LambdaBase):
         function_response_types: list[str] | None = None,
         tags: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        if event_source_arn is None or not _KINESIS_STREAM.fullmatch(event_source_arn):
+        dynamodb = event_source_arn is not None and bool(
+            _DYNAMODB_STREAM.fullmatch(event_source_arn)
+        )
+        if event_source_arn is None or not (
+            dynamodb or _KINESIS_STREAM.fullmatch(event_source_arn)
+        ):
             raise InvalidParameterValueException(
-                "lakehose maps Kinesis streams only; the event source must be a stream ARN."
+                "lakehose maps Kinesis streams and DynamoDB streams only; the event source must "
+                "be a Kinesis stream ARN or a table's stream ARN."
             )
         if starting_position is None:
             raise InvalidParameterValueException(
                 "1 validation error detected: Value null at 'startingPosition' failed to satisfy "
                 "constraint: Member must not be null."
+            )
+        if dynamodb and starting_position not in ("TRIM_HORIZON", "LATEST"):
+            raise InvalidParameterValueException(
+                f"Unsupported starting position for DynamoDB stream: {starting_position}"
             )
         if starting_position == "AT_TIMESTAMP" and starting_position_timestamp is None:
             raise InvalidParameterValueException(
@@ -217,8 +231,9 @@ class MappingOperations(LambdaBase):
             if value is not None:
                 mapping[member] = value
         if not 1 <= int(mapping["BatchSize"]) <= MAX_BATCH:
+            source = "DynamoDB" if ":dynamodb:" in mapping["EventSourceArn"] else "Kinesis"
             raise InvalidParameterValueException(
-                f"BatchSize must be between 1 and {MAX_BATCH} for Kinesis event sources."
+                f"BatchSize must be between 1 and {MAX_BATCH} for {source} event sources."
             )
         compile_filters(mapping.get("FilterCriteria"))
         destination = (mapping["DestinationConfig"].get("OnFailure") or {}).get("Destination")

@@ -1,5 +1,10 @@
-"""Event source mappings at work: Kinesis records to function invocations, checkpoint by
-checkpoint.
+"""Event source mappings at work: Kinesis and DynamoDB stream records to function invocations,
+checkpoint by checkpoint.
+
+Both sources go through the same steps; they differ only in the event's records (``_Source``):
+a Kinesis record carries its ``kinesis`` metadata and ``data`` in base64, a DynamoDB record is the
+change as GetRecords shows it plus ``eventSourceARN``, and filters see the Kinesis metadata with
+``data`` parsed as JSON, or the whole DynamoDB record.
 
 Every ``run_due()`` (and ``flush()``) goes over the enabled mappings and, for each shard whose
 parents are done, delivers at most one batch:
@@ -9,8 +14,7 @@ parents are done, delivers at most one batch:
 2. Wait while the batch is not full and its oldest record is younger than
    ``MaximumBatchingWindowInSeconds`` (by the engine's clock).
 3. Drop the records no filter matches; if none is left, the checkpoint moves past the batch.
-4. Invoke the function synchronously with AWS's Kinesis event (``Records``, each with its
-   ``kinesis`` metadata and ``data`` in base64).
+4. Invoke the function synchronously with AWS's event for the source (``Records``).
 5. On success, commit the checkpoint to the batch's last record, in one transaction. With
    ``ReportBatchItemFailures``, a response naming failed items commits only up to the record
    before the first of them, and the rest is retried.
@@ -137,13 +141,19 @@ class StreamDelivery(InvokeOperations):
         self, mapping: dict[str, Any], shard: str, records: list[StreamRecord]
     ) -> _Outcome:
         matches = compile_filters(mapping.get("FilterCriteria"))
-        chosen = [r for r in records if matches is None or matches(self._filter_view(r))]
+        with self.db.read() as connection:
+            record, _, _ = self._find_target(connection, mapping["FunctionArn"])
+        source = _source_of(mapping)
+        shown = [source.record(self.region, mapping, shard, r, record.role) for r in records]
+        chosen = [
+            event_record
+            for event_record, r in zip(shown, records, strict=True)
+            if matches is None or matches(source.filter_view(event_record, r))
+        ]
         last = records[-1].sequence_number
         if not chosen:
             return _Outcome(last, failed=False)
-        with self.db.read() as connection:
-            record, _, _ = self._find_target(connection, mapping["FunctionArn"])
-        event = {"Records": [self._kinesis_record(mapping, shard, r, record.role) for r in chosen]}
+        event = {"Records": chosen}
         call = Call(self.ids.uuid4(), mapping["FunctionArn"], orjson.dumps(event), None)
         try:
             result = self._execute(record, call, wait=True)
@@ -214,7 +224,7 @@ class StreamDelivery(InvokeOperations):
             },
             "version": "1.0",
             "timestamp": _iso(now),
-            "KinesisBatchInfo": {
+            _source_of(mapping).batch_info: {
                 "shardId": shard,
                 "startSequenceNumber": records[0].sequence_number,
                 "endSequenceNumber": records[-1].sequence_number,
@@ -266,8 +276,15 @@ class StreamDelivery(InvokeOperations):
             return []
         return [str(item.get("itemIdentifier")) for item in failures if isinstance(item, dict)]
 
-    def _kinesis_record(
-        self, mapping: dict[str, Any], shard: str, record: StreamRecord, role: str
+
+class _Source:
+    """How one kind of event source shows its records to functions and filters."""
+
+    batch_info = "KinesisBatchInfo"
+
+    @staticmethod
+    def record(
+        region: str, mapping: dict[str, Any], shard: str, record: StreamRecord, role: str
     ) -> dict[str, Any]:
         """One record of AWS's Kinesis event, keys in AWS's order."""
         return {
@@ -283,12 +300,12 @@ class StreamDelivery(InvokeOperations):
             "eventID": f"{shard}:{record.sequence_number}",
             "eventName": "aws:kinesis:record",
             "invokeIdentityArn": role,
-            "awsRegion": self.region,
+            "awsRegion": region,
             "eventSourceARN": mapping["EventSourceArn"],
         }
 
     @staticmethod
-    def _filter_view(record: StreamRecord) -> dict[str, Any]:
+    def filter_view(shown: dict[str, Any], record: StreamRecord) -> dict[str, Any]:
         """What filter patterns see of a record: its metadata, and its data as JSON."""
         view: dict[str, Any] = {
             "partitionKey": record.partition_key,
@@ -299,6 +316,28 @@ class StreamDelivery(InvokeOperations):
         with contextlib.suppress(orjson.JSONDecodeError):
             view["data"] = orjson.loads(record.data)
         return view
+
+
+class _DynamoDBSource(_Source):
+    batch_info = "DDBStreamBatchInfo"
+
+    @staticmethod
+    def record(
+        region: str, mapping: dict[str, Any], shard: str, record: StreamRecord, role: str
+    ) -> dict[str, Any]:
+        """The change as the stream holds it (eventID, eventName, eventVersion, eventSource,
+        awsRegion, dynamodb), then the stream's ARN, as AWS's DynamoDB event has it."""
+        return {**(record.document or {}), "eventSourceARN": mapping["EventSourceArn"]}
+
+    @staticmethod
+    def filter_view(shown: dict[str, Any], record: StreamRecord) -> dict[str, Any]:
+        # DynamoDB filter patterns match the record itself (eventName, dynamodb.NewImage ...).
+        return shown
+
+
+def _source_of(mapping: dict[str, Any]) -> _Source:
+    arn = str(mapping["EventSourceArn"])
+    return _DynamoDBSource() if arn.split(":")[2:3] == ["dynamodb"] else _Source()
 
 
 def _iso(moment: datetime) -> str:

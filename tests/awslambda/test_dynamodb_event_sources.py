@@ -1,0 +1,301 @@
+"""Event source mappings for DynamoDB streams: the mapping operations on a table's stream, AWS's
+DynamoDB event record for record, starting positions, filters, failing batches bisected to the S3
+on-failure destination, and checkpoints that survive a restart."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from lakehose import Lakehose
+from tests.awslambda.conftest import REGION, ROLE, FunctionFactory, error_code, zip_of
+from tests.conftest import NO_RETRIES, AwsTarget, cached_client
+
+CHANGES = """
+import json, os
+def handler(event, context):
+    with open(os.environ["OUT"], "a") as out:
+        out.write(json.dumps(event) + "\\n")
+    for record in event["Records"]:
+        if record["dynamodb"]["Keys"]["id"]["S"].startswith("bad"):
+            raise ValueError("bad item")
+    return {}
+"""
+
+
+def delivered(out: Path) -> list[dict[str, Any]]:
+    """The events the function received, in order."""
+    if not out.exists():
+        return []
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def changes(out: Path) -> list[list[str]]:
+    """Each event's changes as ``<eventName> <id>``."""
+    return [
+        [f"{r['eventName']} {r['dynamodb']['Keys']['id']['S']}" for r in event["Records"]]
+        for event in delivered(out)
+    ]
+
+
+def create_table(dynamodb: Any, name: str) -> str:
+    """A table with a NEW_AND_OLD_IMAGES stream; its LatestStreamArn."""
+    table = dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    return str(table["TableDescription"]["LatestStreamArn"])
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """Clients of the ``lake`` runtime and the file the function writes its events to."""
+
+    dynamodb: Any
+    streams: Any
+    lam: Any
+    s3: Any
+    out: Path
+
+    def wire(self, table: str, function: str) -> str:
+        """A table with a stream and a function that records what it receives."""
+        self.lam.create_function(
+            FunctionName=function,
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": zip_of({"app.py": CHANGES})},
+            Environment={"Variables": {"OUT": str(self.out)}},
+            Timeout=30,
+        )
+        return create_table(self.dynamodb, table)
+
+    def put(self, table: str, *ids: str) -> None:
+        for item_id in ids:
+            self.dynamodb.put_item(TableName=table, Item={"id": {"S": item_id}})
+
+
+@pytest.fixture
+def consumer(lake: Lakehose, tmp_path: Path) -> Consumer:
+    return Consumer(
+        lake.client("dynamodb", config=NO_RETRIES),
+        lake.client("dynamodbstreams", config=NO_RETRIES),
+        lake.client("lambda", config=NO_RETRIES),
+        lake.client("s3", config=NO_RETRIES),
+        tmp_path / "out.jsonl",
+    )
+
+
+def test_mapping_operations_on_a_table_stream(
+    aws: AwsTarget,
+    client_cache: dict[str, Any],
+    lam: Any,
+    make_function: FunctionFactory,
+    name: str,
+) -> None:
+    dynamodb = cached_client(aws, client_cache, "dynamodb")
+    stream = create_table(dynamodb, name)
+    function = make_function()
+    created = lam.create_event_source_mapping(
+        FunctionName=function,
+        EventSourceArn=stream,
+        StartingPosition="LATEST",
+        BatchSize=5,
+        FilterCriteria={"Filters": [{"Pattern": '{"eventName": ["INSERT"]}'}]},
+    )
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 202
+    uuid = created["UUID"]
+    assert (created["EventSourceArn"], created["StartingPosition"], created["State"]) == (
+        stream,
+        "LATEST",
+        "Creating",
+    )
+    assert created["BatchSize"] == 5
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Enabled"
+    listed = lam.list_event_source_mappings(EventSourceArn=stream)["EventSourceMappings"]
+    assert [m["UUID"] for m in listed] == [uuid]
+    lam.delete_event_source_mapping(UUID=uuid)
+
+    # DynamoDB streams start at TRIM_HORIZON or LATEST only; a missing stream is refused.
+    with pytest.raises(ClientError) as error:
+        lam.create_event_source_mapping(
+            FunctionName=function,
+            EventSourceArn=stream,
+            StartingPosition="AT_TIMESTAMP",
+            StartingPositionTimestamp=1,
+        )
+    assert error_code(error) == "InvalidParameterValueException"
+    missing = stream.replace(f"table/{name}/", f"table/{name}-missing/")
+    with pytest.raises(ClientError) as error:
+        lam.create_event_source_mapping(
+            FunctionName=function, EventSourceArn=missing, StartingPosition="TRIM_HORIZON"
+        )
+    assert error_code(error) == "InvalidParameterValueException"
+    assert error.value.response["Error"]["Message"] == f"Stream not found: {missing}"
+    dynamodb.delete_table(TableName=name)
+
+
+def test_changes_arrive_as_aws_sends_them(lake: Lakehose, consumer: Consumer) -> None:
+    dynamodb, lam, out = consumer.dynamodb, consumer.lam, consumer.out
+    stream = consumer.wire("orders", "consumer")
+    consumer.put("orders", "before")
+    lake.flush()
+    lam.create_event_source_mapping(
+        FunctionName="consumer",
+        EventSourceArn=stream,
+        StartingPosition="LATEST",
+        BatchSize=2,
+    )
+    consumer.put("orders", "o1")
+    dynamodb.update_item(
+        TableName="orders",
+        Key={"id": {"S": "o1"}},
+        UpdateExpression="SET amount = :t",
+        ExpressionAttributeValues={":t": {"N": "12"}},
+    )
+    dynamodb.delete_item(TableName="orders", Key={"id": {"S": "o1"}})
+    lake.flush()
+    lake.flush()
+    # LATEST skips "before"; batches of two, in commit order.
+    assert changes(out) == [["INSERT o1", "MODIFY o1"], ["REMOVE o1"]]
+
+    # Each record is the stream's record (as GetRecords shows it) plus eventSourceARN.
+    streams = consumer.streams
+    shard = streams.describe_stream(StreamArn=stream)["StreamDescription"]["Shards"][0]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    stored = streams.get_records(ShardIterator=iterator)["Records"][1:]
+    records = delivered(out)[0]["Records"] + delivered(out)[1]["Records"]
+    assert len(records) == len(stored) == 3
+    for record, original in zip(records, stored, strict=True):
+        assert list(record) == [
+            "eventID",
+            "eventName",
+            "eventVersion",
+            "eventSource",
+            "awsRegion",
+            "dynamodb",
+            "eventSourceARN",
+        ]
+        assert record["eventID"] == original["eventID"]
+        assert record["eventName"] == original["eventName"]
+        assert (record["eventVersion"], record["eventSource"]) == ("1.1", "aws:dynamodb")
+        assert (record["awsRegion"], record["eventSourceARN"]) == (REGION, stream)
+        body = dict(original["dynamodb"])
+        body["ApproximateCreationDateTime"] = int(body["ApproximateCreationDateTime"].timestamp())
+        assert record["dynamodb"] == body
+        assert list(record["dynamodb"]) == list(body)
+    assert records[1]["dynamodb"]["NewImage"] == {"id": {"S": "o1"}, "amount": {"N": "12"}}
+    assert records[1]["dynamodb"]["OldImage"] == {"id": {"S": "o1"}}
+    assert records[1]["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    mapping = lam.list_event_source_mappings(FunctionName="consumer")["EventSourceMappings"][0]
+    assert mapping["LastProcessingResult"] == "OK"
+
+
+def test_trim_horizon_and_filters(lake: Lakehose, consumer: Consumer) -> None:
+    dynamodb, lam, out = consumer.dynamodb, consumer.lam, consumer.out
+    stream = consumer.wire("picks", "picky")
+    consumer.put("picks", "a", "b")
+    dynamodb.put_item(TableName="picks", Item={"id": {"S": "vip-c"}, "tier": {"S": "gold"}})
+    dynamodb.delete_item(TableName="picks", Key={"id": {"S": "b"}})
+    lam.create_event_source_mapping(
+        FunctionName="picky",
+        EventSourceArn=stream,
+        StartingPosition="TRIM_HORIZON",
+        FilterCriteria={
+            "Filters": [
+                {"Pattern": json.dumps({"eventName": ["REMOVE"]})},
+                {"Pattern": json.dumps({"dynamodb": {"NewImage": {"tier": {"S": ["gold"]}}}})},
+            ]
+        },
+    )
+    lake.flush()
+    lake.flush()
+    # TRIM_HORIZON reads the changes made before the mapping; the filters keep two of four.
+    assert changes(out) == [["INSERT vip-c", "REMOVE b"]]
+    consumer.put("picks", "d")
+    lake.flush()
+    assert len(delivered(out)) == 1
+
+
+def test_a_failing_batch_is_bisected_and_sent_to_s3(lake: Lakehose, consumer: Consumer) -> None:
+    lam, s3, out = consumer.lam, consumer.s3, consumer.out
+    s3.create_bucket(Bucket="failures")
+    stream = consumer.wire("fragile", "fragile")
+    uuid = lam.create_event_source_mapping(
+        FunctionName="fragile",
+        EventSourceArn=stream,
+        StartingPosition="TRIM_HORIZON",
+        BisectBatchOnFunctionError=True,
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::failures"}},
+    )["UUID"]
+    consumer.put("fragile", "a", "b", "bad", "c")
+    for _ in range(6):
+        lake.flush()
+    # [a b bad c] fails, [a b] passes, [bad c] fails, [bad] fails and is discarded, [c] passes.
+    assert changes(out) == [
+        ["INSERT a", "INSERT b", "INSERT bad", "INSERT c"],
+        ["INSERT a", "INSERT b"],
+        ["INSERT bad", "INSERT c"],
+        ["INSERT bad"],
+        ["INSERT c"],
+    ]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="failures").get("Contents", [])]
+    assert len(keys) == 1
+    shard = consumer.streams.describe_stream(StreamArn=stream)["StreamDescription"]["Shards"][0]
+    assert re.fullmatch(
+        rf"aws/lambda/{uuid}/{shard['ShardId']}/\d{{4}}/\d\d/\d\d/"
+        r"\d{4}-\d\d-\d\dT\d\d\.\d\d\.\d\d-[0-9a-f-]{36}",
+        keys[0],
+    )
+    record = json.loads(s3.get_object(Bucket="failures", Key=keys[0])["Body"].read())
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    assert "KinesisBatchInfo" not in record
+    info = record["DDBStreamBatchInfo"]
+    assert (info["shardId"], info["batchSize"], info["streamArn"]) == (
+        shard["ShardId"],
+        1,
+        stream,
+    )
+    assert info["startSequenceNumber"] == info["endSequenceNumber"]
+    payload = json.loads(record["payload"])
+    assert [r["dynamodb"]["Keys"] for r in payload["Records"]] == [{"id": {"S": "bad"}}]
+
+
+def test_checkpoints_survive_a_restart(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    home = tmp_path / "home"
+    with Lakehose(home=home, background=False) as lake:
+        consumer = Consumer(
+            lake.client("dynamodb", config=NO_RETRIES),
+            lake.client("dynamodbstreams", config=NO_RETRIES),
+            lake.client("lambda", config=NO_RETRIES),
+            lake.client("s3", config=NO_RETRIES),
+            out,
+        )
+        stream = consumer.wire("durable", "steady")
+        lake.client("lambda", config=NO_RETRIES).create_event_source_mapping(
+            FunctionName="steady", EventSourceArn=stream, StartingPosition="TRIM_HORIZON"
+        )
+        consumer.put("durable", "0", "1", "2")
+        lake.flush()
+        lake.flush()
+    with Lakehose(home=home, background=False) as lake:
+        lake.client("dynamodb", config=NO_RETRIES).put_item(
+            TableName="durable", Item={"id": {"S": "after"}}
+        )
+        lake.flush()
+        lake.flush()
+    assert changes(out) == [["INSERT 0", "INSERT 1", "INSERT 2"], ["INSERT after"]]
