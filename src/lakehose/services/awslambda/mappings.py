@@ -12,6 +12,7 @@ transitional states AWS reports (``Creating``, ``Updating``, ``Deleting``); the 
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -80,10 +81,8 @@ class MappingOperations(LambdaBase):
             raise InvalidParameterValueException(
                 "StartingPositionTimestamp must be set when StartingPosition is AT_TIMESTAMP."
             )
-        if (parallelization_factor or 1) != 1 or tumbling_window_in_seconds:
-            raise InvalidParameterValueException(
-                "lakehose does not support ParallelizationFactor above 1 or tumbling windows."
-            )
+        if tumbling_window_in_seconds:
+            raise InvalidParameterValueException("lakehose does not support tumbling windows.")
         with self.db.read() as connection:
             record, effective = self._find_function(connection, function_name)
         shards = self._stream_shards(event_source_arn)
@@ -116,6 +115,7 @@ class MappingOperations(LambdaBase):
         self._change(
             mapping,
             BatchSize=batch_size,
+            ParallelizationFactor=parallelization_factor,
             FilterCriteria=filter_criteria,
             DestinationConfig=destination_config,
             MaximumRecordAgeInSeconds=maximum_record_age_in_seconds,
@@ -127,7 +127,8 @@ class MappingOperations(LambdaBase):
             store.put_mapping(connection, mapping)
             if starting_position == "LATEST":
                 for shard in shards:
-                    store.save_checkpoint(connection, uuid, shard, shards[shard])
+                    for lane in range(mapping["ParallelizationFactor"]):
+                        store.save_checkpoint(connection, uuid, shard, lane, shards[shard])
         return self._mapping(mapping, "Creating")
 
     def get_event_source_mapping(self, *, uuid: str) -> dict[str, Any]:
@@ -142,6 +143,7 @@ class MappingOperations(LambdaBase):
         batch_size: int | None = None,
         filter_criteria: dict[str, Any] | None = None,
         maximum_batching_window_in_seconds: int | None = None,
+        parallelization_factor: int | None = None,
         destination_config: dict[str, Any] | None = None,
         maximum_record_age_in_seconds: int | None = None,
         bisect_batch_on_function_error: bool | None = None,
@@ -156,9 +158,11 @@ class MappingOperations(LambdaBase):
             mapping["FunctionArn"] = self.names.arn(record.name, effective)
         if enabled is not None:
             mapping["State"] = "Enabled" if enabled else "Disabled"
+        lanes = mapping["ParallelizationFactor"]
         self._change(
             mapping,
             BatchSize=batch_size,
+            ParallelizationFactor=parallelization_factor,
             FilterCriteria=filter_criteria,
             MaximumBatchingWindowInSeconds=maximum_batching_window_in_seconds,
             DestinationConfig=destination_config,
@@ -170,6 +174,8 @@ class MappingOperations(LambdaBase):
         mapping["LastModified"] = self.clock.now()
         with self.db.transaction() as connection:
             store.put_mapping(connection, mapping)
+            if mapping["ParallelizationFactor"] != lanes:
+                _relane(connection, uuid, lanes, mapping["ParallelizationFactor"])
         return self._mapping(mapping, "Updating")
 
     def delete_event_source_mapping(self, *, uuid: str) -> dict[str, Any]:
@@ -251,3 +257,21 @@ class MappingOperations(LambdaBase):
         if state is not None:
             shown["State"] = state
         return shown
+
+
+def _relane(connection: sqlite3.Connection, uuid: str, old: int, lanes: int) -> None:
+    """Spread each shard over ``lanes`` lanes instead of ``old``: every new lane starts where
+    the slowest old lane stood, so nothing is skipped (records the faster lanes had done are
+    delivered again). An old lane without a checkpoint has not started."""
+    marks = store.checkpoints(connection, uuid)
+    by_shard: dict[str, list[tuple[str | None, bool]]] = {}
+    for (shard, _), mark in marks.items():
+        by_shard.setdefault(shard, []).append(mark)
+    store.clear_checkpoints(connection, uuid)
+    for shard, shard_marks in by_shard.items():
+        shard_marks += [(None, False)] * (old - len(shard_marks))
+        finished = all(done for _, done in shard_marks)
+        positions = [position for position, _ in shard_marks]
+        start = None if None in positions else min(positions, key=lambda p: int(p or 0))
+        for lane in range(lanes):
+            store.save_checkpoint(connection, uuid, shard, lane, start, finished)
