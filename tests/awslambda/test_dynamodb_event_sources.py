@@ -14,8 +14,15 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lakehose import Lakehose
-from tests.awslambda.conftest import REGION, ROLE, FunctionFactory, error_code, zip_of
-from tests.conftest import NO_RETRIES, AwsTarget, cached_client
+from tests.awslambda.conftest import (
+    REGION,
+    ROLE,
+    FunctionFactory,
+    error_code,
+    wait_for,
+    zip_of,
+)
+from tests.conftest import NO_RETRIES, AwsTarget, ServerProcess, cached_client
 
 CHANGES = """
 import json, os
@@ -24,6 +31,10 @@ def handler(event, context):
         out.write(json.dumps(event) + "\\n")
     for record in event["Records"]:
         if record["dynamodb"]["Keys"]["id"]["S"].startswith("bad"):
+            if os.environ.get("PARTIAL"):
+                return {"batchItemFailures": [
+                    {"itemIdentifier": record["dynamodb"]["SequenceNumber"]}
+                ]}
             raise ValueError("bad item")
     return {}
 """
@@ -42,6 +53,23 @@ def changes(out: Path) -> list[list[str]]:
         [f"{r['eventName']} {r['dynamodb']['Keys']['id']['S']}" for r in event["Records"]]
         for event in delivered(out)
     ]
+
+
+def stream_records(streams: Any, stream: str) -> list[dict[str, Any]]:
+    """The records of the stream's first shard, from its trim horizon."""
+    shard = streams.describe_stream(StreamArn=stream)["StreamDescription"]["Shards"][0]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    return list(streams.get_records(ShardIterator=iterator)["Records"])
+
+
+def records_or_none(streams: Any, stream: str) -> list[dict[str, Any]]:
+    """``stream_records``, or none while the stream is not open yet."""
+    try:
+        return stream_records(streams, stream)
+    except ClientError:
+        return []
 
 
 def create_table(dynamodb: Any, name: str) -> str:
@@ -66,7 +94,7 @@ class Consumer:
     s3: Any
     out: Path
 
-    def wire(self, table: str, function: str) -> str:
+    def wire(self, table: str, function: str, **variables: str) -> str:
         """A table with a stream and a function that records what it receives."""
         self.lam.create_function(
             FunctionName=function,
@@ -74,7 +102,7 @@ class Consumer:
             Role=ROLE,
             Handler="app.handler",
             Code={"ZipFile": zip_of({"app.py": CHANGES})},
-            Environment={"Variables": {"OUT": str(self.out)}},
+            Environment={"Variables": {"OUT": str(self.out), **variables}},
             Timeout=30,
         )
         return create_table(self.dynamodb, table)
@@ -169,12 +197,7 @@ def test_changes_arrive_as_aws_sends_them(lake: Lakehose, consumer: Consumer) ->
     assert changes(out) == [["INSERT o1", "MODIFY o1"], ["REMOVE o1"]]
 
     # Each record is the stream's record (as GetRecords shows it) plus eventSourceARN.
-    streams = consumer.streams
-    shard = streams.describe_stream(StreamArn=stream)["StreamDescription"]["Shards"][0]
-    iterator = streams.get_shard_iterator(
-        StreamArn=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-    )["ShardIterator"]
-    stored = streams.get_records(ShardIterator=iterator)["Records"][1:]
+    stored = stream_records(consumer.streams, stream)[1:]
     records = delivered(out)[0]["Records"] + delivered(out)[1]["Records"]
     assert len(records) == len(stored) == 3
     for record, original in zip(records, stored, strict=True):
@@ -272,6 +295,97 @@ def test_a_failing_batch_is_bisected_and_sent_to_s3(lake: Lakehose, consumer: Co
     assert info["startSequenceNumber"] == info["endSequenceNumber"]
     payload = json.loads(record["payload"])
     assert [r["dynamodb"]["Keys"] for r in payload["Records"]] == [{"id": {"S": "bad"}}]
+
+
+def test_partial_batch_responses_name_sequence_numbers(lake: Lakehose, consumer: Consumer) -> None:
+    lam, out = consumer.lam, consumer.out
+    stream = consumer.wire("partial", "reporter", PARTIAL="1")
+    lam.create_event_source_mapping(
+        FunctionName="reporter",
+        EventSourceArn=stream,
+        StartingPosition="TRIM_HORIZON",
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        MaximumRetryAttempts=1,
+    )
+    consumer.put("partial", "a", "bad", "c")
+    for _ in range(3):
+        lake.flush()
+    # "a" is done after the first call; the rest is retried once from "bad", then discarded.
+    assert changes(out) == [["INSERT a", "INSERT bad", "INSERT c"], ["INSERT bad", "INSERT c"]]
+    consumer.put("partial", "d")
+    lake.flush()
+    lake.flush()
+    assert changes(out)[2:] == [["INSERT d"]]
+
+
+def test_parallel_lanes_keep_each_item_in_order(lake: Lakehose, consumer: Consumer) -> None:
+    dynamodb, lam, out = consumer.dynamodb, consumer.lam, consumer.out
+    stream = consumer.wire("lanes", "lanes")
+    lam.create_event_source_mapping(
+        FunctionName="lanes",
+        EventSourceArn=stream,
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=2,
+        ParallelizationFactor=5,
+    )
+    consumer.put("lanes", "bad")
+    for step in range(3):
+        for item in ("i0", "i1", "i2", "i3"):
+            dynamodb.put_item(TableName="lanes", Item={"id": {"S": item}, "step": {"N": str(step)}})
+    for _ in range(8):
+        lake.flush()
+    steps: dict[str, list[str]] = {}
+    for event in delivered(out):
+        if any(r["dynamodb"]["Keys"]["id"]["S"] == "bad" for r in event["Records"]):
+            continue
+        for record in event["Records"]:
+            image = record["dynamodb"]["NewImage"]
+            steps.setdefault(image["id"]["S"], []).append(image["step"]["N"])
+    # The failing item holds up its own lane only; every other item's changes come in order.
+    assert steps
+    assert all(found == ["0", "1", "2"] for found in steps.values())
+
+
+def test_kill_9_neither_skips_nor_redelivers_a_completed_batch(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    server = ServerProcess(tmp_path / "home")
+    try:
+        consumer = Consumer(
+            server.client("dynamodb", config=NO_RETRIES),
+            server.client("dynamodbstreams", config=NO_RETRIES),
+            server.client("lambda", config=NO_RETRIES),
+            server.client("s3", config=NO_RETRIES),
+            out,
+        )
+        stream = consumer.wire("crash", "survivor")
+        consumer.put("crash", "first-0", "first-1", "first-2")
+        # All three changes in the stream first, so that they make one batch.
+        wait_for(lambda: len(records_or_none(consumer.streams, stream)) == 3, "the stream")
+        uuid = consumer.lam.create_event_source_mapping(
+            FunctionName="survivor", EventSourceArn=stream, StartingPosition="TRIM_HORIZON"
+        )["UUID"]
+        # "OK" is recorded once the batch's checkpoint is committed.
+        wait_for(
+            lambda: (
+                consumer.lam.get_event_source_mapping(UUID=uuid)["LastProcessingResult"] == "OK"
+            ),
+            "the first batch to complete",
+        )
+    finally:
+        server.kill()
+    server = ServerProcess(tmp_path / "home")
+    try:
+        server.client("dynamodb", config=NO_RETRIES).put_item(
+            TableName="crash", Item={"id": {"S": "second"}}
+        )
+        wait_for(
+            lambda: any("INSERT second" in batch for batch in changes(out)),
+            "the change made after the restart",
+        )
+    finally:
+        server.stop()
+    seen = [change for batch in changes(out) for change in batch]
+    assert seen == ["INSERT first-0", "INSERT first-1", "INSERT first-2", "INSERT second"]
 
 
 def test_checkpoints_survive_a_restart(tmp_path: Path) -> None:
