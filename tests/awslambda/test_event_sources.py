@@ -16,6 +16,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lakehose import Lakehose
+from lakehose.services.awslambda import store
+from lakehose.services.awslambda.store import MIGRATIONS
+from lakehose.storage import open_database
 from tests.awslambda.conftest import (
     ACCOUNT,
     REGION,
@@ -461,3 +464,22 @@ def test_parallelization_keeps_each_key_in_order(lake: Lakehose, consumer: Consu
     after = [data for batch in datas(out)[len(batches) :] for data in batch]
     assert set(after) >= {f"{key}/{step}" for key in keys for step in range(3)} - set(done)
     assert after[-1] == "key5/2"
+
+
+def test_checkpoints_from_before_lanes_become_lane_zero(tmp_path: Path) -> None:
+    """A Lambda database at schema version 3 keeps each shard's checkpoint as its lane 0's."""
+    database = open_database(tmp_path / "lambda.db", MIGRATIONS[:3])
+    with database.transaction() as connection:
+        connection.execute(
+            "INSERT INTO mappings (uuid, function, document) VALUES ('m', 'f', '{}')"
+        )
+        connection.execute("INSERT INTO checkpoints VALUES ('m', 'shard-a', '17', 0)")
+        connection.execute("INSERT INTO checkpoints VALUES ('m', 'shard-b', NULL, 1)")
+    database.close()
+    database = open_database(tmp_path / "lambda.db", MIGRATIONS)
+    with database.read() as connection:
+        assert store.checkpoints(connection, "m") == {
+            ("shard-a", 0): ("17", False),
+            ("shard-b", 0): (None, True),
+        }
+    database.close()
