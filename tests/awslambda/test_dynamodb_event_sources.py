@@ -18,6 +18,7 @@ from tests.awslambda.conftest import (
     REGION,
     ROLE,
     FunctionFactory,
+    delivered,
     error_code,
     wait_for,
     zip_of,
@@ -38,13 +39,6 @@ def handler(event, context):
             raise ValueError("bad item")
     return {}
 """
-
-
-def delivered(out: Path) -> list[dict[str, Any]]:
-    """The events the function received, in order."""
-    if not out.exists():
-        return []
-    return [json.loads(line) for line in out.read_text().splitlines()]
 
 
 def changes(out: Path) -> list[list[str]]:
@@ -107,6 +101,17 @@ class Consumer:
         )
         return create_table(self.dynamodb, table)
 
+    @classmethod
+    def of(cls, runtime: Lakehose | ServerProcess, out: Path) -> Consumer:
+        """Clients of ``runtime``, the function writing its events to ``out``."""
+        return cls(
+            runtime.client("dynamodb", config=NO_RETRIES),
+            runtime.client("dynamodbstreams", config=NO_RETRIES),
+            runtime.client("lambda", config=NO_RETRIES),
+            runtime.client("s3", config=NO_RETRIES),
+            out,
+        )
+
     def put(self, table: str, *ids: str) -> None:
         for item_id in ids:
             self.dynamodb.put_item(TableName=table, Item={"id": {"S": item_id}})
@@ -114,13 +119,7 @@ class Consumer:
 
 @pytest.fixture
 def consumer(lake: Lakehose, tmp_path: Path) -> Consumer:
-    return Consumer(
-        lake.client("dynamodb", config=NO_RETRIES),
-        lake.client("dynamodbstreams", config=NO_RETRIES),
-        lake.client("lambda", config=NO_RETRIES),
-        lake.client("s3", config=NO_RETRIES),
-        tmp_path / "out.jsonl",
-    )
+    return Consumer.of(lake, tmp_path / "out.jsonl")
 
 
 def test_mapping_operations_on_a_table_stream(
@@ -350,13 +349,7 @@ def test_kill_9_neither_skips_nor_redelivers_a_completed_batch(tmp_path: Path) -
     out = tmp_path / "out.jsonl"
     server = ServerProcess(tmp_path / "home")
     try:
-        consumer = Consumer(
-            server.client("dynamodb", config=NO_RETRIES),
-            server.client("dynamodbstreams", config=NO_RETRIES),
-            server.client("lambda", config=NO_RETRIES),
-            server.client("s3", config=NO_RETRIES),
-            out,
-        )
+        consumer = Consumer.of(server, out)
         stream = consumer.wire("crash", "survivor")
         consumer.put("crash", "first-0", "first-1", "first-2")
         # All three changes in the stream first, so that they make one batch.
@@ -392,13 +385,7 @@ def test_checkpoints_survive_a_restart(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     home = tmp_path / "home"
     with Lakehose(home=home, background=False) as lake:
-        consumer = Consumer(
-            lake.client("dynamodb", config=NO_RETRIES),
-            lake.client("dynamodbstreams", config=NO_RETRIES),
-            lake.client("lambda", config=NO_RETRIES),
-            lake.client("s3", config=NO_RETRIES),
-            out,
-        )
+        consumer = Consumer.of(lake, out)
         stream = consumer.wire("durable", "steady")
         lake.client("lambda", config=NO_RETRIES).create_event_source_mapping(
             FunctionName="steady", EventSourceArn=stream, StartingPosition="TRIM_HORIZON"

@@ -24,6 +24,7 @@ from tests.awslambda.conftest import (
     REGION,
     ROLE,
     FunctionFactory,
+    delivered,
     error_code,
     wait_for,
     zip_of,
@@ -48,13 +49,6 @@ def handler(event, context):
 
 def stream_arn(stream: str) -> str:
     return f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}"
-
-
-def delivered(out: Path) -> list[dict[str, Any]]:
-    """The events the function received, in order."""
-    if not out.exists():
-        return []
-    return [json.loads(line) for line in out.read_text().splitlines()]
 
 
 def datas(out: Path) -> list[list[str]]:

@@ -229,12 +229,7 @@ class DynamoDBStreamsEngine(SqliteEngine):
     ) -> dict[str, Any]:
         now = self._now_ms()
         with self.db.read() as connection:
-            stream = self._stream(connection, stream_arn)
-            shard = next(
-                (s for s in store.shards(connection, stream.arn) if s.shard_id == shard_id), None
-            )
-            if shard is None:
-                raise ResourceNotFoundException.shard(shard_id)
+            stream, shard = self._shard(connection, stream_arn, shard_id)
             position = self._start(
                 connection, shard, shard_iterator_type, sequence_number, timestamp
             )
@@ -298,12 +293,7 @@ class DynamoDBStreamsEngine(SqliteEngine):
         or trimmed away) as ``(arrival ms, partition key, record as GetRecords shows it, binary
         values in base64)``, and whether the shard is closed and read to its end."""
         with self.db.read() as connection:
-            stream = self._stream(connection, stream_arn)
-            shard = next(
-                (s for s in store.shards(connection, stream.arn) if s.shard_id == shard_id), None
-            )
-            if shard is None:
-                raise ResourceNotFoundException.shard(shard_id)
+            shard = self._shard(connection, stream_arn, shard_id)[1]
             start = shard.trimmed_seq + 1
             if after_sequence is not None:
                 start = max(start, (shards.sequence_value(after_sequence) or 0) + 1)
@@ -336,6 +326,18 @@ class DynamoDBStreamsEngine(SqliteEngine):
         if stream is None:
             raise ResourceNotFoundException.stream(arn)
         return stream
+
+    def _shard(
+        self, connection: sqlite3.Connection, stream_arn: str, shard_id: str
+    ) -> tuple[store.StreamRow, store.ShardRow]:
+        """The stream ``stream_arn`` names and its shard ``shard_id``."""
+        stream = self._stream(connection, stream_arn)
+        shard = next(
+            (s for s in store.shards(connection, stream.arn) if s.shard_id == shard_id), None
+        )
+        if shard is None:
+            raise ResourceNotFoundException.shard(shard_id)
+        return stream, shard
 
     def _start(
         self,
