@@ -23,7 +23,7 @@ from tests.awslambda.conftest import (
     wait_for,
     zip_of,
 )
-from tests.conftest import NO_RETRIES, AwsTarget, ServerProcess, cached_client
+from tests.conftest import NO_RETRIES, AwsTarget, InProcess, ServerProcess, cached_client
 
 CHANGES = """
 import json, os
@@ -168,6 +168,63 @@ def test_mapping_operations_on_a_table_stream(
         )
     assert error_code(error) == "InvalidParameterValueException"
     assert error.value.response["Error"]["Message"] == f"Stream not found: {missing}"
+    dynamodb.delete_table(TableName=name)
+
+
+def flush(aws: AwsTarget) -> None:
+    """Deliver what is due now (the server's background worker delivers on its own too)."""
+    if isinstance(aws, InProcess):
+        aws.lake.flush()
+    else:
+        assert isinstance(aws, ServerProcess)
+        aws.flush()
+
+
+def test_filtered_changes_and_a_bisected_failure_in_s3(
+    aws: AwsTarget, client_cache: dict[str, Any], lam: Any, name: str, tmp_path: Path
+) -> None:
+    dynamodb = cached_client(aws, client_cache, "dynamodb")
+    s3 = cached_client(aws, client_cache, "s3")
+    out = tmp_path / "out.jsonl"
+    s3.create_bucket(Bucket=name)
+    consumer = Consumer(dynamodb, None, lam, s3, out)
+    stream = consumer.wire(name, name)
+    uuid = lam.create_event_source_mapping(
+        FunctionName=name,
+        EventSourceArn=stream,
+        StartingPosition="TRIM_HORIZON",
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"]})}]},
+        BisectBatchOnFunctionError=True,
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": f"arn:aws:s3:::{name}"}},
+    )["UUID"]
+    consumer.put(name, "a", "b", "bad", "c")
+    dynamodb.update_item(
+        TableName=name,
+        Key={"id": {"S": "a"}},
+        UpdateExpression="SET amount = :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+
+    def failures() -> list[str]:
+        return [o["Key"] for o in s3.list_objects_v2(Bucket=name).get("Contents", [])]
+
+    def settled() -> bool:
+        flush(aws)
+        done = [c for batch in changes(out) if "INSERT bad" not in batch for c in batch]
+        return bool(failures()) and {"INSERT a", "INSERT b", "INSERT c"} <= set(done)
+
+    wait_for(settled, "the good changes delivered and the bad one discarded")
+    # The MODIFY never reaches the function; bisection leaves "bad" alone in the one failure.
+    assert all(c.startswith("INSERT ") for batch in changes(out) for c in batch)
+    assert len(failures()) == 1
+    record = json.loads(s3.get_object(Bucket=name, Key=failures()[0])["Body"].read())
+    info = record["DDBStreamBatchInfo"]
+    assert (info["batchSize"], info["streamArn"]) == (1, stream)
+    payload = json.loads(record["payload"])
+    assert [r["dynamodb"]["Keys"] for r in payload["Records"]] == [{"id": {"S": "bad"}}]
+    lam.delete_event_source_mapping(UUID=uuid)
+    lam.delete_function(FunctionName=name)
     dynamodb.delete_table(TableName=name)
 
 
