@@ -1,10 +1,11 @@
 """Event source mappings at work: Kinesis and DynamoDB stream records to function invocations,
 checkpoint by checkpoint.
 
-Both sources go through the same steps; they differ only in the event's records (``_Source``):
-a Kinesis record carries its ``kinesis`` metadata and ``data`` in base64, a DynamoDB record is the
-change as GetRecords shows it plus ``eventSourceARN``, and filters see the Kinesis metadata with
-``data`` parsed as JSON, or the whole DynamoDB record.
+Both sources go through the same steps; they differ only in how records are shown
+(``_KinesisSource``, ``_DynamoDBSource``): a Kinesis record carries its ``kinesis`` metadata and
+``data`` in base64, a DynamoDB record is the change as GetRecords shows it plus
+``eventSourceARN``, and filters see the Kinesis metadata with ``data`` parsed as JSON, or the
+whole DynamoDB record.
 
 Every ``run_due()`` (and ``flush()``) goes over the enabled mappings and, for each shard whose
 parents are done, delivers at most one batch per lane. A shard has ``ParallelizationFactor``
@@ -12,7 +13,7 @@ lanes (1 by default); each record belongs to the lane of its partition key (a Dy
 its item's key), so one key's records are delivered in order while the lanes' batches run at the
 same time. Each lane has its own checkpoint, and the steps below apply to a lane's records:
 
-1. Read up to ``BatchSize`` records after the shard's checkpoint (from the oldest record when
+1. Read up to ``BatchSize`` records after the lane's checkpoint (from the oldest record when
    there is none; ``AT_TIMESTAMP`` skips records that arrived before the timestamp).
 2. Wait while the batch is not full and its oldest record is younger than
    ``MaximumBatchingWindowInSeconds`` (by the engine's clock).
@@ -332,8 +333,8 @@ class StreamDelivery(InvokeOperations):
         return [str(item.get("itemIdentifier")) for item in failures if isinstance(item, dict)]
 
 
-class _Source:
-    """How one kind of event source shows its records to functions and filters."""
+class _KinesisSource:
+    """How a Kinesis stream's records are shown to functions, filters and failure records."""
 
     batch_info = "KinesisBatchInfo"
 
@@ -373,7 +374,9 @@ class _Source:
         return view
 
 
-class _DynamoDBSource(_Source):
+class _DynamoDBSource:
+    """How a DynamoDB stream's records are shown to functions, filters and failure records."""
+
     batch_info = "DDBStreamBatchInfo"
 
     @staticmethod
@@ -390,9 +393,9 @@ class _DynamoDBSource(_Source):
         return shown
 
 
-def _source_of(mapping: dict[str, Any]) -> _Source:
+def _source_of(mapping: dict[str, Any]) -> _KinesisSource | _DynamoDBSource:
     arn = str(mapping["EventSourceArn"])
-    return _DynamoDBSource() if arn.split(":")[2:3] == ["dynamodb"] else _Source()
+    return _DynamoDBSource() if arn.split(":")[2:3] == ["dynamodb"] else _KinesisSource()
 
 
 def _iso(moment: datetime) -> str:
