@@ -23,7 +23,7 @@ from tests.awslambda.conftest import (
     wait_for,
     zip_of,
 )
-from tests.conftest import NO_RETRIES, AwsTarget, InProcess, ServerProcess, cached_client
+from tests.conftest import NO_RETRIES, AwsTarget, ServerProcess, cached_client, flush
 
 CHANGES = """
 import json, os
@@ -169,15 +169,6 @@ def test_mapping_operations_on_a_table_stream(
     assert error_code(error) == "InvalidParameterValueException"
     assert error.value.response["Error"]["Message"] == f"Stream not found: {missing}"
     dynamodb.delete_table(TableName=name)
-
-
-def flush(aws: AwsTarget) -> None:
-    """Deliver what is due now (the server's background worker delivers on its own too)."""
-    if isinstance(aws, InProcess):
-        aws.lake.flush()
-    else:
-        assert isinstance(aws, ServerProcess)
-        aws.flush()
 
 
 def test_filtered_changes_and_a_bisected_failure_in_s3(
