@@ -195,6 +195,15 @@ def client_cache() -> dict[str, Any]:
     return {}
 
 
+def flush(aws: AwsTarget) -> None:
+    """Run all pending work now, in either mode (the server's background worker runs too)."""
+    if isinstance(aws, InProcess):
+        aws.lake.flush()
+    else:
+        assert isinstance(aws, ServerProcess)
+        aws.flush()
+
+
 def cached_client(
     aws: AwsTarget,
     cache: dict[str, Any],

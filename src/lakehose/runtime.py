@@ -72,7 +72,14 @@ def _build_logs(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
 
 def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
     from lakehose.services.awslambda import LambdaEngine
-    from lakehose.wiring.awslambda import KinesisRecords, LogsSink, S3CodeSource, S3Destination
+    from lakehose.wiring.awslambda import (
+        DynamoDBStreamRecords,
+        EventSources,
+        KinesisRecords,
+        LogsSink,
+        S3CodeSource,
+        S3Destination,
+    )
 
     credentials = runtime.settings.credentials
     if credentials is None and environment.account_id != runtime.settings.account_id:
@@ -82,7 +89,10 @@ def _build_lambda(runtime: Lakehose, environment: EngineEnvironment) -> Engine:
         environment,
         code_source=S3CodeSource(runtime),
         log_sink=LogsSink(runtime, _scope(environment)),
-        stream_reader=KinesisRecords(runtime, _scope(environment)),
+        stream_reader=EventSources(
+            KinesisRecords(runtime, _scope(environment)),
+            DynamoDBStreamRecords(runtime, _scope(environment)),
+        ),
         destination=S3Destination(runtime),
         # Asked only when a worker starts, so an embedded runtime serves HTTP only if needed.
         endpoint=runtime.endpoint,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+import json
 import time
 import zipfile
 from collections.abc import Callable, Iterator
@@ -118,6 +119,13 @@ def error_code(error: pytest.ExceptionInfo[ClientError]) -> str:
 
 def error_message(error: pytest.ExceptionInfo[ClientError]) -> str:
     return str(error.value.response["Error"]["Message"])
+
+
+def delivered(out: Path) -> list[dict[str, Any]]:
+    """The events a recording function wrote to ``out``, one JSON line each, in order."""
+    if not out.exists():
+        return []
+    return [json.loads(line) for line in out.read_text().splitlines()]
 
 
 def wait_for(check: Callable[[], bool], what: str, seconds: float = 60.0) -> None:

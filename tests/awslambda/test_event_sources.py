@@ -16,11 +16,15 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lakehose import Lakehose
+from lakehose.services.awslambda import store
+from lakehose.services.awslambda.store import MIGRATIONS
+from lakehose.storage import open_database
 from tests.awslambda.conftest import (
     ACCOUNT,
     REGION,
     ROLE,
     FunctionFactory,
+    delivered,
     error_code,
     wait_for,
     zip_of,
@@ -45,13 +49,6 @@ def handler(event, context):
 
 def stream_arn(stream: str) -> str:
     return f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}"
-
-
-def delivered(out: Path) -> list[dict[str, Any]]:
-    """The events the function received, in order."""
-    if not out.exists():
-        return []
-    return [json.loads(line) for line in out.read_text().splitlines()]
 
 
 def datas(out: Path) -> list[list[str]]:
@@ -411,3 +408,72 @@ def test_at_timestamp_and_record_age(lake: Lakehose, consumer: Consumer) -> None
     kinesis.put_record(StreamName="timed", PartitionKey="k", Data=b"later")
     lake.flush()
     assert datas(out)[-1] == ["later"]
+
+
+def test_parallelization_keeps_each_key_in_order(lake: Lakehose, consumer: Consumer) -> None:
+    kinesis, lam, out = consumer.kinesis, consumer.lam, consumer.out
+    consumer.wire("parallel", "lanes")
+    with pytest.raises(ClientError) as error:
+        lam.create_event_source_mapping(
+            FunctionName="lanes",
+            EventSourceArn=stream_arn("parallel"),
+            StartingPosition="TRIM_HORIZON",
+            ParallelizationFactor=11,
+        )
+    assert error_code(error) == "ValidationException"
+    assert "Member must have value less than or equal to 10" in str(error.value)
+    uuid = lam.create_event_source_mapping(
+        FunctionName="lanes",
+        EventSourceArn=stream_arn("parallel"),
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=2,
+        ParallelizationFactor=10,
+    )["UUID"]
+    assert lam.get_event_source_mapping(UUID=uuid)["ParallelizationFactor"] == 10
+    keys = [f"key{index}" for index in range(6)]
+    # The first record fails for ever (retries are unlimited) and holds up its key's lane only.
+    kinesis.put_record(StreamName="parallel", PartitionKey="blocked", Data=b"bad")
+    for step in range(3):
+        for key in keys:
+            kinesis.put_record(
+                StreamName="parallel", PartitionKey=key, Data=f"{key}/{step}".encode()
+            )
+    for _ in range(8):
+        lake.flush()
+    batches = datas(out)
+    assert all(batch[0] == "bad" for batch in batches if "bad" in batch)
+    assert sum("bad" in batch for batch in batches) == 8
+    done = [data for batch in batches if "bad" not in batch for data in batch]
+    per_key = {key: [d for d in done if d.startswith(f"{key}/")] for key in keys}
+    # Every key the blocked lane does not hold is delivered once, in order, past the failure.
+    delivered_keys = [key for key, datas_ in per_key.items() if datas_]
+    assert delivered_keys
+    for key in delivered_keys:
+        assert per_key[key] == [f"{key}/{step}" for step in range(3)]
+
+    # Fewer lanes: each starts where the slowest stood, so nothing is skipped.
+    lam.update_event_source_mapping(UUID=uuid, ParallelizationFactor=1, MaximumRetryAttempts=0)
+    for _ in range(12):
+        lake.flush()
+    after = [data for batch in datas(out)[len(batches) :] for data in batch]
+    assert set(after) >= {f"{key}/{step}" for key in keys for step in range(3)} - set(done)
+    assert after[-1] == "key5/2"
+
+
+def test_checkpoints_from_before_lanes_become_lane_zero(tmp_path: Path) -> None:
+    """A Lambda database at schema version 3 keeps each shard's checkpoint as its lane 0's."""
+    database = open_database(tmp_path / "lambda.db", MIGRATIONS[:3])
+    with database.transaction() as connection:
+        connection.execute(
+            "INSERT INTO mappings (uuid, function, document) VALUES ('m', 'f', '{}')"
+        )
+        connection.execute("INSERT INTO checkpoints VALUES ('m', 'shard-a', '17', 0)")
+        connection.execute("INSERT INTO checkpoints VALUES ('m', 'shard-b', NULL, 1)")
+    database.close()
+    database = open_database(tmp_path / "lambda.db", MIGRATIONS)
+    with database.read() as connection:
+        assert store.checkpoints(connection, "m") == {
+            ("shard-a", 0): ("17", False),
+            ("shard-b", 0): (None, True),
+        }
+    database.close()

@@ -2,7 +2,7 @@
 ``FailureDestination`` by S3, ``LogSink`` by CloudWatch Logs in the function's own account and
 region, ``StreamReader`` by Kinesis through the stream reader Firehose's adapter already is
 (``wiring.firehose.KinesisSource``), so event source mappings read streams exactly as delivery
-streams do."""
+streams do, and by DynamoDB Streams for mappings whose source is a table's stream."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from lakehose.errors import LakehoseError, ServiceError
 from lakehose.registry import EngineLookup, EngineSource
-from lakehose.scopes import Scope
+from lakehose.scopes import Scope, scope_of_arn
 from lakehose.services.awslambda.ports import (
     CodeObjectMissing,
     DestinationUnavailable,
@@ -19,6 +19,7 @@ from lakehose.services.awslambda.ports import (
     StreamShard,
     StreamUnavailable,
 )
+from lakehose.services.dynamodbstreams import DynamoDBStreamsEngine
 from lakehose.services.firehose.ports import SourceUnavailable
 from lakehose.services.logs import LogsEngine
 from lakehose.services.s3 import S3Engine
@@ -93,6 +94,66 @@ class KinesisRecords:
             for r in page.records
         ]
         return records, page.end_of_shard
+
+
+class DynamoDBStreamRecords:
+    """``StreamReader`` over the DynamoDB Streams engine, in the stream's own account."""
+
+    def __init__(self, engines: EngineSource, scope: Scope) -> None:
+        self.scope = scope
+        self._streams = EngineLookup(
+            engines,
+            "dynamodbstreams",
+            DynamoDBStreamsEngine,
+            missing=lambda: StreamUnavailable("the dynamodbstreams engine is not running"),
+            refused=lambda error: StreamUnavailable(error.message),
+        )
+
+    def shards(self, stream_arn: str) -> list[StreamShard]:
+        try:
+            found = self._streams(scope_of_arn(stream_arn, self.scope)).shard_positions(
+                stream_arn=stream_arn
+            )
+        except ServiceError as error:
+            raise StreamUnavailable(error.message) from None
+        return [
+            StreamShard(shard, (parent,) if parent else (), closed, tip)
+            for shard, parent, closed, tip in found
+        ]
+
+    def read(
+        self, stream_arn: str, shard_id: str, after_sequence: str | None, limit: int
+    ) -> tuple[list[StreamRecord], bool]:
+        try:
+            found, ended = self._streams(scope_of_arn(stream_arn, self.scope)).read_shard(
+                stream_arn=stream_arn, shard_id=shard_id, after_sequence=after_sequence, limit=limit
+            )
+        except ServiceError as error:
+            raise StreamUnavailable(error.message) from None
+        records = [
+            StreamRecord(document["dynamodb"]["SequenceNumber"], arrival_ms, key, b"", document)
+            for arrival_ms, key, document in found
+        ]
+        return records, ended
+
+
+class EventSources:
+    """``StreamReader`` for every source a mapping may name, chosen by the ARN's service."""
+
+    def __init__(self, kinesis: KinesisRecords, dynamodb: DynamoDBStreamRecords) -> None:
+        self._kinesis = kinesis
+        self._dynamodb = dynamodb
+
+    def _reader(self, stream_arn: str) -> KinesisRecords | DynamoDBStreamRecords:
+        return self._dynamodb if stream_arn.split(":")[2:3] == ["dynamodb"] else self._kinesis
+
+    def shards(self, stream_arn: str) -> list[StreamShard]:
+        return self._reader(stream_arn).shards(stream_arn)
+
+    def read(
+        self, stream_arn: str, shard_id: str, after_sequence: str | None, limit: int
+    ) -> tuple[list[StreamRecord], bool]:
+        return self._reader(stream_arn).read(stream_arn, shard_id, after_sequence, limit)
 
 
 class S3Destination:

@@ -1,4 +1,5 @@
-"""Event source mappings: Create/Get/Update/Delete/ListEventSourceMappings, for Kinesis streams.
+"""Event source mappings: Create/Get/Update/Delete/ListEventSourceMappings, for Kinesis streams
+and DynamoDB streams (a table's ``LatestStreamArn``).
 
 A mapping is stored as the configuration AWS returns for it (the document's keys are the
 ``EventSourceMappingConfiguration`` members) plus its checkpoints, one per shard, which
@@ -11,6 +12,7 @@ transitional states AWS reports (``Creating``, ``Updating``, ``Deleting``); the 
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +31,9 @@ DEFAULT_BATCH = 100
 MAX_BATCH = 10_000
 DEFAULT_LIST_ITEMS = 100
 _KINESIS_STREAM = re.compile(r"arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream/[A-Za-z0-9_.-]+")
+_DYNAMODB_STREAM = re.compile(
+    r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.-]+/stream/[0-9T:.-]+"
+)
 _S3_BUCKET = re.compile(r"arn:aws[a-z-]*:s3:::[a-z0-9.-]{3,63}")
 
 
@@ -53,23 +58,31 @@ class MappingOperations(LambdaBase):
         function_response_types: list[str] | None = None,
         tags: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        if event_source_arn is None or not _KINESIS_STREAM.fullmatch(event_source_arn):
+        dynamodb = event_source_arn is not None and bool(
+            _DYNAMODB_STREAM.fullmatch(event_source_arn)
+        )
+        if event_source_arn is None or not (
+            dynamodb or _KINESIS_STREAM.fullmatch(event_source_arn)
+        ):
             raise InvalidParameterValueException(
-                "lakehose maps Kinesis streams only; the event source must be a stream ARN."
+                "lakehose maps Kinesis streams and DynamoDB streams only; the event source must "
+                "be a Kinesis stream ARN or a table's stream ARN."
             )
         if starting_position is None:
             raise InvalidParameterValueException(
                 "1 validation error detected: Value null at 'startingPosition' failed to satisfy "
                 "constraint: Member must not be null."
             )
+        if dynamodb and starting_position not in ("TRIM_HORIZON", "LATEST"):
+            raise InvalidParameterValueException(
+                f"Unsupported starting position for DynamoDB stream: {starting_position}"
+            )
         if starting_position == "AT_TIMESTAMP" and starting_position_timestamp is None:
             raise InvalidParameterValueException(
                 "StartingPositionTimestamp must be set when StartingPosition is AT_TIMESTAMP."
             )
-        if (parallelization_factor or 1) != 1 or tumbling_window_in_seconds:
-            raise InvalidParameterValueException(
-                "lakehose does not support ParallelizationFactor above 1 or tumbling windows."
-            )
+        if tumbling_window_in_seconds:
+            raise InvalidParameterValueException("lakehose does not support tumbling windows.")
         with self.db.read() as connection:
             record, effective = self._find_function(connection, function_name)
         shards = self._stream_shards(event_source_arn)
@@ -102,6 +115,7 @@ class MappingOperations(LambdaBase):
         self._change(
             mapping,
             BatchSize=batch_size,
+            ParallelizationFactor=parallelization_factor,
             FilterCriteria=filter_criteria,
             DestinationConfig=destination_config,
             MaximumRecordAgeInSeconds=maximum_record_age_in_seconds,
@@ -113,7 +127,8 @@ class MappingOperations(LambdaBase):
             store.put_mapping(connection, mapping)
             if starting_position == "LATEST":
                 for shard in shards:
-                    store.save_checkpoint(connection, uuid, shard, shards[shard])
+                    for lane in range(mapping["ParallelizationFactor"]):
+                        store.save_checkpoint(connection, uuid, shard, lane, shards[shard])
         return self._mapping(mapping, "Creating")
 
     def get_event_source_mapping(self, *, uuid: str) -> dict[str, Any]:
@@ -128,6 +143,7 @@ class MappingOperations(LambdaBase):
         batch_size: int | None = None,
         filter_criteria: dict[str, Any] | None = None,
         maximum_batching_window_in_seconds: int | None = None,
+        parallelization_factor: int | None = None,
         destination_config: dict[str, Any] | None = None,
         maximum_record_age_in_seconds: int | None = None,
         bisect_batch_on_function_error: bool | None = None,
@@ -142,9 +158,11 @@ class MappingOperations(LambdaBase):
             mapping["FunctionArn"] = self.names.arn(record.name, effective)
         if enabled is not None:
             mapping["State"] = "Enabled" if enabled else "Disabled"
+        lanes = mapping["ParallelizationFactor"]
         self._change(
             mapping,
             BatchSize=batch_size,
+            ParallelizationFactor=parallelization_factor,
             FilterCriteria=filter_criteria,
             MaximumBatchingWindowInSeconds=maximum_batching_window_in_seconds,
             DestinationConfig=destination_config,
@@ -156,6 +174,8 @@ class MappingOperations(LambdaBase):
         mapping["LastModified"] = self.clock.now()
         with self.db.transaction() as connection:
             store.put_mapping(connection, mapping)
+            if mapping["ParallelizationFactor"] != lanes:
+                _relane(connection, uuid, lanes, mapping["ParallelizationFactor"])
         return self._mapping(mapping, "Updating")
 
     def delete_event_source_mapping(self, *, uuid: str) -> dict[str, Any]:
@@ -217,8 +237,9 @@ class MappingOperations(LambdaBase):
             if value is not None:
                 mapping[member] = value
         if not 1 <= int(mapping["BatchSize"]) <= MAX_BATCH:
+            source = "DynamoDB" if ":dynamodb:" in mapping["EventSourceArn"] else "Kinesis"
             raise InvalidParameterValueException(
-                f"BatchSize must be between 1 and {MAX_BATCH} for Kinesis event sources."
+                f"BatchSize must be between 1 and {MAX_BATCH} for {source} event sources."
             )
         compile_filters(mapping.get("FilterCriteria"))
         destination = (mapping["DestinationConfig"].get("OnFailure") or {}).get("Destination")
@@ -236,3 +257,21 @@ class MappingOperations(LambdaBase):
         if state is not None:
             shown["State"] = state
         return shown
+
+
+def _relane(connection: sqlite3.Connection, uuid: str, old: int, lanes: int) -> None:
+    """Spread each shard over ``lanes`` lanes instead of ``old``: every new lane starts where
+    the slowest old lane stood, so nothing is skipped (records the faster lanes had done are
+    delivered again). An old lane without a checkpoint has not started."""
+    marks = store.checkpoints(connection, uuid)
+    by_shard: dict[str, list[tuple[str | None, bool]]] = {}
+    for (shard, _), mark in marks.items():
+        by_shard.setdefault(shard, []).append(mark)
+    store.clear_checkpoints(connection, uuid)
+    for shard, shard_marks in by_shard.items():
+        shard_marks += [(None, False)] * (old - len(shard_marks))
+        finished = all(done for _, done in shard_marks)
+        positions = [position for position, _ in shard_marks]
+        start = None if None in positions else min(positions, key=lambda p: int(p or 0))
+        for lane in range(lanes):
+            store.save_checkpoint(connection, uuid, shard, lane, start, finished)

@@ -1,17 +1,17 @@
 """What the Lambda engine needs from other engines, declared here and supplied by ``runtime.py``.
 
 Lambda reads deployment packages from S3 when ``Code`` names ``S3Bucket`` and ``S3Key``, writes
-every invocation's log to CloudWatch Logs, reads Kinesis streams for its event source mappings
-and writes their failed batches to S3 destinations. The engine never imports those engines; the
-runtime passes adapters that fulfil ``CodeSource``, ``LogSink``, ``StreamReader`` and
-``FailureDestination``.
+every invocation's log to CloudWatch Logs, reads Kinesis and DynamoDB streams for its event
+source mappings and writes their failed batches to S3 destinations. The engine never imports
+those engines; the runtime passes adapters that fulfil ``CodeSource``, ``LogSink``,
+``StreamReader`` and ``FailureDestination``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from lakehose.errors import LakehoseError
 
@@ -67,14 +67,18 @@ class StreamShard:
 
 @dataclass(frozen=True)
 class StreamRecord:
+    """A record of either source: a Kinesis record has ``data``; a DynamoDB stream record has
+    its change as ``document`` (GetRecords' shape) and the item's key as ``partition_key``."""
+
     sequence_number: str
     arrival_ms: int
     partition_key: str
     data: bytes
+    document: dict[str, Any] | None = None
 
 
 class StreamReader(Protocol):
-    """Reads a Kinesis stream's shards for event source mappings."""
+    """Reads a Kinesis stream's or a DynamoDB stream's shards for event source mappings."""
 
     def shards(self, stream_arn: str) -> list[StreamShard]:
         """The stream's shards; ``StreamUnavailable`` when it cannot be read."""

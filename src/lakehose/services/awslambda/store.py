@@ -77,7 +77,28 @@ CREATE TABLE checkpoints (
 );
 """
 
-MIGRATIONS = (Migration(1, _SCHEMA), Migration(2, _VERSIONS), Migration(3, _MAPPINGS))
+# A mapping with a ParallelizationFactor reads each shard in that many lanes (records spread by
+# partition key); each lane has its own checkpoint. Existing checkpoints become lane 0's.
+_LANES = """
+CREATE TABLE lane_checkpoints (
+    mapping TEXT NOT NULL REFERENCES mappings(uuid) ON DELETE CASCADE,
+    shard_id TEXT NOT NULL,
+    lane INTEGER NOT NULL,
+    sequence_number TEXT,
+    finished INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (mapping, shard_id, lane)
+);
+INSERT INTO lane_checkpoints (mapping, shard_id, lane, sequence_number, finished)
+    SELECT mapping, shard_id, 0, sequence_number, finished FROM checkpoints;
+DROP TABLE checkpoints;
+"""
+
+MIGRATIONS = (
+    Migration(1, _SCHEMA),
+    Migration(2, _VERSIONS),
+    Migration(3, _MAPPINGS),
+    Migration(4, _LANES),
+)
 
 
 @dataclass(frozen=True)
@@ -261,27 +282,38 @@ def mappings(connection: sqlite3.Connection) -> list[dict[str, Any]]:
     return [dict(orjson.loads(row["document"])) for row in rows]
 
 
-def checkpoints(connection: sqlite3.Connection, mapping: str) -> dict[str, tuple[str | None, bool]]:
-    """Per shard: the sequence number of the last record done, and whether the shard is done."""
+def checkpoints(
+    connection: sqlite3.Connection, mapping: str
+) -> dict[tuple[str, int], tuple[str | None, bool]]:
+    """Per shard and lane: the sequence number up to which the lane's records are done, and
+    whether the lane has read its shard to the end."""
     rows = connection.execute(
-        "SELECT shard_id, sequence_number, finished FROM checkpoints WHERE mapping = ?",
+        "SELECT shard_id, lane, sequence_number, finished FROM lane_checkpoints WHERE mapping = ?",
         (mapping,),
     )
-    return {row["shard_id"]: (row["sequence_number"], bool(row["finished"])) for row in rows}
+    return {
+        (row["shard_id"], row["lane"]): (row["sequence_number"], bool(row["finished"]))
+        for row in rows
+    }
 
 
 def save_checkpoint(
     connection: sqlite3.Connection,
     mapping: str,
     shard_id: str,
+    lane: int,
     sequence_number: str | None,
     finished: bool = False,
 ) -> None:
     connection.execute(
-        "INSERT OR REPLACE INTO checkpoints (mapping, shard_id, sequence_number, finished) "
-        "VALUES (?, ?, ?, ?)",
-        (mapping, shard_id, sequence_number, int(finished)),
+        "INSERT OR REPLACE INTO lane_checkpoints "
+        "(mapping, shard_id, lane, sequence_number, finished) VALUES (?, ?, ?, ?, ?)",
+        (mapping, shard_id, lane, sequence_number, int(finished)),
     )
+
+
+def clear_checkpoints(connection: sqlite3.Connection, mapping: str) -> None:
+    connection.execute("DELETE FROM lane_checkpoints WHERE mapping = ?", (mapping,))
 
 
 # -- policy statements --------------------------------------------------------------------------

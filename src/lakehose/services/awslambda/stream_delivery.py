@@ -1,16 +1,24 @@
-"""Event source mappings at work: Kinesis records to function invocations, checkpoint by
-checkpoint.
+"""Event source mappings at work: Kinesis and DynamoDB stream records to function invocations,
+checkpoint by checkpoint.
+
+Both sources go through the same steps; they differ only in how records are shown
+(``_KinesisSource``, ``_DynamoDBSource``): a Kinesis record carries its ``kinesis`` metadata and
+``data`` in base64, a DynamoDB record is the change as GetRecords shows it plus
+``eventSourceARN``, and filters see the Kinesis metadata with ``data`` parsed as JSON, or the
+whole DynamoDB record.
 
 Every ``run_due()`` (and ``flush()``) goes over the enabled mappings and, for each shard whose
-parents are done, delivers at most one batch:
+parents are done, delivers at most one batch per lane. A shard has ``ParallelizationFactor``
+lanes (1 by default); each record belongs to the lane of its partition key (a DynamoDB record's:
+its item's key), so one key's records are delivered in order while the lanes' batches run at the
+same time. Each lane has its own checkpoint, and the steps below apply to a lane's records:
 
-1. Read up to ``BatchSize`` records after the shard's checkpoint (from the oldest record when
+1. Read up to ``BatchSize`` records after the lane's checkpoint (from the oldest record when
    there is none; ``AT_TIMESTAMP`` skips records that arrived before the timestamp).
 2. Wait while the batch is not full and its oldest record is younger than
    ``MaximumBatchingWindowInSeconds`` (by the engine's clock).
 3. Drop the records no filter matches; if none is left, the checkpoint moves past the batch.
-4. Invoke the function synchronously with AWS's Kinesis event (``Records``, each with its
-   ``kinesis`` metadata and ``data`` in base64).
+4. Invoke the function synchronously with AWS's event for the source (``Records``).
 5. On success, commit the checkpoint to the batch's last record, in one transaction. With
    ``ReportBatchItemFailures``, a response naming failed items commits only up to the record
    before the first of them, and the rest is retried.
@@ -30,6 +38,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +57,19 @@ from lakehose.services.awslambda.ports import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Batches one mapping runs at the same time at most (10 shards' worth of lanes would be more).
+MAX_CONCURRENT_BATCHES = 10
+
+
+def lanes_of(mapping: dict[str, Any]) -> int:
+    return int(mapping.get("ParallelizationFactor") or 1)
+
+
+def lane_of(partition_key: str, lanes: int) -> int:
+    """The lane of a key: stable across restarts (lanes have durable checkpoints), so every
+    record of one key is delivered by the same lane, in order."""
+    return zlib.crc32(partition_key.encode()) % lanes
 
 
 @dataclass
@@ -68,7 +91,7 @@ class _Outcome:
 class StreamDelivery(InvokeOperations):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._retries: dict[tuple[str, str], _Retry] = {}
+        self._retries: dict[tuple[str, str, int], _Retry] = {}
 
     def _deliver_streams(self) -> None:
         if self.stream_reader is None or self._closing:
@@ -88,62 +111,104 @@ class StreamDelivery(InvokeOperations):
         assert self.stream_reader is not None
         stream = str(mapping["EventSourceArn"])
         shards = self.stream_reader.shards(stream)
+        lanes = lanes_of(mapping)
         with self.db.read() as connection:
             marks = store.checkpoints(connection, mapping["UUID"])
         present = {shard.shard_id for shard in shards}
-        done = {shard for shard, (_, finished) in marks.items() if finished}
+        done = {
+            shard.shard_id
+            for shard in shards
+            if all(marks.get((shard.shard_id, lane), (None, False))[1] for lane in range(lanes))
+        }
+        work: list[tuple[str, int, str | None]] = []
         for shard in shards:
             # A child shard waits until its parents (those retention kept) are read to the end.
             waiting = any(parent in present and parent not in done for parent in shard.parents)
             if shard.shard_id in done or waiting:
                 continue
-            self._deliver_shard(
-                mapping, shard.shard_id, marks.get(shard.shard_id, (None, False))[0]
-            )
+            for lane in range(lanes):
+                position, finished = marks.get((shard.shard_id, lane), (None, False))
+                if not finished:
+                    work.append((shard.shard_id, lane, position))
+        if lanes == 1 or len(work) < 2:
+            for shard_id, lane, position in work:
+                self._deliver_lane(mapping, shard_id, lane, position)
+            return
+        # ParallelizationFactor: the lanes' batches run at the same time, each lane in order.
+        with ThreadPoolExecutor(max_workers=min(len(work), MAX_CONCURRENT_BATCHES)) as pool:
+            running = [pool.submit(self._deliver_lane, mapping, *item) for item in work]
+            for future in running:
+                future.result()
 
-    def _deliver_shard(self, mapping: dict[str, Any], shard: str, position: str | None) -> None:
+    def _read_lane(
+        self, mapping: dict[str, Any], shard: str, lane: int, position: str | None, limit: int
+    ) -> tuple[list[StreamRecord], bool, str | None]:
+        """Up to ``limit`` of the lane's records after ``position``, whether the shard is read to
+        its end, and the sequence number up to which the lane has nothing more to deliver."""
         assert self.stream_reader is not None
+        lanes = lanes_of(mapping)
+        arn = str(mapping["EventSourceArn"])
+        if lanes == 1:
+            records, ended = self.stream_reader.read(arn, shard, position, limit)
+            return records, ended, records[-1].sequence_number if records else position
+        # The other lanes' records in the page are skipped; a page of ``limit`` per lane
+        # keeps the lane busy when its keys are as frequent as the others'.
+        page, ended = self.stream_reader.read(arn, shard, position, limit * lanes)
+        mine = [r for r in page if lane_of(r.partition_key, lanes) == lane][:limit]
+        if len(mine) == limit:
+            return mine, False, mine[-1].sequence_number
+        return mine, ended, page[-1].sequence_number if page else position
+
+    def _deliver_lane(
+        self, mapping: dict[str, Any], shard: str, lane: int, position: str | None
+    ) -> None:
         uuid = str(mapping["UUID"])
-        retry = self._retries.setdefault((uuid, shard), _Retry())
+        retry = self._retries.setdefault((uuid, shard, lane), _Retry())
         limit = retry.limit or int(mapping["BatchSize"])
-        records, ended = self.stream_reader.read(mapping["EventSourceArn"], shard, position, limit)
+        records, ended, scanned = self._read_lane(mapping, shard, lane, position, limit)
         since = mapping.get("StartingPositionTimestamp")
         if since is not None and position is None:
             skipped = [r for r in records if r.arrival_ms < since * 1000]
             if skipped and len(skipped) == len(records):
-                self._commit(uuid, shard, records[-1].sequence_number)
+                self._commit(uuid, shard, lane, scanned)
                 return
             records = [r for r in records if r.arrival_ms >= since * 1000]
         if not records:
-            if ended:
-                self._commit(uuid, shard, position, finished=True)
+            if ended or scanned != position:
+                self._commit(uuid, shard, lane, scanned, finished=ended)
             return
         now_ms = self.clock.now() * 1000
         window = int(mapping.get("MaximumBatchingWindowInSeconds") or 0) * 1000
         if len(records) < limit and now_ms - records[0].arrival_ms < window:
             return
-        outcome = self._invoke_batch(mapping, shard, records)
+        outcome = self._invoke_batch(mapping, shard, records, scanned)
         if not outcome.failed:
-            self._retries.pop((uuid, shard), None)
-            self._commit(uuid, shard, outcome.done_through)
+            self._retries.pop((uuid, shard, lane), None)
+            self._commit(uuid, shard, lane, outcome.done_through)
             self._record_result(mapping, "OK")
             return
         if outcome.done_through is not None:
-            self._commit(uuid, shard, outcome.done_through)
+            self._commit(uuid, shard, lane, outcome.done_through)
         self._record_result(mapping, "PROBLEM: Function call failed")
-        self._after_failure(mapping, shard, records, outcome, retry)
+        self._after_failure(mapping, shard, lane, records, outcome, retry)
 
     def _invoke_batch(
-        self, mapping: dict[str, Any], shard: str, records: list[StreamRecord]
+        self, mapping: dict[str, Any], shard: str, records: list[StreamRecord], through: str | None
     ) -> _Outcome:
+        """Deliver ``records``; on success everything up to ``through`` is done."""
         matches = compile_filters(mapping.get("FilterCriteria"))
-        chosen = [r for r in records if matches is None or matches(self._filter_view(r))]
-        last = records[-1].sequence_number
-        if not chosen:
-            return _Outcome(last, failed=False)
         with self.db.read() as connection:
             record, _, _ = self._find_target(connection, mapping["FunctionArn"])
-        event = {"Records": [self._kinesis_record(mapping, shard, r, record.role) for r in chosen]}
+        source = _source_of(mapping)
+        shown = [source.record(self.region, mapping, shard, r, record.role) for r in records]
+        chosen = [
+            event_record
+            for event_record, r in zip(shown, records, strict=True)
+            if matches is None or matches(source.filter_view(event_record, r))
+        ]
+        if not chosen:
+            return _Outcome(through, failed=False)
+        event = {"Records": chosen}
         call = Call(self.ids.uuid4(), mapping["FunctionArn"], orjson.dumps(event), None)
         try:
             result = self._execute(record, call, wait=True)
@@ -154,7 +219,7 @@ class StreamDelivery(InvokeOperations):
             return _Outcome(None, failed=True, result=result, extra={"event": event})
         failed_items = self._failed_items(mapping, result.payload)
         if not failed_items:
-            return _Outcome(last, failed=False, result=result)
+            return _Outcome(through, failed=False, result=result)
         # Everything before the first failed item is done; the rest is retried.
         sequences = [r.sequence_number for r in records]
         first = min((sequences.index(s) for s in failed_items if s in sequences), default=0)
@@ -165,6 +230,7 @@ class StreamDelivery(InvokeOperations):
         self,
         mapping: dict[str, Any],
         shard: str,
+        lane: int,
         records: list[StreamRecord],
         outcome: _Outcome,
         retry: _Retry,
@@ -183,8 +249,8 @@ class StreamDelivery(InvokeOperations):
             return
         condition = "RetryAttemptsExhausted" if exhausted else "RecordAgeExceeded"
         self._discard(mapping, shard, records, outcome, retry.attempts, condition)
-        self._retries.pop((uuid, shard), None)
-        self._commit(uuid, shard, records[-1].sequence_number)
+        self._retries.pop((uuid, shard, lane), None)
+        self._commit(uuid, shard, lane, records[-1].sequence_number)
 
     def _discard(
         self,
@@ -214,7 +280,7 @@ class StreamDelivery(InvokeOperations):
             },
             "version": "1.0",
             "timestamp": _iso(now),
-            "KinesisBatchInfo": {
+            _source_of(mapping).batch_info: {
                 "shardId": shard,
                 "startSequenceNumber": records[0].sequence_number,
                 "endSequenceNumber": records[-1].sequence_number,
@@ -237,11 +303,11 @@ class StreamDelivery(InvokeOperations):
             )
 
     def _commit(
-        self, uuid: str, shard: str, sequence: str | None, *, finished: bool = False
+        self, uuid: str, shard: str, lane: int, sequence: str | None, *, finished: bool = False
     ) -> None:
         with self.db.transaction() as connection:
             if store.get_mapping(connection, uuid) is not None:
-                store.save_checkpoint(connection, uuid, shard, sequence, finished)
+                store.save_checkpoint(connection, uuid, shard, lane, sequence, finished)
 
     def _record_result(self, mapping: dict[str, Any], result: str) -> None:
         if mapping.get("LastProcessingResult") == result:
@@ -266,8 +332,15 @@ class StreamDelivery(InvokeOperations):
             return []
         return [str(item.get("itemIdentifier")) for item in failures if isinstance(item, dict)]
 
-    def _kinesis_record(
-        self, mapping: dict[str, Any], shard: str, record: StreamRecord, role: str
+
+class _KinesisSource:
+    """How a Kinesis stream's records are shown to functions, filters and failure records."""
+
+    batch_info = "KinesisBatchInfo"
+
+    @staticmethod
+    def record(
+        region: str, mapping: dict[str, Any], shard: str, record: StreamRecord, role: str
     ) -> dict[str, Any]:
         """One record of AWS's Kinesis event, keys in AWS's order."""
         return {
@@ -283,12 +356,12 @@ class StreamDelivery(InvokeOperations):
             "eventID": f"{shard}:{record.sequence_number}",
             "eventName": "aws:kinesis:record",
             "invokeIdentityArn": role,
-            "awsRegion": self.region,
+            "awsRegion": region,
             "eventSourceARN": mapping["EventSourceArn"],
         }
 
     @staticmethod
-    def _filter_view(record: StreamRecord) -> dict[str, Any]:
+    def filter_view(shown: dict[str, Any], record: StreamRecord) -> dict[str, Any]:
         """What filter patterns see of a record: its metadata, and its data as JSON."""
         view: dict[str, Any] = {
             "partitionKey": record.partition_key,
@@ -299,6 +372,30 @@ class StreamDelivery(InvokeOperations):
         with contextlib.suppress(orjson.JSONDecodeError):
             view["data"] = orjson.loads(record.data)
         return view
+
+
+class _DynamoDBSource:
+    """How a DynamoDB stream's records are shown to functions, filters and failure records."""
+
+    batch_info = "DDBStreamBatchInfo"
+
+    @staticmethod
+    def record(
+        region: str, mapping: dict[str, Any], shard: str, record: StreamRecord, role: str
+    ) -> dict[str, Any]:
+        """The change as the stream holds it (eventID, eventName, eventVersion, eventSource,
+        awsRegion, dynamodb), then the stream's ARN, as AWS's DynamoDB event has it."""
+        return {**(record.document or {}), "eventSourceARN": mapping["EventSourceArn"]}
+
+    @staticmethod
+    def filter_view(shown: dict[str, Any], record: StreamRecord) -> dict[str, Any]:
+        # DynamoDB filter patterns match the record itself (eventName, dynamodb.NewImage ...).
+        return shown
+
+
+def _source_of(mapping: dict[str, Any]) -> _KinesisSource | _DynamoDBSource:
+    arn = str(mapping["EventSourceArn"])
+    return _DynamoDBSource() if arn.split(":")[2:3] == ["dynamodb"] else _KinesisSource()
 
 
 def _iso(moment: datetime) -> str:

@@ -47,7 +47,15 @@ class DynamoDBStreamsEngine(SqliteEngine):
     database_file: ClassVar[str] = "dynamodbstreams.db"
     migrations: ClassVar[Sequence[Migration]] = store.MIGRATIONS
     PORT_METHODS: ClassVar[frozenset[str]] = frozenset(
-        {"open_stream", "close_stream", "append_records", "read_since", "stream_exists"}
+        {
+            "open_stream",
+            "close_stream",
+            "append_records",
+            "read_since",
+            "stream_exists",
+            "shard_positions",
+            "read_shard",
+        }
     )
 
     _codec: IteratorCodec | None = None
@@ -221,12 +229,7 @@ class DynamoDBStreamsEngine(SqliteEngine):
     ) -> dict[str, Any]:
         now = self._now_ms()
         with self.db.read() as connection:
-            stream = self._stream(connection, stream_arn)
-            shard = next(
-                (s for s in store.shards(connection, stream.arn) if s.shard_id == shard_id), None
-            )
-            if shard is None:
-                raise ResourceNotFoundException.shard(shard_id)
+            stream, shard = self._shard(connection, stream_arn, shard_id)
             position = self._start(
                 connection, shard, shard_iterator_type, sequence_number, timestamp
             )
@@ -264,6 +267,42 @@ class DynamoDBStreamsEngine(SqliteEngine):
             )
         return result
 
+    # -- the event source port (Lambda's event source mappings read through it) ----------------
+
+    def shard_positions(self, *, stream_arn: str) -> list[tuple[str, str | None, bool, str | None]]:
+        """Each shard of the stream as ``(shard id, parent id, closed, newest sequence number)``,
+        oldest first; the newest is ``None`` while the shard holds no record."""
+        with self.db.read() as connection:
+            stream = self._stream(connection, stream_arn)
+            found = store.shards(connection, stream.arn)
+            tips = [store.last_seq(connection, shard.id) for shard in found]
+        return [
+            (
+                shard.shard_id,
+                shard.parent_shard_id,
+                not shard.is_open,
+                None if tip is None else shards.sequence_text(tip),
+            )
+            for shard, tip in zip(found, tips, strict=True)
+        ]
+
+    def read_shard(
+        self, *, stream_arn: str, shard_id: str, after_sequence: str | None, limit: int
+    ) -> tuple[list[tuple[int, str, dict[str, Any]]], bool]:
+        """Up to ``limit`` records after ``after_sequence`` (from the trim horizon when ``None``
+        or trimmed away) as ``(arrival ms, partition key, record as GetRecords shows it, binary
+        values in base64)``, and whether the shard is closed and read to its end."""
+        with self.db.read() as connection:
+            shard = self._shard(connection, stream_arn, shard_id)[1]
+            start = shard.trimmed_seq + 1
+            if after_sequence is not None:
+                start = max(start, (shards.sequence_value(after_sequence) or 0) + 1)
+            rows = store.read(connection, shard.id, start, limit)
+        next_position = rows[-1].seq + 1 if rows else start
+        ended = shard.end_seq is not None and next_position > shard.end_seq
+        records = [(row.arrival_ms, row.partition_key, _record(row, binary=False)) for row in rows]
+        return records, ended
+
     # -- helpers -------------------------------------------------------------------------------
 
     @property
@@ -287,6 +326,18 @@ class DynamoDBStreamsEngine(SqliteEngine):
         if stream is None:
             raise ResourceNotFoundException.stream(arn)
         return stream
+
+    def _shard(
+        self, connection: sqlite3.Connection, stream_arn: str, shard_id: str
+    ) -> tuple[store.StreamRow, store.ShardRow]:
+        """The stream ``stream_arn`` names and its shard ``shard_id``."""
+        stream = self._stream(connection, stream_arn)
+        shard = next(
+            (s for s in store.shards(connection, stream.arn) if s.shard_id == shard_id), None
+        )
+        if shard is None:
+            raise ResourceNotFoundException.shard(shard_id)
+        return stream, shard
 
     def _start(
         self,
@@ -349,12 +400,13 @@ def _describe_shard(shard: store.ShardRow) -> dict[str, Any]:
     return described
 
 
-def _record(row: store.RecordRow) -> dict[str, Any]:
-    """The stored record with its sequence number in place (before ``SizeBytes``)."""
+def _record(row: store.RecordRow, *, binary: bool = True) -> dict[str, Any]:
+    """The stored record with its sequence number in place (before ``SizeBytes``); binary
+    values as bytes for the API's serializer, or as stored (base64) for JSON payloads."""
     record: dict[str, Any] = orjson.loads(row.data)
     body: dict[str, Any] = {}
     for name, value in record["dynamodb"].items():
-        if name in ("Keys", "NewImage", "OldImage"):
+        if binary and name in ("Keys", "NewImage", "OldImage"):
             for attribute in value.values():
                 restore_binary(attribute)
         if name == "SizeBytes":
