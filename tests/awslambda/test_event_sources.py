@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -477,3 +478,42 @@ def test_checkpoints_from_before_lanes_become_lane_zero(tmp_path: Path) -> None:
             ("shard-b", 0): (None, True),
         }
     database.close()
+
+
+SLOW = """
+import json, os, time
+def handler(event, context):
+    with open(os.environ["OUT"], "a") as out:
+        out.write(json.dumps(event) + "\\n")
+    time.sleep(1)
+    return {}
+"""
+
+
+def test_two_delivery_passes_at_once_deliver_a_batch_once(
+    lake: Lakehose, consumer: Consumer
+) -> None:
+    # The worker's tick and a flush may start a delivery pass at the same moment; both would
+    # read the same checkpoint and invoke the same batch unless passes take turns.
+    consumer.kinesis.create_stream(StreamName="twice", ShardCount=1)
+    consumer.lam.create_function(
+        FunctionName="slow",
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": zip_of({"app.py": SLOW})},
+        Environment={"Variables": {"OUT": str(consumer.out)}},
+        Timeout=30,
+    )
+    consumer.lam.create_event_source_mapping(
+        FunctionName="slow", EventSourceArn=stream_arn("twice"), StartingPosition="TRIM_HORIZON"
+    )
+    consumer.kinesis.put_record(StreamName="twice", PartitionKey="k", Data=b"once")
+    engine = lake.engine("lambda")
+    assert engine is not None
+    passes = [threading.Thread(target=engine.flush) for _ in range(2)]
+    for thread in passes:
+        thread.start()
+    for thread in passes:
+        thread.join(timeout=120)
+    assert datas(consumer.out) == [["once"]]

@@ -38,6 +38,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
+import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -92,10 +93,18 @@ class StreamDelivery(InvokeOperations):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._retries: dict[tuple[str, str, int], _Retry] = {}
+        # One delivery pass at a time: the worker's tick and a flush (``lakehose flush``, the
+        # admin endpoint) would otherwise both read a lane from the same checkpoint and
+        # invoke its batch twice.
+        self._delivering = threading.Lock()
 
     def _deliver_streams(self) -> None:
         if self.stream_reader is None or self._closing:
             return
+        with self._delivering:
+            self._deliver_enabled()
+
+    def _deliver_enabled(self) -> None:
         with self.db.read() as connection:
             enabled = [m for m in store.mappings(connection) if m["State"] == "Enabled"]
         for mapping in enabled:
