@@ -105,10 +105,13 @@ def _head(scope: Scope) -> HttpRequest:
     )
 
 
+def _wire_headers(response: HttpResponse) -> list[tuple[bytes, bytes]]:
+    """The answer's headers as ASGI sends them: lower-case names, latin-1 bytes."""
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+
+
 async def _send(response: HttpResponse, send: Send) -> None:
-    headers = [
-        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
-    ]
+    headers = _wire_headers(response)
     bodiless = response.status < 200 or response.status in (204, 304)
     if not bodiless and not any(name == b"content-length" for name, _ in headers):
         headers.append((b"content-length", str(len(response.body)).encode()))
@@ -124,9 +127,7 @@ async def _send_stream(
     Chunks are produced on the worker threads, one at a time, so no thread waits on an idle stream:
     an empty chunk is waited out here. A client that goes away closes the stream.
     """
-    headers = [
-        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
-    ]
+    headers = _wire_headers(response)
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     gone = asyncio.Event()
 
