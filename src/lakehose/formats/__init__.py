@@ -12,4 +12,6 @@ Engines never import each other, so a format two of them share lives here:
 ``attribute_values``  DynamoDB's AttributeValue JSON (binary values as base64), which DynamoDB
                  and DynamoDB Streams both read back
 ``tags``         the ``tags`` table that Kinesis and Firehose keep per resource
+``pattern_cost``  which regular expressions Python's backtracking engine matches in linear time
+                 (the gateway's model patterns, Athena's ``regexp_position``)
 """

@@ -34,7 +34,7 @@ from typing import Any
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from lakehose.errors import ValidationException
-from lakehose.gateway.pattern_cost import linear_time
+from lakehose.formats.pattern_cost import linear_time
 from lakehose.gateway.protocols.json_shapes import MAX_DECODE_DEPTH
 
 

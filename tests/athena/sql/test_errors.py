@@ -153,3 +153,11 @@ def test_interrupts_a_running_duckdb_query(lake: Lake) -> None:
 def test_only_one_statement(lake: Lake) -> None:
     error = failure(lake, "SELECT 1; SELECT 2")
     assert error.message == "SYNTAX_ERROR: Only one sql statement is allowed"
+
+
+def test_regexp_position_refuses_a_pattern_that_could_backtrack_without_bound(lake: Lake) -> None:
+    # Python's engine would take exponential time on this input while holding the interpreter.
+    error = failure(lake, "SELECT regexp_position('" + "a" * 40 + "!', '(a+)+$')")
+    assert error.message.startswith("INVALID_FUNCTION_ARGUMENT: ")
+    assert "nested or adjacent unbounded repeats" in error.message
+    assert lake.run("SELECT regexp_position('ab12', '\\d+')").rows == [["3"]]

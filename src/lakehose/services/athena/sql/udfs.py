@@ -30,6 +30,7 @@ import duckdb
 from duckdb.func import FunctionNullHandling
 from duckdb.sqltypes import DuckDBPyType
 
+from lakehose.formats.pattern_cost import linear_time
 from lakehose.services.athena.sql.duck_types import trino_type
 from lakehose.services.athena.sql.java_format import java_format
 
@@ -221,6 +222,13 @@ def regexp_position(text: str, pattern: str, start: int, occurrence: int) -> int
         raise FunctionFailed("start position cannot be smaller than 1")
     if occurrence < 1:
         raise FunctionFailed("occurrence cannot be smaller than 1")
+    # Python's engine backtracks and this runs inside the query, holding the interpreter:
+    # a pattern it might match in super-linear time is refused rather than run unbounded.
+    if not linear_time(pattern):
+        raise FunctionFailed(
+            "lakehose matches regexp_position patterns only without nested or adjacent unbounded "
+            "repeats; regexp_like and regexp_extract take any pattern"
+        )
     try:
         matches = list(re.compile(pattern).finditer(text, start - 1))
     except re.error as error:
